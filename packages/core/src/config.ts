@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { AikdError, InputError } from './errors.ts';
+
+export class ConfigError extends AikdError {
+  readonly issues: string[];
+  constructor(file: string, issues: string[]) {
+    super(`${file}: ${issues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more: ${issues.slice(1).join('; ')})` : ''}`, 'CONFIG_ERROR');
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s ? `.${String(p)}` : String(p);
+  return s || '(top level)';
+}
+
+/** Find the YAML node at a key path, to report a line number. */
+function nodeAt(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKey[]): YamlNode | undefined {
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (isScalar(it.key) ? it.key.value : it.key) === key);
+      if (!pair) return isMap(node) ? (node as YamlNode) : undefined;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+    } else break;
+  }
+  return node as YamlNode | undefined;
+}
+
+/**
+ * Parse YAML text and validate it against a zod schema. Every problem is reported as
+ * `line L: key.path: what was expected`, prefixed by the file name.
+ */
+export function parseYamlConfig<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = lc.linePos(e.pos[0]);
+    throw new ConfigError(file, [`line ${pos.line}: YAML syntax: ${e.message.split('\n')[0]}`]);
+  }
+  const raw = doc.toJS();
+  const res = schema.safeParse(raw);
+  if (res.success) return res.data;
+  const issues = res.error.issues.map((iss) => {
+    const node = nodeAt(doc, iss.path);
+    const line = node?.range ? `line ${lc.linePos(node.range[0]).line}: ` : '';
+    return `${line}${formatPath(iss.path)}: ${iss.message}`;
+  });
+  throw new ConfigError(file, issues);
+}
+
+export function loadYamlConfig<S extends z.ZodType>(file: string, schema: S): z.output<S> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError({ file, expected: 'a readable YAML file', got: (e as NodeJS.ErrnoException).code ?? String(e) });
+  }
+  return parseYamlConfig(text, file, schema);
+}

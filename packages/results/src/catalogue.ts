@@ -1,0 +1,140 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { AikdError, resultsDir } from '@aikd/core';
+import { runsDir } from './runs.ts';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+export type Row = Record<string, JsonValue>;
+
+/** Views the catalogue always has, whatever result kinds exist. */
+export const BUILTIN_VIEWS = ['runs', 'metrics', 'artifacts'] as const;
+
+const RUN_COLUMNS = `{id: 'VARCHAR', kind: 'VARCHAR', name: 'VARCHAR', parent: 'VARCHAR', status: 'VARCHAR', params: 'JSON',
+  config_hash: 'VARCHAR', code_version: 'VARCHAR', backend: 'VARCHAR', started_at: 'VARCHAR', ended_at: 'VARCHAR',
+  duration_s: 'DOUBLE', error: 'VARCHAR', artifacts: 'JSON', summary: 'JSON', tags: 'VARCHAR[]'}`;
+const EMPTY_RUNS = `select null::varchar as id, null::varchar as kind, null::varchar as name, null::varchar as parent, null::varchar as status,
+  null::json as params, null::varchar as config_hash, null::varchar as code_version, null::varchar as backend,
+  null::timestamptz as started_at, null::timestamptz as ended_at, null::double as duration_s, null::varchar as error,
+  null::json as artifacts, null::json as summary, null::varchar[] as tags where false`;
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const sqlList = (files: string[]) => `[${files.map(sqlString).join(', ')}]`;
+
+/** Turn DuckDB's JS values into JSON: BIGINTs become numbers when exact, else strings; times become ISO strings. */
+export function toJson(v: unknown): JsonValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === 'number') return Number.isFinite(v) ? v : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN';
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toJson);
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => toJson(x));
+  if (typeof v === 'object') {
+    const o: Record<string, JsonValue> = {};
+    for (const [k, x] of Object.entries(v as object)) o[k] = toJson(x);
+    return o;
+  }
+  return String(v);
+}
+
+/**
+ * A DuckDB view of everything in the results folder, without loading result data into JS memory:
+ * `runs` and `artifacts` (run records), `metrics` (step series), and one view per result kind over the Parquet
+ * twins of the Arrow result files (`edc_points`, `edc_summary`, `scores`, …), each with a `run_id` column.
+ */
+export class Catalogue {
+  readonly root: string;
+  private constructor(
+    root: string,
+    private readonly instance: DuckDBInstance,
+    private readonly con: DuckDBConnection,
+    private kinds: string[],
+  ) {
+    this.root = root;
+  }
+
+  static async open(root = resultsDir()): Promise<Catalogue> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const con = await instance.connect();
+    const cat = new Catalogue(root, instance, con, []);
+    await cat.refresh();
+    return cat;
+  }
+
+  /** Result kinds present (each is a view). */
+  get resultKinds(): readonly string[] {
+    return this.kinds;
+  }
+
+  has(view: string): boolean {
+    return (BUILTIN_VIEWS as readonly string[]).includes(view) || this.kinds.includes(view);
+  }
+
+  /** Rebuild the views from the files now on disk (new runs appear; views are lazy, so this is cheap). */
+  async refresh(): Promise<void> {
+    const dir = runsDir(this.root);
+    const runDirs = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name)) : [];
+    const runFiles = runDirs.map((d) => join(d, 'run.json')).filter(existsSync);
+    const metricFiles = runDirs.map((d) => join(d, 'metrics.jsonl')).filter(existsSync);
+    const byKind = new Map<string, string[]>();
+    for (const d of runDirs)
+      for (const f of readdirSync(d)) {
+        const m = /^([a-z][a-z0-9_]*)(\.[A-Za-z0-9_.-]+)?\.parquet$/.exec(f);
+        if (!m || (BUILTIN_VIEWS as readonly string[]).includes(m[1]!)) continue;
+        byKind.set(m[1]!, [...(byKind.get(m[1]!) ?? []), join(d, f)]);
+      }
+
+    const stmts: string[] = [];
+    stmts.push(
+      runFiles.length
+        ? `create or replace view runs as select * replace (try_cast(started_at as timestamptz) as started_at, try_cast(ended_at as timestamptz) as ended_at)
+           from read_json(${sqlList(runFiles)}, format = 'auto', columns = ${RUN_COLUMNS})`
+        : `create or replace view runs as ${EMPTY_RUNS}`,
+    );
+    stmts.push(
+      metricFiles.length
+        ? `create or replace view metrics as select regexp_extract(filename, '([^/\\\\]+)[/\\\\]metrics\\.jsonl$', 1) as run_id, step, name, value, try_cast(time as timestamptz) as time
+           from read_json(${sqlList(metricFiles)}, format = 'newline_delimited', filename = true,
+             columns = {step: 'BIGINT', name: 'VARCHAR', value: 'DOUBLE', time: 'VARCHAR'})`
+        : `create or replace view metrics as select null::varchar as run_id, null::bigint as step, null::varchar as name, null::double as value, null::timestamptz as time where false`,
+    );
+    stmts.push(`create or replace view artifacts as
+      select id as run_id, a.name, a.kind, a.path, a.rows from (
+        select id, unnest(from_json(coalesce(artifacts, '[]'), '[{"name":"VARCHAR","kind":"VARCHAR","path":"VARCHAR","rows":"BIGINT"}]')) as a from runs)`);
+    for (const old of this.kinds) if (!byKind.has(old)) stmts.push(`drop view if exists "${old}"`);
+    for (const [kind, files] of byKind)
+      stmts.push(`create or replace view "${kind}" as
+        select regexp_extract(filename, '([^/\\\\]+)[/\\\\][^/\\\\]+\\.parquet$', 1) as run_id, * exclude (filename)
+        from read_parquet(${sqlList(files)}, union_by_name = true, filename = true)`);
+    for (const s of stmts) await this.con.run(s);
+    this.kinds = [...byKind.keys()].sort();
+  }
+
+  /** Run SQL (with `$1`-style or `?` parameters) and return JSON-safe rows. */
+  async query(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Row[]> {
+    return (await this.queryWithColumns(sql, params)).rows;
+  }
+
+  async queryWithColumns(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<{ columns: { name: string; type: string }[]; rows: Row[] }> {
+    let reader;
+    try {
+      reader = await this.con.runAndReadAll(sql, params as never);
+    } catch (e) {
+      throw new AikdError(`query failed: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`, 'QUERY_ERROR');
+    }
+    const names = reader.columnNames();
+    const types = reader.columnTypes().map(String);
+    const rows = reader.getRowObjectsJS().map((r) => {
+      const o: Row = {};
+      for (const n of names) o[n] = toJson((r as Record<string, unknown>)[n]);
+      return o;
+    });
+    return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows };
+  }
+
+  close(): void {
+    this.con.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './provenance.ts';
+export * from './arrow-files.ts';
+export * from './runs.ts';
+export * from './catalogue.ts';

@@ -1,0 +1,201 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type * as arrow from 'apache-arrow';
+import { configHash, codeVersion, resultsDir, writeJsonAtomic, InputError, AikdError, errorLine } from '@aikd/core';
+import { writeResultTable, type WrittenResult } from './arrow-files.ts';
+import type { ProvenanceInput } from './provenance.ts';
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface ArtifactRecord {
+  name: string;
+  /** Result kind for tables (`edc_points`, …), or `file`, `checkpoint`, `plot`, … */
+  kind: string;
+  /** Relative to the run folder. */
+  path: string;
+  rows?: number;
+}
+
+export interface RunRecord {
+  id: string;
+  kind: string;
+  name?: string;
+  parent?: string;
+  status: RunStatus;
+  params: Record<string, unknown>;
+  config_hash: string;
+  code_version: string;
+  backend?: string;
+  started_at: string;
+  ended_at?: string;
+  duration_s?: number;
+  error?: string;
+  artifacts: ArtifactRecord[];
+  summary?: Record<string, unknown>;
+  tags?: string[];
+}
+
+export interface CreateRunOptions {
+  kind: string;
+  params: Record<string, unknown>;
+  name?: string;
+  parent?: string;
+  backend?: string;
+  tags?: string[];
+  /** Use this id (e.g. a content hash for cached experiment steps); default `<kind>-<time>-<random>`. */
+  id?: string;
+  /** Results root (default `AIKD_RESULTS` or `<workspace>/results`). */
+  root?: string;
+}
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+export function newRunId(kind: string): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${kind}-${t}-${randomBytes(3).toString('hex')}`;
+}
+
+export function runsDir(root = resultsDir()): string {
+  return join(root, 'runs');
+}
+
+/**
+ * One training, scoring or evaluation job: `results/runs/<id>/run.json` (kind, resolved params, config hash, code
+ * version, backend, times, status, artifacts), `metrics.jsonl` (step series), and its result tables.
+ */
+export class Run {
+  readonly dir: string;
+  private record: RunRecord;
+  private readonly t0 = performance.now();
+
+  private constructor(dir: string, record: RunRecord) {
+    this.dir = dir;
+    this.record = record;
+  }
+
+  static create(opts: CreateRunOptions): Run {
+    const id = opts.id ?? newRunId(opts.kind);
+    if (!ID_RE.test(id)) throw new AikdError(`run id "${id}": expected letters, digits, ".", "_", ":" or "-"`);
+    const dir = join(runsDir(opts.root), id);
+    mkdirSync(dir, { recursive: true });
+    const record: RunRecord = {
+      id,
+      kind: opts.kind,
+      name: opts.name,
+      parent: opts.parent,
+      status: 'running',
+      params: opts.params,
+      config_hash: configHash(opts.params),
+      code_version: codeVersion(),
+      backend: opts.backend,
+      started_at: new Date().toISOString(),
+      artifacts: [],
+      tags: opts.tags,
+    };
+    const run = new Run(dir, record);
+    run.save();
+    return run;
+  }
+
+  /** Reopen a run to add to it (e.g. resume training). */
+  static open(id: string, root?: string): Run {
+    const dir = join(runsDir(root), id);
+    return new Run(dir, readRunRecord(join(dir, 'run.json')));
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+  get configHash(): string {
+    return this.record.config_hash;
+  }
+  get info(): Readonly<RunRecord> {
+    return this.record;
+  }
+
+  private save(): void {
+    writeJsonAtomic(join(this.dir, 'run.json'), this.record);
+  }
+
+  /** Append metric values at a step (one JSON line each; appends never lose earlier lines). */
+  logMetrics(values: Record<string, number>, step: number): void {
+    const time = new Date().toISOString();
+    const lines = Object.entries(values)
+      .filter(([, v]) => v !== undefined)
+      .map(([name, value]) => JSON.stringify({ step, name, value: Number.isFinite(value) ? value : null, time }))
+      .join('\n');
+    if (lines) appendFileSync(join(this.dir, 'metrics.jsonl'), lines + '\n');
+  }
+
+  /** Write a result table into the run folder as `<name>.arrow` (+ Parquet twin) with provenance. */
+  writeTable(kind: string, table: arrow.Table, prov: Omit<ProvenanceInput, 'kind' | 'run_id' | 'config_hash'> & { config_hash?: string }, name = kind): WrittenResult {
+    if (!/^[a-z][a-z0-9_]*$/.test(kind)) throw new AikdError(`result kind "${kind}": expected a lower-case identifier`);
+    if (!/^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)*$/.test(name)) throw new AikdError(`result name "${name}": expected "<kind>" or "<kind>.<part>"`);
+    const res = writeResultTable(join(this.dir, `${name}.arrow`), table, {
+      ...prov,
+      kind,
+      run_id: this.id,
+      config_hash: prov.config_hash ?? this.record.config_hash,
+      params: prov.params ?? this.record.params,
+    });
+    this.addArtifact({ name, kind, path: `${name}.arrow`, rows: res.rows });
+    return res;
+  }
+
+  addArtifact(a: ArtifactRecord): void {
+    if (a.path.startsWith('/')) a = { ...a, path: relative(this.dir, a.path) };
+    this.record.artifacts = [...this.record.artifacts.filter((x) => x.name !== a.name), a];
+    this.save();
+  }
+
+  setSummary(summary: Record<string, unknown>): void {
+    this.record.summary = { ...this.record.summary, ...summary };
+    this.save();
+  }
+
+  finish(summary?: Record<string, unknown>): void {
+    if (summary) this.record.summary = { ...this.record.summary, ...summary };
+    this.end('completed');
+  }
+
+  fail(error: unknown): void {
+    this.record.error = errorLine(error);
+    this.end('failed');
+  }
+
+  private end(status: RunStatus): void {
+    this.record.status = status;
+    this.record.ended_at = new Date().toISOString();
+    this.record.duration_s = Math.round((performance.now() - this.t0) / 10) / 100;
+    this.save();
+  }
+}
+
+export function readRunRecord(path: string): RunRecord {
+  let r: RunRecord;
+  try {
+    r = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+  } catch (e) {
+    throw new InputError({ file: path, expected: 'a run record (JSON)', got: (e as Error).message });
+  }
+  if (!r || typeof r.id !== 'string' || typeof r.kind !== 'string') throw new InputError({ file: path, expected: 'a run record with "id" and "kind"' });
+  return r;
+}
+
+/** All run records under the results root (unreadable ones are skipped). */
+export function listRuns(root?: string): RunRecord[] {
+  const dir = runsDir(root);
+  if (!existsSync(dir)) return [];
+  const out: RunRecord[] = [];
+  for (const id of readdirSync(dir)) {
+    const p = join(dir, id, 'run.json');
+    if (!existsSync(p)) continue;
+    try {
+      out.push(readRunRecord(p));
+    } catch {
+      /* a broken record must not hide the others */
+    }
+  }
+  return out.sort((a, b) => a.started_at.localeCompare(b.started_at));
+}
