@@ -18,8 +18,11 @@ export const datasetEntrySchema = z
     aligned: z.boolean().default(false),
     /** Crop size of already-aligned images. */
     crop_size: z.number().int().positive().optional(),
-    /** Optional side file with 5-point landmarks (and boxes) per image. */
+    /** Optional side file with 5-point landmarks per image: lines `<image> x1 y1 … x5 y5 [score]` (IJB-C style). */
     landmarks: z.string().optional(),
+    /** Optional CSV with a header; column `image` names the image, the others become its attributes
+     * (`identity` overrides the identity label). The demo set records degradation and severity here. */
+    attributes: z.string().optional(),
     /** Built by the workbench itself (`aikd datasets build NAME`), not brought by the user. */
     builtin: z.boolean().default(false),
     /** What the protocol should give, checked by `aikd datasets check`. */
