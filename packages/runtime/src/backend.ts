@@ -39,6 +39,8 @@ function parseRequested(explicit?: string): { want: BackendName | 'auto'; source
 
 /** Try to load tfjs-node(-gpu); it registers the `tensorflow` backend in tfjs' global engine. */
 function loadTensorflow(candidates: BackendCandidate[]): { ok: boolean; gpu: boolean } {
+  // libtensorflow logs CPU features and XLA start-up at INFO level on stderr; keep warnings and errors only
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   for (const pkg of tensorflowProviders) {
     const path = resolveTensorflowProvider(pkg);
     if (!path) {

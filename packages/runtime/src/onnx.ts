@@ -55,9 +55,10 @@ function valueInfo(meta: readonly ort.InferenceSession.ValueMetadata[] | undefin
  * Open an ONNX model. A missing file is a clear "bring your weights" error; a file that is not a valid model
  * names the file and what onnxruntime said.
  */
-export async function createOnnxSession(path: string, opts: OnnxSessionOptions = {}): Promise<OnnxSession> {
-  if (!existsSync(path) || !statSync(path).isFile())
-    throw new MissingResourceError(`ONNX model not found: ${path} — bring your own weights (see README, "Your own models")`);
+export async function createOnnxSession(model: string | Uint8Array, opts: OnnxSessionOptions & { label?: string } = {}): Promise<OnnxSession> {
+  const path = typeof model === 'string' ? model : (opts.label ?? '(in-memory model)');
+  if (typeof model === 'string' && (!existsSync(model) || !statSync(model).isFile()))
+    throw new MissingResourceError(`ONNX model not found: ${model} — bring your own weights (see README, "Your own models")`);
   const want = opts.provider ?? ((process.env.AIKD_ONNX_PROVIDER as OnnxProvider | 'auto' | undefined) || 'auto');
   if (!['auto', 'cpu', 'cuda'].includes(want)) throw new AikdError(`AIKD_ONNX_PROVIDER: expected auto, cpu or cuda (got "${want}")`);
   const threads = opts.threads ?? availableParallelism();
@@ -67,8 +68,10 @@ export async function createOnnxSession(path: string, opts: OnnxSessionOptions =
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
   };
-  const tryCreate = async (provider: OnnxProvider) =>
-    ort.InferenceSession.create(path, { ...base, executionProviders: [provider === 'cuda' ? 'cuda' : 'cpu'] });
+  const tryCreate = async (provider: OnnxProvider) => {
+    const o = { ...base, executionProviders: [provider === 'cuda' ? 'cuda' : 'cpu'] };
+    return typeof model === 'string' ? ort.InferenceSession.create(model, o) : ort.InferenceSession.create(model, o);
+  };
 
   let session: ort.InferenceSession | undefined;
   let provider: OnnxProvider = 'cpu';

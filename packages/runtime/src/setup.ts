@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, existsSync, copyFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, copyFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,7 +26,10 @@ function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { ok: bo
 
 /** The most telling line of a failed npm install (network errors first). */
 function whyFailed(out: string): string {
-  const lines = out.split('\n').map((l) => l.replace(/^npm (error|ERR!)\s*/, '').trim()).filter(Boolean);
+  const lines = out
+    .split('\n')
+    .map((l) => l.replace(/^npm (error|ERR!)\s*/, '').trim())
+    .filter((l) => l && !/complete log of this run|^code [A-Z]|^path |^command /.test(l));
   const net = lines.find((l) => /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|getaddrinfo|certificate|403|404/.test(l));
   const pick = net ?? lines.find((l) => /error|failed/i.test(l)) ?? lines.at(-1) ?? 'unknown error';
   return pick.length > 200 ? pick.slice(0, 199) + '…' : pick;
@@ -55,11 +58,12 @@ export function verifyTensorflow(pkg: string, dir = nativeDir()): { ok: boolean;
   }
 }
 
-function ensureNativeDir(): string {
+/** The folder's package.json says whether tfjs-node's install script (the libtensorflow download) may run. */
+function ensureNativeDir(pkg: string, runScripts: boolean): string {
   const dir = nativeDir();
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, 'package.json')))
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'aikd-native', private: true, description: 'optional native tensor backend for the AI-KD workbench' }, null, 2));
+  const manifest = { name: 'aikd-native', private: true, description: 'optional native tensor backend for the AI-KD workbench', allowScripts: { [pkg]: runScripts } };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   return dir;
 }
 
@@ -71,12 +75,12 @@ function ensureNativeDir(): string {
  */
 export async function setupTensorflow(opts: { gpu?: boolean; bundle?: boolean } = {}): Promise<SetupResult> {
   const pkg = opts.gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-  const dir = ensureNativeDir();
   if (opts.bundle && opts.gpu) throw new AikdError('--bundle provides a CPU build only; it cannot be combined with --gpu');
+  const dir = ensureNativeDir(pkg, !opts.bundle);
   log.info(`installing ${pkg}@${TFJS_NODE_VERSION} into ${dir}${opts.bundle ? ' (libtensorflow from the npm bundle)' : ''} …`);
   const common = ['install', '--no-audit', '--no-fund', '--no-save', '--loglevel=error'];
   if (!opts.bundle) {
-    const r = npm([...common, '--foreground-scripts', `--allow-scripts=${pkg}`, `${pkg}@${TFJS_NODE_VERSION}`], dir);
+    const r = npm([...common, '--foreground-scripts', `${pkg}@${TFJS_NODE_VERSION}`], dir);
     if (!r.ok) return { ok: false, provider: pkg, dir, message: `cannot install ${pkg} here: its install script could not fetch libtensorflow (${whyFailed(r.out)})` };
   } else {
     const r = npm([...common, '--ignore-scripts', `@tensorflow/tfjs-node@${TFJS_NODE_VERSION}`, `${BUNDLE.name}@${BUNDLE.version}`], dir);
