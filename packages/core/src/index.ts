@@ -6,3 +6,4 @@ export * from './config.ts';
 export * from './paths.ts';
 export * from './output.ts';
 export * from './schemas.ts';
+export { z } from 'zod';

@@ -1,1 +1,10 @@
-export {};
+export * from './types.ts';
+export { BUILTIN_RECOGNIZERS, ONNX_PRESETS, humanModelsDir, faceapiModelDir, type OnnxPreset, type BuiltinRecognizer } from './constants.ts';
+export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, isBuiltin, type RecognizerInfo } from './registry.ts';
+export { cropsToPixels, cropsToOnnxInput, flipHorizontal } from './preprocess.ts';
+export * from './embed.ts';
+export * from './verify.ts';
+export * from './verification.ts';
+export { FileCropper, listImageFiles, resizeCrop, type FileCrop } from './files.ts';
+export * as onnxProto from './onnx/proto.ts';
+export { splitBeforeLastLinear, type SplitModel } from './onnx/split.ts';

@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z, AikdError, MissingResourceError, loadYamlConfig, resolveFromRoot, workspaceRoot } from '@aikd/core';
+import { BUILTIN_RECOGNIZERS, ONNX_PRESETS, type OnnxPreset } from './constants.ts';
+import type { OnnxPreprocess, Recognizer, RecognizerOptions } from './types.ts';
+
+const preprocessSchema = z
+  .object({
+    size: z.number().int().positive(),
+    colour: z.enum(['RGB', 'BGR']),
+    mean: z.union([z.number(), z.tuple([z.number(), z.number(), z.number()])]),
+    std: z.union([z.number(), z.tuple([z.number(), z.number(), z.number()])]),
+    layout: z.enum(['NCHW', 'NHWC']),
+    input: z.string(),
+    output: z.string(),
+  })
+  .partial()
+  .strict();
+const modelsFileSchema = z
+  .object({ models: z.record(z.string(), preprocessSchema.extend({ path: z.string(), description: z.string().optional() }).strict()) })
+  .strict();
+export type ModelsFile = z.output<typeof modelsFileSchema>;
+
+/** `models.yaml` (workspace root, or AIKD_MODELS when it names a .yaml file): users' own weights and their preprocessing. */
+export function loadModelsConfig(): { file: string; config: ModelsFile } | undefined {
+  const env = process.env.AIKD_MODELS;
+  const file = env && /\.ya?ml$/.test(env) ? resolveFromRoot(env) : join(workspaceRoot, 'models.yaml');
+  if (!existsSync(file)) return undefined;
+  return { file, config: loadYamlConfig(file, modelsFileSchema) };
+}
+
+export function isBuiltin(name: string): name is (typeof BUILTIN_RECOGNIZERS)[number] {
+  return (BUILTIN_RECOGNIZERS as readonly string[]).includes(name);
+}
+
+/** Where a preset's (or a models.yaml entry's) ONNX file is, and the preprocessing to use with it. */
+export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { path: string; preprocess: OnnxPreprocess; description?: string; looked: string[] } {
+  const preset = (ONNX_PRESETS as Record<string, (typeof ONNX_PRESETS)[OnnxPreset]>)[name];
+  const cfg = loadModelsConfig();
+  const entry = cfg?.config.models[name];
+  const looked: string[] = [];
+  let path = opts.path;
+  if (path) looked.push(path);
+  if (!path && entry) {
+    path = resolveFromRoot(entry.path);
+    looked.push(`${path} (from ${cfg!.file})`);
+  }
+  if (!path && process.env.AIKD_MODELS && !/\.ya?ml$/.test(process.env.AIKD_MODELS)) {
+    path = join(resolveFromRoot(process.env.AIKD_MODELS), `${name}.onnx`);
+    looked.push(`${path} (AIKD_MODELS)`);
+  }
+  if (!preset && !entry) throw new AikdError(`unknown FR model "${name}": expected one of ${[...BUILTIN_RECOGNIZERS, ...Object.keys(ONNX_PRESETS)].join(', ')}, a models.yaml entry, or onnx:<path>`);
+  if (!path || !existsSync(path))
+    throw new MissingResourceError(
+      `FR model "${name}" needs your ONNX weights — bring your weights: put the file at $AIKD_MODELS/${name}.onnx or add "${name}: {path: …}" under "models:" in models.yaml` +
+        (looked.length ? ` (looked at ${looked.join('; ')})` : ' (AIKD_MODELS is not set and models.yaml has no entry)'),
+    );
+  const base: OnnxPreprocess = preset
+    ? { size: preset.size, colour: preset.colour, mean: preset.mean, std: preset.std, layout: preset.layout }
+    : { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW' };
+  const { path: _p, description, ...fromEntry } = entry ?? { path: '' };
+  return { path, preprocess: { ...base, ...fromEntry, ...opts.preprocess }, description: description ?? preset?.description, looked };
+}
+
+/**
+ * Open a face recogniser by name: a built-in model (`faceapi-resnet`, `faceres`, `faceres-deep`, `mobileface`),
+ * an ONNX preset (`adaface`, `swinface`, `transface`, `cosface`, `arcface`, `magface`) or models.yaml entry with the
+ * user's file, or `onnx:<path>` with an explicit preprocessing spec.
+ */
+export async function createRecognizer(name: string, opts: RecognizerOptions = {}): Promise<Recognizer> {
+  const { initRuntime } = await import('@aikd/runtime');
+  if (isBuiltin(name)) {
+    await initRuntime();
+    if (name === 'faceapi-resnet') return (await import('./faceapi/faceapi-recognizer.ts')).createFaceapiRecognizer();
+    return (await import('./tfjs/graph-recognizer.ts')).createGraphRecognizer(name);
+  }
+  const { createOnnxRecognizer } = await import('./onnx/onnx-recognizer.ts');
+  if (name.startsWith('onnx:')) {
+    const path = resolveFromRoot(name.slice(5));
+    const p: OnnxPreprocess = { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW', ...opts.preprocess };
+    return createOnnxRecognizer(path, p, { id: `onnx:${name.slice(5)}` });
+  }
+  const r = resolveOnnxModel(name, opts);
+  return createOnnxRecognizer(r.path, r.preprocess, { id: name, description: r.description });
+}
+
+export interface RecognizerInfo {
+  id: string;
+  engine: 'tfjs' | 'onnx';
+  available: boolean;
+  description: string;
+  note?: string;
+}
+
+/** Every recogniser the workbench knows, and whether it can run here (ONNX presets need the user's file). */
+export function listRecognizers(): RecognizerInfo[] {
+  const builtin: RecognizerInfo[] = [
+    { id: 'faceapi-resnet', engine: 'tfjs', available: true, description: 'face-api / dlib ResNet-29, 128-d, 150 px' },
+    { id: 'faceres', engine: 'tfjs', available: true, description: 'HSE FaceRes (MobileNetV1), 1024-d, 224 px' },
+    { id: 'faceres-deep', engine: 'tfjs', available: true, description: 'HSE FaceRes-deep, 1024-d, 224 px' },
+    { id: 'mobileface', engine: 'tfjs', available: true, description: 'MobileFace, 256-d, 112 px' },
+  ];
+  const onnx: RecognizerInfo[] = Object.entries(ONNX_PRESETS).map(([id, p]) => {
+    try {
+      const r = resolveOnnxModel(id);
+      return { id, engine: 'onnx' as const, available: true, description: p.description, note: r.path };
+    } catch (e) {
+      return { id, engine: 'onnx' as const, available: false, description: p.description, note: 'bring your weights (models.yaml or AIKD_MODELS)' };
+    }
+  });
+  return [...builtin, ...onnx];
+}

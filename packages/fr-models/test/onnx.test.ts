@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rngFor } from '@aikd/core';
+import type { RawImage } from '@aikd/datasets';
+import { createRecognizer, cropsToOnnxInput, onnxProto, splitBeforeLastLinear } from '../src/index.ts';
+import { D, S, tinyRecognizerOnnx, tinyReference } from './onnx-model.ts';
+
+let dir: string;
+let modelPath: string;
+const crops: RawImage[] = [0, 1, 2].map((k) => {
+  const r = rngFor('crop', k);
+  return { width: S, height: S, channels: 3, data: Uint8Array.from({ length: S * S * 3 }, () => r.int(256)) };
+});
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'aikd-onnx-'));
+  modelPath = join(dir, 'tiny.onnx');
+  writeFileSync(modelPath, tinyRecognizerOnnx());
+});
+
+describe('ONNX protobuf', () => {
+  it('round-trips a model', () => {
+    const bytes = tinyRecognizerOnnx();
+    const m = onnxProto.decodeModel(bytes);
+    expect(m.graph.nodes.map((n) => n.opType)).toEqual(['Conv', 'Relu', 'Flatten', 'Gemm', 'Mul', 'Add']);
+    expect(m.graph.inputs[0]).toEqual({ name: 'input', elemType: 1, shape: ['batch', 3, S, S] });
+    expect(m.graph.nodes[0]!.attributes).toEqual([{ name: 'pads', type: 'ints', value: [1, 1, 1, 1] }, { name: 'kernel_shape', type: 'ints', value: [3, 3] }]);
+    expect(m.graph.initializers.find((t) => t.name === 'unused_shape')!.int64Data).toEqual([1]);
+    expect(Array.from(onnxProto.tensorFloats(m.graph.initializers.find((t) => t.name === 'M')!)).length).toBe(D);
+    expect(onnxProto.encodeModel(m)).toEqual(bytes);
+  });
+});
+
+describe('ONNX recogniser', () => {
+  it('gives the reference embedding with the declared preprocessing (RGB, (x−127.5)/127.5, NCHW)', async () => {
+    const rec = await createRecognizer(`onnx:${modelPath}`, { preprocess: { size: S } });
+    const got = await rec.embed(crops);
+    expect(rec.spec).toMatchObject({ engine: 'onnx', inputSize: S, colour: 'RGB', embeddingSize: D });
+    const input = cropsToOnnxInput(crops, { size: S, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW' });
+    crops.forEach((_, i) => {
+      const ref = tinyReference(input.subarray(i * 3 * S * S, (i + 1) * 3 * S * S)).embedding;
+      for (let d = 0; d < D; d++) expect(got[i]![d]).toBeCloseTo(ref[d]!, 4);
+    });
+    await rec.dispose();
+  });
+
+  it('BGR preprocessing swaps the channels', async () => {
+    const rgb = cropsToOnnxInput(crops.slice(0, 1), { size: S, colour: 'RGB', mean: 0, std: 1, layout: 'NCHW' });
+    const bgr = cropsToOnnxInput(crops.slice(0, 1), { size: S, colour: 'BGR', mean: 0, std: 1, layout: 'NCHW' });
+    expect(Array.from(bgr.subarray(0, S * S))).toEqual(Array.from(rgb.subarray(2 * S * S)));
+    expect(rgb[0]).toBe(crops[0]!.data[0]);
+    const nhwc = cropsToOnnxInput(crops.slice(0, 1), { size: S, colour: 'RGB', mean: 0, std: 1, layout: 'NHWC' });
+    expect(Array.from(nhwc)).toEqual(Array.from(crops[0]!.data));
+  });
+
+  it('splits before the last linear layer: head(features) = embedding', async () => {
+    const split = splitBeforeLastLinear(tinyRecognizerOnnx())!;
+    expect(split.featureName).toBe('f');
+    expect(onnxProto.decodeModel(split.head).graph.nodes.map((n) => n.opType)).toEqual(['Gemm', 'Mul', 'Add']);
+    const rec = await createRecognizer(`onnx:${modelPath}`, { preprocess: { size: S } });
+    const feats = await rec.onnxHead!.features(crops);
+    expect(feats.shape).toEqual([3, 4 * S * S]);
+    const head = await rec.onnxHead!.head(feats.data, feats.shape);
+    const emb = await rec.embed(crops);
+    for (let i = 0; i < 3; i++) for (let d = 0; d < D; d++) expect(head.data[i * D + d]).toBeCloseTo(emb[i]![d]!, 5);
+    await rec.dispose();
+  });
+
+  it('wrong input size, missing output and missing files are clear errors', async () => {
+    await expect(createRecognizer(`onnx:${modelPath}`, { preprocess: { size: 112 } })).rejects.toThrow(/tiny\.onnx, input "input": expected shape \[batch, 3, 112, 112\].*got \[batch, 3, 8, 8\]/);
+    await expect(createRecognizer(`onnx:${modelPath}`, { preprocess: { size: S, output: 'logits' } })).rejects.toThrow(/expected an output named "logits" \(got outputs embedding\)/);
+    await expect(createRecognizer(`onnx:${join(dir, 'nope.onnx')}`)).rejects.toThrow(/ONNX model not found: .*nope\.onnx — bring your own weights/);
+    const saved = process.env.AIKD_MODELS;
+    process.env.AIKD_MODELS = dir;
+    try {
+      await expect(createRecognizer('adaface')).rejects.toThrow(/FR model "adaface" needs your ONNX weights — bring your weights.*adaface\.onnx \(AIKD_MODELS\)/);
+    } finally {
+      if (saved === undefined) delete process.env.AIKD_MODELS;
+      else process.env.AIKD_MODELS = saved;
+    }
+    const garbage = join(dir, 'garbage.onnx');
+    writeFileSync(garbage, 'not a model');
+    await expect(createRecognizer(`onnx:${garbage}`)).rejects.toThrow(/garbage\.onnx: expected a valid ONNX model/);
+  });
+
+  it('a crop of the wrong size is rejected with its index', async () => {
+    const rec = await createRecognizer(`onnx:${modelPath}`, { preprocess: { size: S } });
+    await expect(rec.embed([crops[0]!, { ...crops[1]!, width: 4 }])).rejects.toThrow(/crop 1: expected an aligned 8×8 RGB crop/);
+    await rec.dispose();
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { bestThreshold, cosine, eer, rocAuc, tarAtFar, tenFoldAccuracy } from '../src/verify.ts';
+import { rngFor } from '@aikd/core';
+
+describe('verification metrics', () => {
+  it('cosine of known vectors', () => {
+    expect(cosine(Float32Array.from([1, 0]), Float32Array.from([0, 2]))).toBeCloseTo(0, 12);
+    expect(cosine(Float32Array.from([1, 1]), Float32Array.from([2, 2]))).toBeCloseTo(1, 6);
+    expect(cosine(Float32Array.from([1, 0]), Float32Array.from([-3, 0]))).toBeCloseTo(-1, 6);
+  });
+
+  it('AUC by hand: 2 mated, 2 non-mated', () => {
+    // mated 0.9, 0.5; non-mated 0.6, 0.1 → pairs (m>n): (0.9>0.6)(0.9>0.1)(0.5>0.1) = 3 of 4
+    expect(rocAuc([0.9, 0.5, 0.6, 0.1], [true, true, false, false])).toBeCloseTo(0.75, 12);
+    // a tie counts one half
+    expect(rocAuc([0.5, 0.5], [true, false])).toBeCloseTo(0.5, 12);
+  });
+
+  it('EER by hand', () => {
+    // mated 0.8 0.7 0.4; non-mated 0.6 0.3 0.2: threshold between 0.6 and 0.7 gives FAR 0, FRR 1/3;
+    // between 0.4 and 0.6: FAR 1/3, FRR 1/3 → EER 1/3
+    expect(eer([0.8, 0.7, 0.4, 0.6, 0.3, 0.2], [true, true, true, false, false, false]).eer).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('TAR@FAR: threshold above enough non-mated scores, ties pushed together', () => {
+    const s = [0.9, 0.8, 0.7, 0.6, 0.5, 0.5, 0.4, 0.3]; // first 3 mated
+    const m = [true, true, true, false, false, false, false, false];
+    // 5 non-mated; FAR 0.2 allows 1 false accept → t just above 0.5, accepting 0.6 only
+    const r = tarAtFar(s, m, 0.2);
+    expect(r.achievedFar).toBeCloseTo(0.2, 12);
+    expect(r.tar).toBe(1);
+    expect(r.threshold).toBeGreaterThan(0.5);
+    expect(r.threshold).toBeLessThan(0.5 + 1e-12);
+    // FAR 0 → above the largest non-mated 0.6
+    expect(tarAtFar(s, m, 0).achievedFar).toBe(0);
+  });
+
+  it('best threshold maximises accuracy and moves ties together', () => {
+    const s = [0.1, 0.2, 0.3, 0.3, 0.9];
+    const m = [false, false, true, false, true];
+    const t = bestThreshold(s, m, [0, 1, 2, 3, 4]);
+    // candidates: t in (0.2, 0.3) → 4/5 correct; t in (0.3, 0.9) → 4/5; the first maximum is kept
+    expect(t).toBeCloseTo(0.25, 12);
+  });
+
+  it('10-fold accuracy is 1 on separable data and ~0.5 on noise; stratified folds hold both kinds', () => {
+    const n = 400;
+    const mated = Array.from({ length: n }, (_, i) => i < n / 2);
+    const sep = mated.map((x, i) => (x ? 0.6 : 0.2) + 0.1 * rngFor(1, i).next());
+    const r = tenFoldAccuracy(sep, mated);
+    expect(r.mean).toBe(1);
+    expect(r.foldSource).toBe('stratified');
+    expect(r.folds.every((f) => f.n === 40)).toBe(true);
+    const noise = mated.map((_, i) => rngFor(2, i).next());
+    expect(Math.abs(tenFoldAccuracy(noise, mated).mean - 0.5)).toBeLessThan(0.1);
+    // protocol folds are used as given
+    const folds = mated.map((_, i) => i % 5);
+    expect(tenFoldAccuracy(sep, mated, folds).folds).toHaveLength(5);
+  });
+});
