@@ -49,7 +49,9 @@ export async function createFaceapiRecognizer(opts: { zoom?: number } = {}): Pro
   Object.defineProperty(featNet, 'params', { value: { ...net.params, fc: eye } });
   const fc = net.params.fc;
   const zoom = opts.zoom ?? FACEAPI_TEMPLATE_ZOOM;
-  const toInput = (pixels: tf.Tensor4D) => new faceapi.NetInput(tf.unstack(pixels) as tf.Tensor3D[]);
+  // tfjs' Unpack gradient breaks for a batch of one (it receives a lone tensor, not a list): reshape instead
+  const toInput = (pixels: tf.Tensor4D) =>
+    new faceapi.NetInput(pixels.shape[0] === 1 ? [pixels.reshape(pixels.shape.slice(1) as [number, number, number])] : (tf.unstack(pixels) as tf.Tensor3D[]));
   const tensor: TensorRecognizer = {
     toPixels: (crops) => cropsToPixels(crops, FACEAPI_INPUT),
     forward: (pixels) => net.forwardInput(toInput(pixels)),
