@@ -1,2 +1,15 @@
 export * from './types.ts';
 export * from './image-codec.ts';
+export { DATASETS_FILE, DEFAULT_MAX_PAIRS, DEFAULT_FOLDS } from './constants.ts';
+export { loadDatasetsConfig, defaultDatasetsFile, resolveDataPath, findEntry, parseDatasetEntry, type LoadedDatasetsConfig } from './config.ts';
+export { openDataset, openDatasetEntry, listDatasets, datasetStatus, type OpenOptions, type OpenedDataset, type DatasetStatus } from './open.ts';
+export { problemLine, type DatasetProblem } from './problems.ts';
+export { countDataset, type DatasetCounts } from './summary.ts';
+export { checkDataset, type CheckReport, type CheckOptions, type FoldCount } from './check.ts';
+export { exportDataset, sniffExtension, type ExportOptions, type ExportResult, type ExportImageFormat } from './export.ts';
+export { generatePairs, contiguousFold, type PairGenerationOptions } from './pairs.ts';
+export { unpickle, unpicklePath, memorySource, readBlob, blobBytes, PickleBlob, PickleText, PickleTuple, PickleGlobal, type PickleValue, type ByteSource } from './pickle.ts';
+export { binContents } from './formats/insightface-bin.ts';
+export { parseLfwPairs, parseLfwPeople, lfwImageId } from './formats/lfw.ts';
+export { parseCsv } from './side-files.ts';
+export { datasetsCommand } from './cli.ts';
