@@ -1,1 +1,18 @@
-export {};
+/**
+ * @aikd/edc — error-versus-discard curves (EDC / ERC) and pAUC, exact and fast, on typed arrays.
+ */
+export * from './types.ts';
+export * from './constants.ts';
+export { computeEdc, validateEdcOptions, limitKey } from './compute.ts';
+export { pairQualities } from './quality.ts';
+export { thresholdAtFmr, thresholdClosestFmr, quantileLinear, nextUp, countAtLeast, countBelow, type FmrThreshold } from './threshold.ts';
+export { isoCurve, type IsoCurve } from './iso.ts';
+export { recomputedCurve, discardGrid, type RecomputedCurve } from './recomputed.ts';
+export { pauc, paucTrapezoid, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
+export { argsortStable, selectInPlace, type SortedByValue } from './sort.ts';
+export { readComparisons, formatOf, CsvParser, comparisonsFromTable, INPUT_COLUMNS, type RecordHandler } from './readers/index.ts';
+export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, type EdcTableMeta, type EdcSummaryRow, type EdcPointRow } from './tables.ts';
+export { edcChartSpec, curveLabels, thinPoints, EDC_CHART_MARKS, type EdcChartOptions } from './chart.ts';
+export { chartToSvg, svgToPng, writeChart } from './render.ts';
+export { edcResultJson, edcTableText, type EdcResultJson, type EdcPointJson } from './format.ts';
+export { evaluateFile, outPaths, thinResult, type EvaluateFileOptions, type EvaluateFileOutput } from './evaluate.ts';

@@ -1,0 +1,104 @@
+/**
+ * EDC over 10⁷ comparisons from an Arrow file, end to end (read + compute), with peak memory.
+ *
+ * Generates one Arrow IPC file in a temp folder (similarity Float64, mated Bool, quality_a/quality_b Float64 with
+ * continuous values, so nearly every mated comparison is its own tie group, i.e. ~5·10⁶ curve points), then runs
+ * each scenario in a fresh child process (`--measure`) so its peak RSS is its own. The last row is the real CLI
+ * (`aikd edc --input big.arrow`, table output), timed from outside.
+ *
+ *   pnpm bench edc                    (BENCH_EDC_N=1000000 for a quick run)
+ */
+import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as arrow from 'apache-arrow';
+import { Rng, textTable, workspaceRoot, setOutputMode } from '@aikd/core';
+import { evaluateFile, type EvaluateFileOptions } from '../src/index.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+
+interface Scenario {
+  name: string;
+  options: Omit<EvaluateFileOptions, 'input'>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'iso FNM-EDC, --fmr 1e-3', options: {} },
+  { name: 'iso FM-EDC, --error fmr', options: { error: 'fmr' } },
+  { name: 'recomputed, --fmr 1e-3 (20 grid points)', options: { mode: 'recomputed' } },
+];
+
+async function measure(file: string, scenario: number): Promise<void> {
+  const s = SCENARIOS[scenario]!;
+  const t = performance.now();
+  const out = await evaluateFile({ input: file, ...s.options });
+  const total = (performance.now() - t) / 1000;
+  const r = out.results[0]!;
+  process.stdout.write(
+    JSON.stringify({
+      scenario: s.name,
+      read_s: +out.seconds.read.toFixed(2),
+      compute_s: +out.seconds.compute.toFixed(2),
+      total_s: +total.toFixed(2),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      points: r.points.discardFraction.length,
+      'pauc_norm@0.3': r.paucNorm['0.3'] === null ? null : +r.paucNorm['0.3']!.toFixed(4),
+    }) + '\n',
+  );
+}
+
+function generate(file: string, n: number): void {
+  const r = new Rng([2024, 4, 9, 555]);
+  const similarity = new Float64Array(n);
+  const mated = new Array<boolean>(n);
+  const qa = new Float64Array(n);
+  const qb = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = r.next() < 0.5;
+    const a = r.next();
+    const b = r.next();
+    mated[i] = m;
+    qa[i] = a;
+    qb[i] = b;
+    // better pairs match better: mated similarity rises with the worse sample's quality
+    similarity[i] = m ? 0.35 + 0.3 * Math.min(a, b) + 0.12 * r.normal() : 0.02 + 0.08 * r.normal();
+  }
+  const table = arrow.tableFromArrays({ similarity, mated, quality_a: qa, quality_b: qb });
+  writeFileSync(file, arrow.tableToIPC(table, 'file'));
+}
+
+if (process.argv[2] === '--measure') {
+  setOutputMode({ quiet: true });
+  await measure(process.argv[3]!, Number(process.argv[4]));
+} else {
+  const n = Number(process.env.BENCH_EDC_N ?? 1e7);
+  const dir = mkdtempSync(join(tmpdir(), 'aikd-edc-bench-'));
+  try {
+    const file = join(dir, 'comparisons.arrow');
+    let t = performance.now();
+    generate(file, n);
+    console.log(`generated ${n.toLocaleString('en')} comparisons (50% mated) → ${(statSync(file).size / 2 ** 20).toFixed(0)} MB Arrow file in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < SCENARIOS.length; i++) {
+      const c = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--measure', file, String(i)], { cwd: workspaceRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (c.status !== 0) throw new Error(`scenario ${SCENARIOS[i]!.name} failed (exit ${c.status})`);
+      rows.push(JSON.parse(c.stdout.trim().split('\n').pop()!) as Record<string, unknown>);
+    }
+    // the real command, from outside (includes Node + tsx start-up and printing the table)
+    const gnuTime = existsSync('/usr/bin/time');
+    const cli = [process.execPath, '--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), 'edc', '--input', file];
+    t = performance.now();
+    const c = gnuTime
+      ? spawnSync('/usr/bin/time', ['-f', 'AIKD_TIME %M', ...cli], { cwd: workspaceRoot, encoding: 'utf8' })
+      : spawnSync(cli[0]!, cli.slice(1), { cwd: workspaceRoot, encoding: 'utf8' });
+    const wall = (performance.now() - t) / 1000;
+    if (c.status !== 0) throw new Error(`aikd edc failed: ${c.stderr}`);
+    const rss = /AIKD_TIME (\d+)/.exec(c.stderr ?? '')?.[1];
+    rows.push({ scenario: 'aikd edc --input (CLI, wall clock)', read_s: null, compute_s: null, total_s: +wall.toFixed(2), peak_rss_mb: rss ? Math.round(Number(rss) / 1024) : null, points: null, 'pauc_norm@0.3': null });
+    console.log(textTable(rows));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

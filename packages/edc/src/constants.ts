@@ -1,0 +1,88 @@
+import type { OperatingPoint, PairQualityRule, EdcMode, ErrorType, InputFormat } from './types.ts';
+
+export const DEFAULT_FMR = 1e-3;
+export const DEFAULT_OPERATING_POINT: OperatingPoint = { kind: 'fmr', value: DEFAULT_FMR };
+/** pAUC limits reported by default: 0.3 (the AI-KD/DifFIQA convention) and 0.2. */
+export const DEFAULT_DISCARD_LIMITS: readonly number[] = [0.2, 0.3];
+export const DEFAULT_PAIR_QUALITY: PairQualityRule = 'min';
+export const DEFAULT_MODE: EdcMode = 'iso';
+export const DEFAULT_ERROR: ErrorType = 'fnmr';
+/** CR-FIQA's grid: `np.arange(0, 0.98, 0.05)` = 0, 0.05, …, 0.95. */
+export const DEFAULT_GRID_STEP = 0.05;
+export const DEFAULT_GRID_MAX = 0.95;
+/** Slack for float grid arithmetic (0.05 · 19 = 0.9500000000000001) and the `floor(u · N + 1e-9)` cut. */
+export const GRID_EPS = 1e-9;
+
+export const EDC_MODES: readonly EdcMode[] = ['iso', 'recomputed'];
+export const ERROR_TYPES: readonly ErrorType[] = ['fnmr', 'fmr'];
+export const PAIR_QUALITY_RULES: readonly PairQualityRule[] = ['min', 'mean', 'max'];
+export const INPUT_FORMATS: readonly InputFormat[] = ['csv', 'arrow', 'parquet', 'dasec-json'];
+
+/** Method name for files without a `method` column. */
+export const DEFAULT_METHOD = 'default';
+
+/** Result kinds (catalogue view names) written by `aikd edc --out`. */
+export const EDC_POINTS_KIND = 'edc_points';
+export const EDC_SUMMARY_KIND = 'edc_summary';
+/** Run kind of `aikd edc` runs. */
+export const EDC_RUN_KIND = 'edc';
+
+/**
+ * Columns of `edc_points`: one row per curve point. A curve is identified by
+ * (run_id, dataset, fr_model, condition, method, mode, error_type, operating_point, operating_value).
+ * Arrow types: strings are dictionary-encoded Utf8, `point` and `remaining` Int32, `lower_is_better` Bool, the rest
+ * Float64; `dataset`, `fr_model`, `condition`, `fmr` may be null.
+ */
+export const EDC_POINTS_COLUMNS = [
+  'dataset', // Utf8, null when not given
+  'fr_model', // Utf8, null when not given
+  'condition', // Utf8 (e.g. "aligned", "misaligned"), null when not given
+  'method', // Utf8: the quality method
+  'mode', // Utf8: "iso" | "recomputed"
+  'error_type', // Utf8: "fnmr" | "fmr"
+  'operating_point', // Utf8: "fmr" | "threshold" | "starting_error"
+  'operating_value', // Float64: the target FMR, the threshold or the starting error
+  'pair_quality', // Utf8: "min" | "mean" | "max"
+  'lower_is_better', // Bool
+  'point', // Int32: 0-based index along the curve
+  'discard_fraction', // Float64: x
+  'error', // Float64: y (FNMR or FMR per error_type); null where undefined
+  'remaining', // Int32: comparisons of the curve's type still kept
+  'threshold', // Float64: threshold in force at this point (constant in iso mode)
+  'fmr', // Float64: recomputed mode: FMR on the kept non-mated comparisons at `threshold`; null in iso mode
+] as const;
+
+/**
+ * Columns of `edc_summary`: one row per curve and pAUC discard limit (long format, so any set of limits fits the
+ * same schema: `where discard_limit = 0.3`). Arrow types: strings Utf8, counts Int32, `lower_is_better` Bool, the rest
+ * Float64; nullable as noted.
+ */
+export const EDC_SUMMARY_COLUMNS = [
+  'dataset', // Utf8 | null
+  'fr_model', // Utf8 | null
+  'condition', // Utf8 | null
+  'method', // Utf8
+  'mode', // Utf8: "iso" | "recomputed"
+  'error_type', // Utf8: "fnmr" | "fmr"
+  'operating_point', // Utf8: "fmr" | "threshold" | "starting_error"
+  'operating_value', // Float64
+  'pair_quality', // Utf8
+  'lower_is_better', // Bool
+  'interpolation', // Utf8: "step" (iso) | "trapezoid" (recomputed)
+  'grid_step', // Float64 | null (recomputed mode only)
+  'discard_limit', // Float64: L
+  'pauc', // Float64 | null: area under the curve on [0, L]
+  'pauc_norm', // Float64 | null: pauc / (L · error_at_0); null when error_at_0 = 0
+  'theoretical_best', // Float64: area under max(0, error_at_0 − x) on [0, L]
+  'threshold', // Float64: fixed threshold (iso) or the threshold at discard 0 (recomputed)
+  'achieved_fmr', // Float64 | null: FMR at `threshold` over all non-mated comparisons
+  'fnmr_at_0', // Float64 | null: FNMR at `threshold` over all mated comparisons
+  'error_at_0', // Float64: the curve's starting error
+  'n_mated', // Int32
+  'n_nonmated', // Int32
+  'n_failed_to_assess', // Int32: comparisons on the curve whose pair quality could not be assessed
+  'n_points', // Int32: points on the curve
+] as const;
+
+export type EdcPointsColumn = (typeof EDC_POINTS_COLUMNS)[number];
+export type EdcSummaryColumn = (typeof EDC_SUMMARY_COLUMNS)[number];

@@ -1,0 +1,184 @@
+/**
+ * What `aikd edc` does, as a function: read a file, compute one EDC per method and operating point, and optionally
+ * write the results store tables (`edc_points`, `edc_summary`), copies of them, and a chart.
+ */
+import { copyFileSync, renameSync, rmSync } from 'node:fs';
+import { resolve, extname, join } from 'node:path';
+import { AikdError, InputError, fileSha256, log, progress, tempPathFor } from '@aikd/core';
+import { computeEdc, validateEdcOptions, limitKey } from './compute.ts';
+import { readComparisons } from './readers/index.ts';
+import { edcTables, type EdcTableMeta } from './tables.ts';
+import { edcChartSpec, thinPoints } from './chart.ts';
+import { EDC_POINTS_KIND, EDC_RUN_KIND, EDC_SUMMARY_KIND, DEFAULT_DISCARD_LIMITS } from './constants.ts';
+import type { EdcOptions, EdcResult, InputFormat, OperatingPoint } from './types.ts';
+
+/** Comparison count from which `aikd edc` shows progress. */
+const LARGE_INPUT = 2_000_000;
+
+export interface EvaluateFileOptions extends Omit<EdcOptions, 'operatingPoint'>, EdcTableMeta {
+  input: string;
+  format?: InputFormat;
+  /** One curve per operating point and method (default: FMR 1e-3). */
+  operatingPoints?: OperatingPoint[];
+  /** Write the results store run (and copies `<out>.edc_points.arrow`, `<out>.edc_summary.arrow`). */
+  out?: string;
+  /** Write the chart (.svg or .png). */
+  plot?: string;
+  /** Results root (default AIKD_RESULTS or <workspace>/results). */
+  resultsRoot?: string;
+  /**
+   * Keep at most about this many points per curve in the returned results and the stored `edc_points` (thinned
+   * along the discard axis as in the chart). The areas are always computed on every point first.
+   */
+  maxPoints?: number;
+}
+
+export interface EvaluateFileOutput {
+  results: EdcResult[];
+  written: { run_id?: string; run_dir?: string; files: string[] };
+  seconds: { read: number; compute: number };
+}
+
+/** `<out>.edc_points.arrow` and `<out>.edc_summary.arrow` for `--out <out>.arrow`. */
+export function outPaths(out: string): { points: string; summary: string } {
+  if (extname(out).toLowerCase() !== '.arrow') throw new AikdError(`--out ${out}: expected a file name ending in .arrow`);
+  const base = resolve(out).slice(0, -'.arrow'.length);
+  return { points: `${base}.${EDC_POINTS_KIND}.arrow`, summary: `${base}.${EDC_SUMMARY_KIND}.arrow` };
+}
+
+/** The same curve with only the points `thinPoints` keeps (display / storage; areas are unchanged). */
+export function thinResult(r: EdcResult, maxPoints: number): EdcResult {
+  const p = r.points;
+  if (!(maxPoints < p.discardFraction.length)) return r;
+  const keep = thinPoints(p.discardFraction, maxPoints);
+  const pick = <T extends Float64Array | Int32Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(keep.length);
+    keep.forEach((i, k) => (out[k] = a[i]!));
+    return out;
+  };
+  return {
+    ...r,
+    points: { discardFraction: pick(p.discardFraction), error: pick(p.error), remaining: pick(p.remaining), threshold: pick(p.threshold), ...(p.fmr ? { fmr: pick(p.fmr) } : {}) },
+    notes: [...r.notes, `points thinned to ${keep.length} of ${p.discardFraction.length} for output; areas use all points`],
+  };
+}
+
+function edcOptions(o: EvaluateFileOptions, op: OperatingPoint | undefined): EdcOptions {
+  return { mode: o.mode, error: o.error, operatingPoint: op, discardLimits: o.discardLimits, pairQuality: o.pairQuality, lowerIsBetter: o.lowerIsBetter, gridStep: o.gridStep, gridMax: o.gridMax };
+}
+
+/** Read and compute; the comparisons are dropped on return, so writing the outputs does not hold them too. */
+async function readAndCompute(o: EvaluateFileOptions, ops: (OperatingPoint | undefined)[]) {
+  let t = performance.now();
+  const loaded = await readComparisons(o.input, o.format);
+  const read = (performance.now() - t) / 1000;
+  for (const note of loaded.notes) log.info(note);
+
+  t = performance.now();
+  const results: EdcResult[] = [];
+  const comparisons = loaded.methods.reduce((s, m) => s + m.similarity.length, 0);
+  // a bar only for big inputs: small ones finish before it could say anything useful
+  const bar = comparisons * ops.length >= LARGE_INPUT ? progress('edc curves', loaded.methods.length * ops.length) : undefined;
+  for (const m of loaded.methods)
+    for (const op of ops) {
+      bar?.tick();
+      try {
+        results.push(computeEdc(m, edcOptions(o, op), m.method));
+      } catch (e) {
+        // the library does not know the file; the user needs it
+        if (e instanceof AikdError && !(e instanceof InputError)) throw new AikdError(`${o.input}: ${e.message}`, 'INPUT_ERROR', { cause: e });
+        throw e;
+      }
+    }
+  bar?.done();
+  const compute = (performance.now() - t) / 1000;
+  return { results, format: loaded.format, methods: loaded.methods.map((m) => m.method), read, compute };
+}
+
+/** Copy a written file atomically (temp name beside the target, then rename). */
+function copyAtomic(from: string, to: string): void {
+  const tmp = tempPathFor(to);
+  try {
+    copyFileSync(from, tmp);
+    renameSync(tmp, to);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFileOutput> {
+  const ops = o.operatingPoints?.length ? o.operatingPoints : [undefined];
+  // check everything the user typed before reading a possibly large file
+  for (const op of ops) validateEdcOptions(edcOptions(o, op));
+  const paths = o.out ? outPaths(o.out) : undefined;
+  if (o.plot && !/\.(svg|png)$/i.test(o.plot)) throw new AikdError(`--plot ${o.plot}: expected a file name ending in .svg or .png`);
+
+  const computed = await readAndCompute(o, ops);
+  const { read, compute } = computed;
+  let results = computed.results;
+  for (const r of results) for (const w of r.warnings) log.warn(w);
+  if (o.maxPoints !== undefined) results = results.map((r) => thinResult(r, o.maxPoints!));
+
+  const written: EvaluateFileOutput['written'] = { files: [] };
+  const meta: EdcTableMeta = { dataset: o.dataset, fr_model: o.fr_model, condition: o.condition };
+  const spec = o.plot || paths ? edcChartSpec(results) : undefined;
+  const { writeChart } = o.plot || paths ? await import('./render.ts') : { writeChart: undefined };
+  if (o.plot) {
+    await writeChart!(spec!, o.plot);
+    written.files.push(resolve(o.plot));
+  }
+  if (paths) {
+    const { Run } = await import('@aikd/results');
+    const first = results[0]!;
+    const params = {
+      input: resolve(o.input),
+      input_sha256: await fileSha256(o.input),
+      format: computed.format,
+      methods: computed.methods,
+      mode: first.mode,
+      error: first.error,
+      operating_points: [...new Set(results.map((r) => JSON.stringify(r.operatingPoint)))].map((s) => JSON.parse(s) as OperatingPoint),
+      discard_limits: o.discardLimits ?? DEFAULT_DISCARD_LIMITS,
+      pair_quality: first.pairQuality,
+      lower_is_better: first.lowerIsBetter,
+      grid_step: first.gridStep,
+      ...(o.maxPoints !== undefined ? { max_points: o.maxPoints } : {}),
+      ...meta,
+      notes: [...new Set(results.flatMap((r) => r.notes.filter((n) => /^(iso|recomputed):/.test(n))))],
+    };
+    const run = Run.create({ kind: EDC_RUN_KIND, params, root: o.resultsRoot });
+    try {
+      const { points, summary } = edcTables(results, meta);
+      const methods = [...new Set(results.map((r) => r.method))];
+      const prov = { method: methods.length === 1 ? methods[0] : undefined, dataset: o.dataset, fr_model: o.fr_model, params };
+      // write once into the run; the --out files are byte copies (same rows, same provenance)
+      for (const [kind, table, target] of [
+        [EDC_POINTS_KIND, points, paths.points],
+        [EDC_SUMMARY_KIND, summary, paths.summary],
+      ] as const) {
+        const w = run.writeTable(kind, table, prov);
+        copyAtomic(w.parquet, target.replace(/\.arrow$/, '.parquet'));
+        copyAtomic(w.arrow, target);
+        written.files.push(target);
+      }
+      await writeChart!(spec!, join(run.dir, 'edc.svg'));
+      run.addArtifact({ name: 'edc.svg', kind: 'plot', path: 'edc.svg' });
+      const primary = first.discardLimits[first.discardLimits.length - 1];
+      run.finish({
+        curves: results.length,
+        seconds_read: read,
+        seconds_compute: compute,
+        ...(primary !== undefined
+          ? { [`pauc_norm@${primary}`]: Object.fromEntries(results.map((r) => [`${r.method} ${r.operatingPoint.kind}=${r.operatingPoint.value}`, r.paucNorm[limitKey(primary)] ?? null])) }
+          : {}),
+      });
+      written.run_id = run.id;
+      written.run_dir = run.dir;
+    } catch (e) {
+      run.fail(e);
+      throw e;
+    }
+  }
+  return { results, written, seconds: { read, compute } };
+}
