@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic, codeVersion } from '@aikd/core';
+import { decodeImage, encodePng, type Dataset } from '@aikd/datasets';
+import { ALIGN_CACHE_VERSION } from './constants.ts';
+import { squareToCropMatrix } from './geometry/affine.ts';
+import { warpAffine } from './geometry/warp.ts';
+import { NoFaceError } from './procedures/landmarks.ts';
+import type { Affine, AlignmentProcedure, Landmarks5, RawImage } from './types.ts';
+
+export interface AlignDatasetOptions {
+  size: number;
+  seed: number | string;
+  template?: Landmarks5;
+  epoch?: number;
+}
+
+export interface AlignedItem {
+  id: string;
+  image: RawImage;
+  matrix: Affine;
+  /** Came from the cache (nothing was detected or warped). */
+  cached?: boolean;
+  /** The procedure found no face, so the whole image (centred square, zero-padded) was resized instead. */
+  fallback?: boolean;
+}
+
+interface ItemMeta {
+  id: string;
+  matrix: Affine;
+  landmarks?: Landmarks5;
+  params?: Record<string, unknown>;
+  fallback?: string;
+}
+
+/** The cache folder of one (procedure, parameters, size, seed, template, epoch): `<cacheDir>/aligned/<hash>`. */
+export function alignmentCacheDir(procedure: AlignmentProcedure, opts: AlignDatasetOptions): string {
+  return cacheDir('aligned', configHash(cacheKeyConfig(procedure, opts)));
+}
+
+/** The per-dataset index of a cache folder: record id → item key, plus the ids that fell back to the whole image. */
+export function alignmentIndexPath(dir: string, dataset: string): string {
+  return join(dir, 'index', `${dataset.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
+}
+
+function cacheKeyConfig(procedure: AlignmentProcedure, opts: AlignDatasetOptions) {
+  return { version: ALIGN_CACHE_VERSION, procedure: procedure.id, params: procedure.params, size: opts.size, seed: String(opts.seed), template: opts.template ?? 'arcface', epoch: opts.epoch ?? 0 };
+}
+
+/**
+ * Align every image of a dataset with a procedure, through a content-addressed cache: an item's key hashes its
+ * image bytes, record id and side-file landmarks (everything a procedure reads) under the folder of the procedure
+ * configuration, so re-runs decode PNGs instead of detecting and warping, and a changed image is re-aligned.
+ * Items come out in dataset order. Progress on a TTY; a summary line at the end (hits, fallbacks).
+ */
+export async function* alignDataset(ds: Dataset, procedure: AlignmentProcedure, opts: AlignDatasetOptions): AsyncGenerator<AlignedItem> {
+  const dir = alignmentCacheDir(procedure, opts);
+  const config = cacheKeyConfig(procedure, opts);
+  if (!existsSync(join(dir, 'procedure.json'))) writeJsonAtomic(join(dir, 'procedure.json'), { ...config, codeVersion: codeVersion() });
+  const records = ds.images();
+  const bar = progress(`align ${ds.name} (${procedure.id})`, records.length);
+  const index: Record<string, string> = {};
+  const fallbacks: string[] = [];
+  let hits = 0;
+  for (const rec of records) {
+    const bytes = await ds.readImage(rec.id);
+    const key = sha256Hex(sha256Hex(bytes) + stableStringify({ id: rec.id, landmarks: rec.landmarks ?? null, aligned: ds.aligned }));
+    const base = join(dir, 'items', key.slice(0, 2), key);
+    index[rec.id] = key;
+    if (existsSync(base + '.json') && existsSync(base + '.png')) {
+      const meta = JSON.parse(readFileSync(base + '.json', 'utf8')) as ItemMeta;
+      const image = await decodeImage(readFileSync(base + '.png'), base + '.png');
+      hits++;
+      if (meta.fallback) fallbacks.push(rec.id);
+      bar.tick();
+      yield { id: rec.id, image, matrix: meta.matrix, cached: true, ...(meta.fallback ? { fallback: true } : {}) };
+      continue;
+    }
+    const img = await decodeImage(bytes, `${ds.location}: ${rec.id}`);
+    let item: AlignedItem;
+    let meta: ItemMeta;
+    try {
+      const r = await procedure.align(img, rec, { size: opts.size, seed: opts.seed, template: opts.template, epoch: opts.epoch, aligned: ds.aligned });
+      item = { id: rec.id, image: r.image, matrix: r.matrix };
+      meta = { id: rec.id, matrix: r.matrix, landmarks: r.landmarks, params: r.params };
+    } catch (e) {
+      if (!(e instanceof NoFaceError)) throw e;
+      // no face: the whole image, centred in a square and resized, so the item is still there and marked
+      const side = Math.max(img.width, img.height);
+      const matrix = squareToCropMatrix((img.width - side) / 2, (img.height - side) / 2, side, opts.size);
+      item = { id: rec.id, image: warpAffine(img, matrix, opts.size, opts.size), matrix, fallback: true };
+      meta = { id: rec.id, matrix, fallback: e.message };
+      fallbacks.push(rec.id);
+    }
+    // the PNG first, the JSON last: an item counts as cached only when both are complete
+    writeFileAtomic(base + '.png', await encodePng(item.image));
+    writeJsonAtomic(base + '.json', meta);
+    bar.tick();
+    yield item;
+  }
+  // one index per dataset: the items themselves are shared by content across datasets
+  writeJsonAtomic(alignmentIndexPath(dir, ds.name), { dataset: ds.name, location: ds.location, ...config, count: records.length, fallbacks, items: index });
+  bar.done(`(${hits} cached${fallbacks.length ? `, ${fallbacks.length} without a face: whole image used` : ''}) → ${dir}`);
+  if (fallbacks.length) log.warn(`${fallbacks.length} of ${records.length} images of ${ds.name} had no face for ${procedure.id}; first: ${fallbacks.slice(0, 3).join(', ')}`);
+}
