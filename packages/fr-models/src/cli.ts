@@ -106,17 +106,21 @@ export function register(program: Command): void {
     .option('--alignment <procedure>', 'alignment procedure', 'proper')
     .option('--seed <seed>', 'seed of the alignment procedure', '0')
     .option('--flip-sum', 'flip-sum embeddings (insightface convention)')
-    .action(async (o: { dataset: string; model: string; alignment: string; seed: string; flipSum?: boolean }) => {
+    .option('--filter <key=value>', 'only images with this attribute (repeatable), e.g. degradation=clean', (v: string, prev: string[] = []) => [...prev, v])
+    .action(async (o: { dataset: string; model: string; alignment: string; seed: string; flipSum?: boolean; filter?: string[] }) => {
       const { createRecognizer } = await import('./registry.ts');
       const { openDataset } = await import('@aikd/datasets');
       const { embedDataset } = await import('./embed.ts');
       const { verificationReport } = await import('./verification.ts');
       const { Run, backendOf } = await loadResults();
       const { tableFromArrays } = await import('apache-arrow');
+      const { subsetDataset, attributeFilter } = await import('@aikd/datasets');
       const rec = await createRecognizer(o.model);
-      const ds = await openDataset(o.dataset);
+      const opened = await openDataset(o.dataset);
+      const filter = o.filter?.length ? attributeFilter(o.filter) : undefined;
+      const ds = filter ? subsetDataset(opened, filter.keep, filter.label) : opened;
       const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
-      const run = Run.create({ kind: 'verify', params: { dataset: o.dataset, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) });
+      const run = Run.create({ kind: 'verify', params: { dataset: o.dataset, filter: o.filter ?? null, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) });
       try {
         const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum });
         const r = verificationReport(ds, set);
