@@ -1,0 +1,81 @@
+/**
+ * What this machine lacks for a plan — datasets whose files are missing, FR models and methods that need the
+ * user's weights — named with the exact paths looked at, so `aikd run --dry-run` tells a researcher what to bring.
+ */
+import { existsSync } from 'node:fs';
+import { errorLine, resolveFromRoot } from '@aikd/core';
+import { datasetStatus, loadDatasetsConfig, findEntry } from '@aikd/datasets';
+import { isBuiltin, resolveOnnxModel } from '@aikd/fr-models';
+import type { Plan, MethodSpec } from './plan.ts';
+import { trainedHere } from './units.ts';
+
+export interface MissingItem {
+  kind: 'dataset' | 'fr_model' | 'method';
+  name: string;
+  /** What is missing: paths, or a sentence. */
+  missing: string[];
+}
+
+function frModelMissing(name: string): string[] {
+  if (isBuiltin(name)) return [];
+  if (name.startsWith('onnx:')) {
+    const p = resolveFromRoot(name.slice(5));
+    return existsSync(p) ? [] : [p];
+  }
+  try {
+    resolveOnnxModel(name);
+    return [];
+  } catch (e) {
+    return [errorLine(e)];
+  }
+}
+
+export function checkAvailability(plan: Plan): MissingItem[] {
+  const out: MissingItem[] = [];
+  const config = loadDatasetsConfig();
+  for (const d of plan.datasets) {
+    try {
+      const st = datasetStatus(findEntry(config, d.name));
+      if (!st.present) out.push({ kind: 'dataset', name: d.name, missing: st.builtin ? [`${st.missing.join(', ')} (build it: pnpm aikd datasets build ${d.name})`] : st.missing });
+    } catch (e) {
+      out.push({ kind: 'dataset', name: d.name, missing: [errorLine(e)] });
+    }
+  }
+  const frs = new Set([...plan.experiment.fr_models, ...plan.methods.flatMap((m) => [m.frModel, m.teacher?.frModel]).filter((x): x is string => !!x)]);
+  for (const fr of frs) {
+    const m = frModelMissing(fr);
+    if (m.length) out.push({ kind: 'fr_model', name: fr, missing: m });
+  }
+  const methodMissing = (m: MethodSpec): string[] => {
+    if (m.onnx) {
+      const p = resolveFromRoot(m.onnx);
+      return existsSync(p) ? [] : [p];
+    }
+    if (m.id === 'magface') return frModelMissing('magface');
+    return m.teacher ? methodMissing(m.teacher) : [];
+  };
+  for (const m of plan.methods) {
+    const miss = methodMissing(m);
+    if (miss.length) out.push({ kind: 'method', name: m.label, missing: miss });
+    else if (!trainedHere(m) && m.id.includes(':')) {
+      /* a trained run id: checked when scoring */
+    }
+  }
+  return out;
+}
+
+/** Which units cannot run because something they need is missing. */
+export function blockedBy(missing: MissingItem[]): (u: { dataset: { name: string }; frModel?: string; method?: MethodSpec }) => string | undefined {
+  const ds = new Set(missing.filter((m) => m.kind === 'dataset').map((m) => m.name));
+  const fr = new Set(missing.filter((m) => m.kind === 'fr_model').map((m) => m.name));
+  const me = new Set(missing.filter((m) => m.kind === 'method').map((m) => m.name));
+  return (u) => {
+    if (ds.has(u.dataset.name)) return `dataset ${u.dataset.name} is missing`;
+    if (u.frModel && fr.has(u.frModel)) return `FR model ${u.frModel} needs your weights`;
+    if (u.method) {
+      if (me.has(u.method.label)) return `method ${u.method.label} needs files that are missing`;
+      for (const f of [u.method.frModel, u.method.teacher?.frModel]) if (f && fr.has(f)) return `method ${u.method.label} needs FR model ${f}`;
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The evaluation phase: for every dataset × condition × FR model, the EDC of every method's pair quality on that
+ * FR model's comparisons (all EDC modes and operating points of the experiment), and the alignment-sensitivity
+ * table. Reads only the units' small result tables (comparisons, scores), so it runs in seconds wherever the
+ * results folder is — after one process did everything, or after N shards each did their part.
+ */
+import * as arrow from 'apache-arrow';
+import { log } from '@aikd/core';
+import { Run } from '@aikd/results';
+import { computeEdc, edcTables, type EdcResult, type ComparisonSet } from '@aikd/edc';
+import { spearman } from '@aikd/teachers';
+import type { Plan, EdcCell, MethodSpec, ConditionSpec, DatasetSpec } from './plan.ts';
+import { unitRunId, unitTable } from './units.ts';
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+const scoreKey = (ds: DatasetSpec, c: ConditionSpec, m: MethodSpec) => `score.${safe(ds.key)}.${safe(c.name)}.${safe(m.label)}`;
+const embedKey = (ds: DatasetSpec, c: ConditionSpec, fr: string) => `embed.${safe(ds.key)}.${safe(c.name)}.${safe(fr)}`;
+
+export interface Comparisons {
+  a: string[];
+  b: string[];
+  similarity: Float64Array;
+  mated: Uint8Array;
+}
+
+function readComparisonsTable(t: arrow.Table): Comparisons {
+  return {
+    a: Array.from(t.getChild('a')!.toArray() as ArrayLike<string>, String),
+    b: Array.from(t.getChild('b')!.toArray() as ArrayLike<string>, String),
+    similarity: Float64Array.from(t.getChild('similarity')!.toArray() as Float64Array),
+    mated: Uint8Array.from(Array.from(t.getChild('mated')!.toArray() as ArrayLike<boolean | number>, (x) => (x ? 1 : 0))),
+  };
+}
+
+function readScores(t: arrow.Table): Map<string, number> {
+  const ids = t.getChild('image_id')!.toArray() as ArrayLike<string>;
+  const q = t.getChild('quality')!.toArray() as ArrayLike<number | null>;
+  const m = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) m.set(String(ids[i]), q[i] === null ? NaN : Number(q[i]));
+  return m;
+}
+
+export interface CellOutcome {
+  cell: string;
+  results: EdcResult[];
+  missing: string[];
+}
+
+/** EDCs of one cell; methods whose scores are missing (skipped or failed units) are listed, not invented. */
+export function evaluateCell(plan: Plan, cell: EdcCell, root?: string): CellOutcome | undefined {
+  const ct = unitTable(plan, embedKey(cell.dataset, cell.condition, cell.frModel), 'comparisons', root);
+  if (!ct) return undefined;
+  const cmp = readComparisonsTable(ct);
+  const e = plan.experiment.edc;
+  const results: EdcResult[] = [];
+  const missing: string[] = [];
+  for (const m of cell.methods) {
+    const st = unitTable(plan, scoreKey(cell.dataset, cell.condition, m), 'scores', root);
+    if (!st) {
+      missing.push(m.label);
+      continue;
+    }
+    const q = readScores(st);
+    const set: ComparisonSet = {
+      similarity: cmp.similarity,
+      mated: cmp.mated,
+      qualityA: Float64Array.from(cmp.a, (id) => q.get(id) ?? NaN),
+      qualityB: Float64Array.from(cmp.b, (id) => q.get(id) ?? NaN),
+    };
+    for (const mode of e.modes)
+      for (const fmr of e.fmr)
+        results.push(computeEdc(set, { mode, operatingPoint: { kind: 'fmr', value: fmr }, discardLimits: e.discard_limits, pairQuality: e.pair_quality }, m.label));
+  }
+  return { cell: cell.key, results, missing };
+}
+
+/** Evaluate every cell and the sensitivity sweep; results go to child runs `<exp>.edc.…` and `<exp>.sensitivity`. */
+export function evaluatePlan(plan: Plan, root?: string): { cells: number; curves: number; missing: Record<string, string[]>; incomplete: string[] } {
+  const missing: Record<string, string[]> = {};
+  const incomplete: string[] = [];
+  let curves = 0;
+  const byCell = new Map<string, EdcResult[]>();
+  for (const cell of plan.cells) {
+    const out = evaluateCell(plan, cell, root);
+    if (!out) {
+      incomplete.push(cell.key);
+      continue;
+    }
+    if (out.missing.length) missing[cell.key] = out.missing;
+    byCell.set(cell.key, out.results);
+    if (!out.results.length) continue;
+    const run = Run.create({
+      kind: 'edc',
+      id: unitRunId(plan, cell.key),
+      parent: plan.id,
+      name: cell.key,
+      root,
+      params: { experiment: plan.experiment.name, dataset: cell.dataset.name, dataset_key: cell.dataset.key, condition: cell.condition.name, procedure: cell.condition.procedure, procedure_params: cell.condition.params, seed: cell.condition.seed, fr_model: cell.frModel, edc: plan.experiment.edc, methods: cell.methods.map((m) => m.label) },
+    });
+    const { points, summary } = edcTables(out.results, { dataset: cell.dataset.name, fr_model: cell.frModel, condition: cell.condition.name });
+    const prov = { dataset: cell.dataset.name, fr_model: cell.frModel, alignment: cell.condition.procedure, seed: typeof cell.condition.seed === 'number' ? cell.condition.seed : undefined };
+    run.writeTable('edc_points', points, prov);
+    run.writeTable('edc_summary', summary, prov);
+    run.finish({ curves: out.results.length, missing_methods: out.missing });
+    curves += out.results.length;
+  }
+  if (plan.sensitivity) writeSensitivity(plan, byCell, root);
+  if (incomplete.length) log.warn(`${incomplete.length} evaluation cell(s) lack comparisons (their embedding unit did not complete): ${incomplete.slice(0, 3).join(', ')}${incomplete.length > 3 ? ' …' : ''}`);
+  return { cells: byCell.size, curves, missing, incomplete };
+}
+
+/**
+ * How alignment-invariant each method is: Spearman ρ between its scores on aligned images and on the same images
+ * under each misalignment, and pAUC_norm (first mode and FMR of the experiment, largest discard limit) against
+ * the misalignment strength.
+ */
+function writeSensitivity(plan: Plan, byCell: Map<string, EdcResult[]>, root?: string): void {
+  const s = plan.sensitivity!;
+  const e = plan.experiment.edc;
+  const limit = String(Math.max(...e.discard_limits));
+  const proper = s.conditions.find((c) => c.procedure === 'proper' && Object.keys(c.params).length === 0)!;
+  const rows = {
+    dataset: [] as string[], fr_model: [] as string[], method: [] as string[], condition: [] as string[], procedure: [] as string[],
+    strength: [] as (number | null)[], spearman_rho: [] as (number | null)[], pauc_norm: [] as (number | null)[], mode: [] as string[], fmr: [] as number[], discard_limit: [] as number[],
+  };
+  for (const ds of s.datasets)
+    for (const m of s.methods) {
+      const base = unitTable(plan, scoreKey(ds, proper, m), 'scores', root);
+      const baseQ = base ? readScores(base) : undefined;
+      for (const c of s.conditions) {
+        const t = unitTable(plan, scoreKey(ds, c, m), 'scores', root);
+        let rho: number | null = null;
+        if (baseQ && t) {
+          const q = readScores(t);
+          const ids = [...baseQ.keys()].filter((id) => Number.isFinite(baseQ.get(id)!) && Number.isFinite(q.get(id) ?? NaN));
+          rho = ids.length > 2 ? spearman(ids.map((id) => baseQ.get(id)!), ids.map((id) => q.get(id)!)) : null;
+        }
+        for (const fr of s.frModels) {
+          const cellKey = `edc.${safe(ds.key)}.${safe(c.name)}.${safe(fr)}`;
+          const r = byCell.get(cellKey)?.find((x) => x.method === m.label && x.mode === e.modes[0] && x.operatingPoint.value === e.fmr[0]);
+          rows.dataset.push(ds.name);
+          rows.fr_model.push(fr);
+          rows.method.push(m.label);
+          rows.condition.push(c.name);
+          rows.procedure.push(c.procedure);
+          rows.strength.push(c.strength ?? null);
+          rows.spearman_rho.push(rho);
+          rows.pauc_norm.push(r?.paucNorm[limit] ?? null);
+          rows.mode.push(e.modes[0]!);
+          rows.fmr.push(e.fmr[0]!);
+          rows.discard_limit.push(Number(limit));
+        }
+      }
+    }
+  const table = new arrow.Table({
+    dataset: arrow.vectorFromArray(rows.dataset, new arrow.Utf8()),
+    fr_model: arrow.vectorFromArray(rows.fr_model, new arrow.Utf8()),
+    method: arrow.vectorFromArray(rows.method, new arrow.Utf8()),
+    condition: arrow.vectorFromArray(rows.condition, new arrow.Utf8()),
+    procedure: arrow.vectorFromArray(rows.procedure, new arrow.Utf8()),
+    strength: arrow.vectorFromArray(rows.strength, new arrow.Float64()),
+    spearman_rho: arrow.vectorFromArray(rows.spearman_rho, new arrow.Float64()),
+    pauc_norm: arrow.vectorFromArray(rows.pauc_norm, new arrow.Float64()),
+    mode: arrow.vectorFromArray(rows.mode, new arrow.Utf8()),
+    fmr: arrow.vectorFromArray(rows.fmr, new arrow.Float64()),
+    discard_limit: arrow.vectorFromArray(rows.discard_limit, new arrow.Float64()),
+  });
+  const run = Run.create({ kind: 'sensitivity', id: unitRunId(plan, 'sensitivity'), parent: plan.id, name: 'sensitivity', root, params: { experiment: plan.experiment.name, sensitivity: plan.experiment.sensitivity } });
+  run.writeTable('sensitivity', table, {});
+  run.finish({ rows: table.numRows });
+}

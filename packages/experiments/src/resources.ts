@@ -1,0 +1,78 @@
+/**
+ * What units share inside one process: opened datasets (with their filters and identity splits), FR models and
+ * quality methods. Each is opened once and released at the end.
+ */
+import { AikdError } from '@aikd/core';
+import { openDataset, subsetDataset, attributeFilter, splitByIdentity, type Dataset } from '@aikd/datasets';
+import { createRecognizer, type Recognizer } from '@aikd/fr-models';
+import { createQualityMethod, type QualityMethod } from '@aikd/teachers';
+import type { DatasetSpec, MethodSpec } from './plan.ts';
+
+export class Resources {
+  private datasets = new Map<string, Promise<{ eval: Dataset; train?: Dataset; base: Dataset }>>();
+  private recognizers = new Map<string, Promise<Recognizer>>();
+  private methods = new Map<string, Promise<QualityMethod>>();
+
+  private open(spec: DatasetSpec) {
+    let p = this.datasets.get(spec.key);
+    if (!p) {
+      p = (async () => {
+        const base = await openDataset(spec.name);
+        let ds: Dataset = base;
+        if (spec.filter?.length) {
+          const f = attributeFilter(spec.filter);
+          ds = subsetDataset(ds, f.keep, f.label);
+        }
+        if (!spec.split) return { eval: ds, base };
+        const s = splitByIdentity(ds, { testFraction: spec.split.testFraction, seed: spec.split.seed });
+        return { eval: s.test, train: s.train, base };
+      })();
+      this.datasets.set(spec.key, p);
+    }
+    return p;
+  }
+
+  /** The images a condition is evaluated on: the test part when the dataset is split. */
+  async evalDataset(spec: DatasetSpec): Promise<Dataset> {
+    return (await this.open(spec)).eval;
+  }
+
+  /** Training data: the train part of a split dataset, else the whole (filtered) dataset. */
+  async trainDataset(spec: DatasetSpec): Promise<Dataset> {
+    const d = await this.open(spec);
+    return d.train ?? d.eval;
+  }
+
+  recognizer(name: string): Promise<Recognizer> {
+    let p = this.recognizers.get(name);
+    if (!p) {
+      p = createRecognizer(name);
+      this.recognizers.set(name, p);
+      p.catch(() => this.recognizers.delete(name));
+    }
+    return p;
+  }
+
+  /** A quality method; `resolvedId` replaces the spec's id for methods trained in this experiment (`aikd:<run-id>`). */
+  method(spec: MethodSpec, resolvedId?: string): Promise<QualityMethod> {
+    const id = resolvedId ?? spec.id;
+    if (id === 'aikd') throw new AikdError(`method ${spec.label}: its student has not been trained yet`);
+    const key = `${id}|${spec.frModel}|${JSON.stringify(spec.params)}|${spec.onnx ?? ''}`;
+    let p = this.methods.get(key);
+    if (!p) {
+      p = (async () => createQualityMethod(id, { frModel: spec.frModel ? await this.recognizer(spec.frModel) : undefined, params: spec.params, onnx: spec.onnx }))();
+      this.methods.set(key, p);
+      p.catch(() => this.methods.delete(key));
+    }
+    return p;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.methods.values()) await (await p.catch(() => undefined))?.dispose();
+    for (const p of this.recognizers.values()) await (await p.catch(() => undefined))?.dispose();
+    for (const p of this.datasets.values()) await (await p.catch(() => undefined))?.base.close();
+    this.methods.clear();
+    this.recognizers.clear();
+    this.datasets.clear();
+  }
+}
