@@ -3,7 +3,7 @@
  * format options with errors that name the entry and key.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import { AikdError, ConfigError, InputError, aikdHome, dataRoot, datasetEntrySchema, datasetsFileSchema, describeValue, loadYamlConfig, workspaceRoot } from '@aikd/core';
+import { AikdError, resolveFromRoot, ConfigError, InputError, aikdHome, dataRoot, datasetEntrySchema, datasetsFileSchema, describeValue, loadYamlConfig, workspaceRoot } from '@aikd/core';
 import type { DatasetEntry, DatasetsFile } from '@aikd/core';
 import { AIKD_DATA_PREFIX, AIKD_HOME_PREFIX, DATASETS_FILE } from './constants.ts';
 
@@ -13,8 +13,9 @@ export interface LoadedDatasetsConfig extends DatasetsFile {
 }
 
 /** The default registry: `<workspace>/datasets.yaml`. */
+/** `AIKD_DATASETS` (another datasets.yaml, e.g. on a cluster), else `<workspace>/datasets.yaml`. */
 export function defaultDatasetsFile(): string {
-  return join(workspaceRoot, DATASETS_FILE);
+  return process.env.AIKD_DATASETS ? resolveFromRoot(process.env.AIKD_DATASETS) : join(workspaceRoot, DATASETS_FILE);
 }
 
 /** Read and validate datasets.yaml (errors name the line and key path). */
