@@ -1,1 +1,13 @@
-export {};
+/**
+ * @aikd/dashboard — `aikd serve`: an Express 5 JSON API over the results catalogue and a small single-page
+ * front-end with vega-lite charts (runs, EDC browser, pAUC tables, training, compare, sensitivity).
+ */
+export { createApp, type DashboardApp } from './app.ts';
+export { serve, type ServeOptions, type RunningDashboard } from './server.ts';
+export { edcChartSpec, seriesChartSpec, EDC_HOVER_MARK, type EdcChartCurve, type SeriesRow } from './charts.ts';
+export { loadPaperReference, paperKey, type PaperReference } from './reference.ts';
+export { metricGroups } from './api/training.ts';
+export { paucCsv, type PaucTable, type PaucRow, type PaucCell } from './api/pauc.ts';
+export { ApiError } from './params.ts';
+export * from './constants.ts';
+export type { DashboardOptions, Chart } from './types.ts';

@@ -1,0 +1,64 @@
+/**
+ * The catalogue as the server uses it: opened lazily, its views rebuilt at most every `refreshMs` (so runs
+ * written while the dashboard is open appear), and queries run one at a time on its single DuckDB connection.
+ */
+import { AikdError, errorLine } from '@aikd/core';
+import { Catalogue, type Row } from '@aikd/results';
+
+export type Param = string | number | boolean | null;
+
+export interface Store {
+  readonly resultsDir: string;
+  query(sql: string, params?: Param[]): Promise<Row[]>;
+  /** Does the catalogue have this view (`runs`, `metrics`, `artifacts`, or a result kind)? */
+  has(view: string): Promise<boolean>;
+  resultKinds(): Promise<readonly string[]>;
+  close(): Promise<void>;
+}
+
+export function createStore(resultsDir: string, refreshMs: number): Store {
+  let catalogue: Promise<Catalogue> | undefined;
+  let refreshedAt = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  /** Run `job` after every earlier one (DuckDB connections do not take concurrent statements). */
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const next = tail.then(job, job);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+
+  // A result file DuckDB cannot read (e.g. a truncated Parquet file) fails the whole catalogue; say which file, and
+  // try again on the next request (so removing or rewriting the file is enough).
+  const failed = (e: unknown) => new AikdError(`results catalogue (${resultsDir}): ${errorLine(e).replace(/\s+/g, ' ')}`, 'CATALOGUE_ERROR');
+  const fresh = async (): Promise<Catalogue> => {
+    if (!catalogue) {
+      catalogue = Catalogue.open(resultsDir);
+      catalogue.catch(() => (catalogue = undefined));
+      refreshedAt = Date.now();
+    }
+    const cat = await catalogue.catch((e) => {
+      throw failed(e);
+    });
+    if (Date.now() - refreshedAt >= refreshMs) {
+      refreshedAt = Date.now();
+      await cat.refresh().catch((e) => {
+        refreshedAt = 0;
+        throw failed(e);
+      });
+    }
+    return cat;
+  };
+
+  return {
+    resultsDir,
+    query: (sql, params) => serial(async () => (await fresh()).query(sql, params as Parameters<Catalogue['query']>[1])),
+    has: (view) => serial(async () => (await fresh()).has(view)),
+    resultKinds: () => serial(async () => (await fresh()).resultKinds),
+    close: () =>
+      serial(async () => {
+        if (catalogue) (await catalogue).close();
+        catalogue = undefined;
+      }),
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * A results folder built the way the workbench builds one: an experiment run whose child runs hold real EDC results
+ * (`computeEdc` on seeded synthetic comparisons → `edcTables` → `Run.writeTable`), an older experiment repeating one
+ * of its curves, a stand-alone `aikd edc`-style run without dataset/model/condition, a training run logging metrics,
+ * a sensitivity table (Spearman ρ and pAUC_norm computed here), and a few other runs (embed, score, a failed one).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rngFor } from '@aikd/core';
+import { Catalogue, Run } from '@aikd/results';
+import { computeEdc, edcTables, type EdcResult } from '@aikd/edc';
+
+export const DATASETS = ['lfw', 'cplfw'];
+export const FR_MODELS = ['adaface', 'cosface'];
+export const CONDITIONS = ['proper', 'landmark-jitter'];
+export const METHODS = ['serfiq', 'crfiqa', 'aikd(serfiq)'];
+export const MODES = ['iso', 'recomputed'] as const;
+export const DISCARD_LIMITS = [0.2, 0.3];
+export const JITTER = [0, 1, 2, 3, 4, 6];
+
+const N = 1500;
+/** How noisy each method's quality is, and how much misalignment adds (the student is nearly alignment-invariant). */
+const NOISE: Record<string, { base: number; misaligned: number }> = {
+  serfiq: { base: 0.15, misaligned: 0.35 },
+  crfiqa: { base: 0.25, misaligned: 0.3 },
+  'aikd(serfiq)': { base: 0.12, misaligned: 0.04 },
+};
+
+export const curveKey = (dataset: string | null, frModel: string | null, condition: string | null, method: string, mode: string) =>
+  [dataset ?? '', frModel ?? '', condition ?? '', method, mode].join('|');
+
+interface Comparisons {
+  similarity: Float64Array;
+  mated: Uint8Array;
+  /** The "true" quality of each comparison; methods see it through noise. */
+  latent: Float64Array;
+}
+
+function comparisons(seed: string, misaligned: boolean): Comparisons {
+  const r = rngFor(seed, 'comparisons');
+  const similarity = new Float64Array(N);
+  const mated = new Uint8Array(N);
+  const latent = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    mated[i] = i % 5 < 2 ? 1 : 0;
+    latent[i] = r.next();
+    similarity[i] = mated[i] ? 0.2 + 0.55 * latent[i]! + 0.12 * r.normal() - (misaligned ? 0.05 : 0) : 0.05 + 0.1 * r.normal();
+  }
+  return { similarity, mated, latent };
+}
+
+function qualities(c: Comparisons, seed: string, method: string, misalignment: number): Float64Array {
+  const r = rngFor(seed, 'quality', method);
+  const noise = NOISE[method]!;
+  return Float64Array.from(c.latent, (q) => q + (noise.base + noise.misaligned * misalignment) * r.normal());
+}
+
+/** Spearman's ρ with average ranks for ties. */
+export function spearman(a: Float64Array, b: Float64Array): number {
+  const ranks = (x: Float64Array) => {
+    const idx = [...x.keys()].sort((i, j) => x[i]! - x[j]!);
+    const out = new Float64Array(x.length);
+    for (let i = 0; i < idx.length; ) {
+      let j = i;
+      while (j + 1 < idx.length && x[idx[j + 1]!] === x[idx[i]!]) j++;
+      for (let k = i; k <= j; k++) out[idx[k]!] = (i + j) / 2 + 1;
+      i = j + 1;
+    }
+    return out;
+  };
+  const [ra, rb] = [ranks(a), ranks(b)];
+  const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
+  const [ma, mb] = [mean(ra), mean(rb)];
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < ra.length; i++) {
+    num += (ra[i]! - ma) * (rb[i]! - mb);
+    da += (ra[i]! - ma) ** 2;
+    db += (rb[i]! - mb) ** 2;
+  }
+  return num / Math.sqrt(da * db);
+}
+
+export interface Fixture {
+  root: string;
+  experiment: string;
+  oldExperiment: string;
+  /** edc runs of the main experiment, by `dataset|fr_model|condition`. */
+  edcRuns: Map<string, string>;
+  oldEdcRun: string;
+  looseEdcRun: string;
+  trainRun: string;
+  sensitivityRun: string;
+  failedRun: string;
+  /** Every curve written, by `curveKey` (the main experiment's, plus the loose run's under empty names). */
+  results: Map<string, EdcResult>;
+  /** The old experiment's curves, by `curveKey`. */
+  oldResults: Map<string, EdcResult>;
+  /** Logged metric values of the training run: name → [step, value][] (null = not finite). */
+  metrics: Map<string, [number, number | null][]>;
+  sensitivityRows: { method: string; procedure: string; strength: number | null; spearman_rho: number; pauc_norm: number | null }[];
+  runCount: number;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+function writeEdcRun(root: string, parent: string | undefined, params: Record<string, unknown>, results: EdcResult[], meta: { dataset?: string; fr_model?: string; condition?: string }): string {
+  const run = Run.create({ kind: 'edc', parent, params, root, name: [meta.dataset, meta.fr_model, meta.condition].filter(Boolean).join(' ') || undefined });
+  const { points, summary } = edcTables(results, meta);
+  const prov = { dataset: meta.dataset, fr_model: meta.fr_model, alignment: meta.condition, params };
+  run.writeTable('edc_points', points, prov);
+  run.writeTable('edc_summary', summary, prov);
+  run.finish({ curves: results.length });
+  return run.id;
+}
+
+function edcFor(c: Comparisons, seed: string, misalignment: number, methods = METHODS): EdcResult[] {
+  return methods.flatMap((m) => {
+    const pairQuality = qualities(c, seed, m, misalignment);
+    return MODES.map((mode) => computeEdc({ similarity: c.similarity, mated: c.mated, pairQuality }, { mode, discardLimits: DISCARD_LIMITS }, m));
+  });
+}
+
+export async function buildFixture(root = mkdtempSync(join(tmpdir(), 'aikd-dashboard-'))): Promise<Fixture> {
+  let runCount = 0;
+  // an older experiment with one curve the main one recomputes (other numbers: another seed)
+  const old = Run.create({ kind: 'experiment', name: 'quickstart', params: { name: 'quickstart', seed: 1, datasets: ['lfw'], fr_models: ['adaface'] }, root });
+  const oldResults = new Map<string, EdcResult>();
+  const oldSeed = 'old|lfw|adaface|proper';
+  const oldCurves = edcFor(comparisons(oldSeed, false), oldSeed, 0, ['serfiq', 'crfiqa']);
+  for (const r of oldCurves) oldResults.set(curveKey('lfw', 'adaface', 'proper', r.method, r.mode), r);
+  const oldEdcRun = writeEdcRun(root, old.id, { dataset: 'lfw', fr_model: 'adaface', condition: 'proper' }, oldCurves, { dataset: 'lfw', fr_model: 'adaface', condition: 'proper' });
+  old.finish();
+  runCount += 2;
+  await tick();
+
+  const grid = { name: 'paper-small', seed: 0, datasets: DATASETS, fr_models: FR_MODELS, methods: METHODS, conditions: CONDITIONS, edc: { modes: [...MODES], fmr: [1e-3], discard_limits: DISCARD_LIMITS } };
+  const exp = Run.create({ kind: 'experiment', name: 'paper-small', params: grid, root });
+  runCount++;
+  const results = new Map<string, EdcResult>();
+  const edcRuns = new Map<string, string>();
+  for (const dataset of DATASETS)
+    for (const fr of FR_MODELS) {
+      const embed = Run.create({ kind: 'embed', parent: exp.id, params: { dataset, fr_model: fr }, root });
+      embed.finish({ images: 500 });
+      runCount++;
+      for (const condition of CONDITIONS) {
+        const seed = `${dataset}|${fr}|${condition}`;
+        const c = comparisons(seed, condition !== 'proper');
+        const curves = edcFor(c, seed, condition === 'proper' ? 0 : 1);
+        for (const r of curves) results.set(curveKey(dataset, fr, condition, r.method, r.mode), r);
+        edcRuns.set(`${dataset}|${fr}|${condition}`, writeEdcRun(root, exp.id, { dataset, fr_model: fr, condition, fmr: 1e-3 }, curves, { dataset, fr_model: fr, condition }));
+        runCount++;
+      }
+    }
+  const score = Run.create({ kind: 'score', parent: exp.id, params: { method: 'serfiq', dataset: 'lfw' }, root });
+  score.finish();
+  const failed = Run.create({ kind: 'score', parent: exp.id, params: { method: 'faceqan', dataset: 'lfw' }, root });
+  failed.fail(new Error('onnx file missing: faceqan.onnx'));
+  runCount += 2;
+
+  // training: AI-KD losses per step, validation every 10 steps, warm-up then decaying learning rates
+  const train = Run.create({ kind: 'train', parent: exp.id, name: 'aikd serfiq', params: { teacher: 'serfiq', epochs: 2, lr_head: 1e-3 }, root });
+  runCount++;
+  const metrics = new Map<string, [number, number | null][]>();
+  const log = (values: Record<string, number>, step: number) => {
+    train.logMetrics(values, step);
+    for (const [k, v] of Object.entries(values)) metrics.set(k, [...(metrics.get(k) ?? []), [step, Number.isFinite(v) ? v : null]]);
+  };
+  const tr = rngFor(3, 'train-metrics');
+  for (let step = 1; step <= 60; step++) {
+    const lc = 0.3 / (1 + 0.05 * step) + 0.01 * tr.next();
+    const lq = 0.7 / (1 + 0.08 * step) + 0.01 * tr.next();
+    const lr = step <= 10 ? (1e-3 * step) / 10 : 1e-3 * Math.cos(((step - 10) / 50) * (Math.PI / 2));
+    log({ loss: lc + lq, loss_consistency: lc, loss_quality: lq, lr_head: lr, lr_backbone: lr / 10, grad_norm: step === 7 ? NaN : 2 / Math.sqrt(step) }, step);
+    if (step % 10 === 0) log({ val_loss: 1 / (1 + 0.06 * step), val_loss_quality: 0.6 / (1 + 0.06 * step) }, step);
+  }
+  train.finish({ best_val_loss: 1 / (1 + 0.06 * 60) });
+
+  // sensitivity: landmark jitter p px (misalignment grows with p), and two procedures without a strength
+  const sensitivityRows: Fixture['sensitivityRows'] = [];
+  const sc = comparisons('sens|lfw|adaface', false);
+  for (const method of METHODS) {
+    const aligned = qualities(sc, 'sens-aligned', method, 0);
+    const sweep: [string, number | null, number][] = [...JITTER.map((p) => ['landmark-jitter', p, p / 3] as [string, number, number]), ['detector-swap', null, 0.5], ['bbox', null, 1]];
+    for (const [procedure, strength, misalignment] of sweep) {
+      const q = misalignment === 0 ? aligned : qualities(sc, `sens|${procedure}|${strength}`, method, misalignment);
+      const edc = computeEdc({ similarity: sc.similarity, mated: sc.mated, pairQuality: q }, { discardLimits: [0.3] }, method);
+      sensitivityRows.push({ method, procedure, strength, spearman_rho: spearman(aligned, q), pauc_norm: edc.paucNorm['0.3'] ?? null });
+    }
+  }
+  const sens = Run.create({ kind: 'sensitivity', parent: exp.id, params: { landmark_jitter: JITTER, procedures: ['detector-swap', 'bbox'] }, root });
+  runCount++;
+  await writeSensitivity(sens, sensitivityRows);
+  sens.finish();
+  exp.finish({ steps: runCount });
+  await tick();
+
+  // `aikd edc --input x.csv --out`: no dataset, FR model or condition
+  const lc = comparisons('loose', false);
+  const looseCurves = edcFor(lc, 'loose', 0, ['serfiq']).filter((r) => r.mode === 'iso');
+  for (const r of looseCurves) results.set(curveKey(null, null, null, r.method, r.mode), r);
+  const looseEdcRun = writeEdcRun(root, undefined, { input: 'comparisons.csv' }, looseCurves, {});
+  runCount++;
+
+  return { root, experiment: exp.id, oldExperiment: old.id, edcRuns, oldEdcRun, looseEdcRun, trainRun: train.id, sensitivityRun: sens.id, failedRun: failed.id, results, oldResults, metrics, sensitivityRows, runCount };
+}
+
+/**
+ * The `sensitivity` result table (issue 10's schema), written as the Parquet file the catalogue reads. apache-arrow
+ * is not a dependency of the dashboard, so DuckDB writes it (COPY … TO); values are bound as parameters.
+ */
+async function writeSensitivity(run: Run, rows: Fixture['sensitivityRows']): Promise<void> {
+  const cat = await Catalogue.open(join(run.dir, 'no-runs-here'));
+  try {
+    const values: (string | number | null)[] = [];
+    const tuples = rows.map((r) => {
+      const base = values.length;
+      values.push(r.method, r.procedure, r.strength, r.spearman_rho, r.pauc_norm);
+      return `('lfw', 'adaface', $${base + 1}::varchar, $${base + 2}::varchar, $${base + 3}::double, $${base + 4}::double, $${base + 5}::double, 'iso', 0.001::double, 0.3::double)`;
+    });
+    const file = join(run.dir, 'sensitivity.parquet');
+    await cat.query(`copy (select * from (values ${tuples.join(', ')}) as t(dataset, fr_model, method, procedure, strength, spearman_rho, pauc_norm, mode, fmr, discard_limit))
+      to '${file.replace(/'/g, "''")}' (format parquet)`, values);
+  } finally {
+    cat.close();
+  }
+  run.addArtifact({ name: 'sensitivity', kind: 'sensitivity', path: 'sensitivity.parquet', rows: rows.length });
+}
