@@ -13,6 +13,8 @@ export interface Store {
   /** Does the catalogue have this view (`runs`, `metrics`, `artifacts`, or a result kind)? */
   has(view: string): Promise<boolean>;
   resultKinds(): Promise<readonly string[]>;
+  /** Result files the catalogue could not read and left out (with DuckDB's reason). */
+  skippedFiles(): Promise<readonly string[]>;
   close(): Promise<void>;
 }
 
@@ -28,8 +30,8 @@ export function createStore(resultsDir: string, refreshMs: number): Store {
     return next;
   };
 
-  // A result file DuckDB cannot read (e.g. a truncated Parquet file) fails the whole catalogue; say which file, and
-  // try again on the next request (so removing or rewriting the file is enough).
+  // The catalogue leaves out result files DuckDB cannot read (listed by /api/overview); anything else that fails it
+  // (e.g. a malformed run.json) is reported with the file, and retried on the next request.
   const failed = (e: unknown) => new AikdError(`results catalogue (${resultsDir}): ${errorLine(e).replace(/\s+/g, ' ')}`, 'CATALOGUE_ERROR');
   const fresh = async (): Promise<Catalogue> => {
     if (!catalogue) {
@@ -55,6 +57,7 @@ export function createStore(resultsDir: string, refreshMs: number): Store {
     query: (sql, params) => serial(async () => (await fresh()).query(sql, params as Parameters<Catalogue['query']>[1])),
     has: (view) => serial(async () => (await fresh()).has(view)),
     resultKinds: () => serial(async () => (await fresh()).resultKinds),
+    skippedFiles: () => serial(async () => (await fresh()).skipped),
     close: () =>
       serial(async () => {
         if (catalogue) (await catalogue).close();

@@ -64,22 +64,36 @@ describe('an empty results folder', () => {
 });
 
 describe('server-side failures', () => {
-  it('answers with one JSON line and a 500, never a stack trace', async () => {
+  it('leaves out an unreadable result file and lists it, without failing the other views', async () => {
     const root = tmp('broken');
     const dir = join(root, 'runs', 'edc-broken');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ id: 'edc-broken', kind: 'edc', status: 'completed', params: {}, started_at: new Date().toISOString(), artifacts: [] }));
     writeFileSync(join(dir, 'edc_summary.parquet'), 'this is not parquet');
     const srv = await start(root);
-    const r = await srv.get('/api/edc/options');
+    const edc = await srv.get('/api/edc/options');
+    expect(edc.status).toBe(200);
+    expect(edc.body.empty).toBe(true);
+    const overview = (await srv.get('/api/overview')).body;
+    expect(overview.skipped_files).toHaveLength(1);
+    expect(overview.skipped_files[0]).toMatch(/edc-broken\/edc_summary\.parquet: .*magic bytes/);
+    expect((await srv.get('/api/runs')).body.runs.map((x: { id: string }) => x.id)).toEqual(['edc-broken']);
+  });
+
+  it('answers with one JSON line and a 500, never a stack trace', async () => {
+    const root = tmp('malformed');
+    const dir = join(root, 'runs', 'r-malformed');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'run.json'), '{"id": "r-malformed", "kind": ');
+    const srv = await start(root);
+    const r = await srv.get('/api/runs');
     expect(r.status).toBe(500);
     // names the file DuckDB could not read
-    expect(r.body.error).toMatch(/^results catalogue \(.*\): .*edc-broken\/edc_summary\.parquet/);
+    expect(r.body.error).toMatch(/r-malformed\/run\.json/);
     expect(r.text).not.toMatch(/\\n|\bat .*\(|\.ts:\d+/);
     // fixed on disk → the next request works
-    rmSync(join(dir, 'edc_summary.parquet'));
-    expect((await srv.get('/api/runs')).body.runs.map((x: { id: string }) => x.id)).toEqual(['edc-broken']);
-    expect((await srv.get('/api/edc/options')).body.empty).toBe(true);
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ id: 'r-malformed', kind: 'edc', status: 'completed', params: {}, started_at: new Date().toISOString(), artifacts: [] }));
+    expect((await srv.get('/api/runs')).body.runs.map((x: { id: string }) => x.id)).toEqual(['r-malformed']);
   });
 });
 

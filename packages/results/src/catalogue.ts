@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { AikdError, resultsDir } from '@aikd/core';
+import { AikdError, resultsDir, log } from '@aikd/core';
 import { runsDir } from './runs.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -19,6 +19,12 @@ const EMPTY_RUNS = `select null::varchar as id, null::varchar as kind, null::var
   null::json as artifacts, null::json as summary, null::varchar[] as tags where false`;
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+function kindView(kind: string, files: string[]): string {
+  return `create or replace view "${kind}" as
+        select regexp_extract(filename, '([^/\\\\]+)[/\\\\][^/\\\\]+\\.parquet$', 1) as run_id, * exclude (filename)
+        from read_parquet(${sqlList(files)}, union_by_name = true, filename = true)`;
+}
 const sqlList = (files: string[]) => `[${files.map(sqlString).join(', ')}]`;
 
 /** Turn DuckDB's JS values into JSON: BIGINTs become numbers when exact, else strings; times become ISO strings. */
@@ -103,13 +109,37 @@ export class Catalogue {
       select id as run_id, a.name, a.kind, a.path, a.rows from (
         select id, unnest(from_json(coalesce(artifacts, '[]'), '[{"name":"VARCHAR","kind":"VARCHAR","path":"VARCHAR","rows":"BIGINT"}]')) as a from runs)`);
     for (const old of this.kinds) if (!byKind.has(old)) stmts.push(`drop view if exists "${old}"`);
-    for (const [kind, files] of byKind)
-      stmts.push(`create or replace view "${kind}" as
-        select regexp_extract(filename, '([^/\\\\]+)[/\\\\][^/\\\\]+\\.parquet$', 1) as run_id, * exclude (filename)
-        from read_parquet(${sqlList(files)}, union_by_name = true, filename = true)`);
     for (const s of stmts) await this.con.run(s);
+    const problems: string[] = [];
+    for (const [kind, files] of byKind) {
+      try {
+        await this.con.run(kindView(kind, files));
+      } catch {
+        // one unreadable file (a crash mid-copy, a foreign file) must not hide every other result:
+        // keep the files DuckDB can read and say which were left out
+        const good: string[] = [];
+        for (const f of files) {
+          try {
+            await this.con.run(`select * from read_parquet(${sqlString(f)}) limit 0`);
+            good.push(f);
+          } catch (e) {
+            problems.push(`${f}: ${(e as Error).message.split('\n')[0]}`);
+          }
+        }
+        if (good.length) await this.con.run(kindView(kind, good));
+        else {
+          await this.con.run(`drop view if exists "${kind}"`);
+          byKind.delete(kind);
+        }
+      }
+    }
     this.kinds = [...byKind.keys()].sort();
+    for (const p of problems) if (!this.skipped.includes(p)) log.warn(`results catalogue: left out unreadable file ${p}`);
+    this.skipped = problems;
   }
+
+  /** Files the last refresh could not read (and left out of their view). */
+  skipped: string[] = [];
 
   /** Run SQL (with `$1`-style or `?` parameters) and return JSON-safe rows. */
   async query(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Row[]> {

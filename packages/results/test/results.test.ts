@@ -126,3 +126,22 @@ describe('DuckDB catalogue', () => {
     expect(existsSync(join(r3.dir, 'scores.parquet'))).toBe(true);
   });
 });
+
+describe('catalogue robustness', () => {
+  it('leaves out an unreadable result file, keeps the rest of its kind, and says so', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'aikd-corrupt-'));
+    const good = Run.create({ kind: 'score', params: {}, root });
+    good.writeTable('scores', arrow.tableFromArrays({ image_id: ['a'], quality: Float32Array.from([0.5]) }), {});
+    const bad = Run.create({ kind: 'score', params: {}, root });
+    bad.writeTable('scores', arrow.tableFromArrays({ image_id: ['b'], quality: Float32Array.from([0.7]) }), {});
+    writeFileSync(join(bad.dir, 'scores.parquet'), 'PAR1 truncated');
+    const cat = await Catalogue.open(root);
+    try {
+      expect(await cat.query('select image_id from scores')).toEqual([{ image_id: 'a' }]);
+      expect(cat.skipped).toHaveLength(1);
+      expect(cat.skipped[0]).toContain(join(bad.dir, 'scores.parquet'));
+    } finally {
+      cat.close();
+    }
+  });
+});

@@ -20,6 +20,8 @@ export async function overview({ store }: ApiContext) {
     result_kinds: resultKinds,
     has: { edc: resultKinds.includes(EDC_SUMMARY_VIEW), sensitivity: resultKinds.includes(SENSITIVITY_VIEW), metrics: metricRuns > 0 },
     empty_hint: EMPTY_HINT,
+    /** Result files left out because DuckDB cannot read them. */
+    skipped_files: await store.skippedFiles(),
   };
 }
 
