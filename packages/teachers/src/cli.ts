@@ -1,4 +1,221 @@
-import type { Command } from '@aikd/core/cli';
+import { resolve } from 'node:path';
+import { emit, outputMode, textTable, AikdError } from '@aikd/core';
+import { listArg, type Command } from '@aikd/core/cli';
 
-/** This package's `aikd` subcommands (none yet). */
-export function register(_program: Command): void {}
+interface ScoreOpts {
+  dataset?: string;
+  images?: string;
+  method?: string;
+  frModel?: string;
+  onnx?: string;
+  param?: string[];
+  alignment: string;
+  seed: string;
+  aligned?: boolean;
+  batch?: string;
+  cache: boolean;
+  out?: string;
+}
+
+interface ImportOpts {
+  dataset: string;
+  method: string;
+  format?: string;
+  column?: string;
+  idColumn?: string;
+  frModel?: string;
+  alignment?: string;
+  minCoverage?: string;
+  out?: string;
+}
+
+const seedOf = (s: string): number | string => (/^\d+$/.test(s) ? Number(s) : s);
+
+const paramOption = listArg<string>((s) => s);
+
+export function register(program: Command): void {
+  const methods = program.command('methods').description('FIQA methods (quality teachers)');
+  methods
+    .command('list')
+    .description('every FIQA method, what it needs, and whether it can run here')
+    .action(async () => {
+      const { listMethods } = await import('./registry.ts');
+      const rows = await listMethods();
+      const needs = (r: (typeof rows)[number]) =>
+        [r.requires.frModel && 'FR model', r.requires.gradients && 'input gradients', r.requires.training && 'trained weights'].filter(Boolean).join(', ') || '-';
+      emit(rows, () =>
+        textTable(
+          rows.map((r) => ({ id: r.id, method: r.title, needs: needs(r), runs_here: r.available ? 'yes' : 'no', fr_models: r.frModels?.join(', ') ?? '', note: r.note ?? '' })),
+        ),
+      );
+    });
+
+  const score = program
+    .command('score')
+    .description('quality scores of a dataset (Arrow, into the results store) or of a folder of images (CSV); `score import` reads scores made elsewhere')
+    .option('--dataset <name>', 'a dataset from datasets.yaml')
+    .option('--images <dir>', 'a folder of image files (faces are detected and aligned unless --aligned)')
+    .option('--method <id>', 'serfiq, faceqan, magface, embedding-norm, or a registered family (aikd:<run-id>)')
+    .option('--fr-model <name>', 'FR model the method runs on (default faceres; magface always uses the MagFace model)')
+    .option('--onnx <file>', 'weights file of a learned method (magface: the MagFace ONNX)')
+    .option('--param <key=value>', 'method parameter, repeatable (e.g. T=50, p=0.5, rescale=true; k=10, l=5, epsilon=0.001)', paramOption)
+    .option('--alignment <procedure>', 'alignment procedure for --dataset', 'proper')
+    .option('--seed <seed>', 'seed of the alignment and the method (dropout masks, noise)', '0')
+    .option('--aligned', 'with --images: the files are already aligned crops (resized, no detection)')
+    .option('--batch <n>', 'images per batch')
+    .option('--no-cache', 'ignore and do not write the score cache')
+    .option('--out <file>', 'with --dataset: also write the Arrow table here; with --images: the CSV (file,quality) to write')
+    .action(async (o: ScoreOpts) => {
+      if (!o.method) throw new AikdError("aikd score: give --method (see `aikd methods list`)");
+      if (!!o.dataset === !!o.images) throw new AikdError('aikd score: give exactly one of --dataset NAME or --images DIR (or use `aikd score import`)');
+      if (o.images && !o.out && !outputMode().json) throw new AikdError('aikd score --images: give --out scores.csv (or --json to print the scores)');
+      const { createQualityMethod } = await import('./registry.ts');
+      const { parseParamArgs } = await import('./params.ts');
+      const method = await createQualityMethod(o.method, { frModel: o.frModel, onnx: o.onnx, params: parseParamArgs(o.param ?? []) });
+      const seed = seedOf(o.seed);
+      const batchSize = o.batch ? Number(o.batch) : undefined;
+      try {
+        if (o.dataset) await scoreDatasetCommand(o, method, seed, batchSize);
+        else {
+          const { scoreImageFiles } = await import('./score-files.ts');
+          const records = await scoreImageFiles(o.images!, method, { aligned: o.aligned, seed, batchSize });
+          if (o.out) {
+            const { writeFileAtomic } = await import('@aikd/core');
+            const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+            writeFileAtomic(resolve(o.out), ['file,quality', ...records.map((r) => `${csvCell(r.file)},${r.quality ?? ''}`)].join('\n') + '\n');
+          }
+          const failed = records.filter((r) => r.quality === null);
+          emit(records, () =>
+            [
+              textTable(records.map((r) => ({ file: r.file, quality: r.quality, error: r.error ?? '' }))),
+              `${records.length - failed.length} of ${records.length} images scored with ${method.id}${method.frModel ? ` (${method.frModel})` : ''}${o.out ? ` → ${o.out}` : ''}`,
+            ].join('\n'),
+          );
+        }
+      } finally {
+        await method.dispose();
+      }
+    });
+
+  score
+    .command('import <file>')
+    .description('import scores computed elsewhere (FIQA-repo CSV "path score", OFIQ ;-CSV, pickled {path: score} dict, Arrow/Parquet) onto a dataset, matched by path suffix')
+    .option('--dataset <name>', 'the dataset the scores belong to (required)')
+    .option('--method <id>', 'which method made them (serfiq, …, diffiqa-r, or <family>:<name>; required)')
+    .option('--format <format>', 'csv, ofiq, pickle, arrow or parquet (default: detected)')
+    .option('--column <name>', 'quality column (OFIQ default UnifiedQualityScore.scalar; tables: quality/score)')
+    .option('--id-column <name>', 'image column of a table or CSV with a header')
+    .option('--fr-model <name>', 'FR model the other tool used (recorded)')
+    .option('--alignment <name>', 'alignment the other tool used (recorded; default "external")')
+    .option('--min-coverage <fraction>', 'fail when fewer than this fraction of the images get a score', '0')
+    .option('--out <file.arrow>', 'also write the Arrow table here')
+    .action(async (file: string, _o: ImportOpts, cmd: Command) => {
+      const o = importOptions(cmd);
+      const { importScores, SCORE_FILE_FORMATS } = await import('./import/index.ts');
+      if (o.format && !(SCORE_FILE_FORMATS as readonly string[]).includes(o.format)) throw new AikdError(`--format ${o.format}: expected one of ${SCORE_FILE_FORMATS.join(', ')}`);
+      const { openDataset } = await import('@aikd/datasets');
+      const { Run, writeResultTable } = await import('@aikd/results');
+      const { scoresTable, scoresProvenance } = await import('./score-dataset.ts');
+      const ds = await openDataset(o.dataset);
+      try {
+        const imp = await importScores(resolve(file), ds, {
+          method: o.method,
+          format: o.format as never,
+          column: o.column,
+          idColumn: o.idColumn,
+          frModel: o.frModel,
+          alignment: o.alignment,
+          minCoverage: Number(o.minCoverage ?? 0),
+        });
+        const run = Run.create({ kind: 'score', params: { source: 'import', dataset: o.dataset, method: o.method, file: resolve(file), format: imp.file.format, column: imp.file.column ?? null, fr_model: o.frModel ?? null } });
+        const table = scoresTable(imp.set);
+        const prov = scoresProvenance(imp.set, run.id);
+        run.writeTable('scores', table, prov);
+        if (o.out) writeResultTable(resolve(o.out), table, prov);
+        const r = imp.report;
+        run.finish({ images: imp.set.ids.length, matched: r.matched, unmatched_keys: r.unmatchedCount, ambiguous_keys: r.ambiguousCount, images_without_score: r.missingCount, failed_to_assess: imp.file.failed });
+        const summary = {
+          run_id: run.id,
+          dataset: ds.name,
+          method: o.method,
+          format: imp.file.format,
+          column: imp.file.column,
+          entries: imp.file.entries.length,
+          ...r,
+          failed_to_assess: imp.file.failed,
+          file: `${run.dir}/scores.arrow`,
+        };
+        emit(summary, () =>
+          [
+            `${imp.file.entries.length} scores in ${file} (${imp.file.format}${imp.file.column ? `, column ${imp.file.column}` : ''}) → ${ds.name}: ${r.matched} of ${ds.images().length} images matched`,
+            r.unmatchedCount ? `unmatched keys: ${r.unmatchedCount}, e.g. ${r.unmatched.slice(0, 3).join(', ')}` : '',
+            r.ambiguousCount ? `ambiguous keys (fit several images; give longer paths): ${r.ambiguousCount}, e.g. ${r.ambiguous.slice(0, 3).join(', ')}` : '',
+            r.duplicates.length ? `images named twice (first kept): ${r.duplicates.slice(0, 3).join('; ')}` : '',
+            r.missingCount ? `images without a score (quality NaN = not assessed): ${r.missingCount}, e.g. ${r.missing.slice(0, 3).join(', ')}` : '',
+            imp.file.failed ? `failed to assess (NaN): ${imp.file.failed}` : '',
+            `run ${run.id} → ${run.dir}/scores.arrow`,
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      } finally {
+        await ds.close();
+      }
+    });
+}
+
+/**
+ * `score import`'s options: the root program does not use positional options, so options that `score` also has
+ * (--dataset, --method, --fr-model, --alignment, --out) may land on `score` wherever they are written; take them
+ * from there when the user gave them.
+ */
+function importOptions(cmd: Command): ImportOpts {
+  const parent = cmd.parent!;
+  const own = cmd.opts() as Partial<ImportOpts>;
+  const fromParent = (k: 'dataset' | 'method' | 'frModel' | 'alignment' | 'out') => own[k] ?? (parent.getOptionValueSource(k) === 'cli' ? (parent.getOptionValue(k) as string) : undefined);
+  const o = { ...own, dataset: fromParent('dataset'), method: fromParent('method'), frModel: fromParent('frModel'), alignment: fromParent('alignment'), out: fromParent('out') };
+  if (!o.dataset || !o.method) throw new AikdError('aikd score import FILE: give --dataset NAME and --method ID (the method that made the scores)');
+  return o as ImportOpts;
+}
+
+async function scoreDatasetCommand(o: ScoreOpts, method: import('./types.ts').QualityMethod, seed: number | string, batchSize: number | undefined): Promise<void> {
+  const { openDataset } = await import('@aikd/datasets');
+  const { Run, writeResultTable } = await import('@aikd/results');
+  const { scoreDataset, scoresTable, scoresProvenance } = await import('./score-dataset.ts');
+  const backend = method.frModel && !method.frModel.startsWith('onnx') ? (await import('@aikd/runtime')).backendReport()?.backend : undefined;
+  const ds = await openDataset(o.dataset!);
+  const run = Run.create({
+    kind: 'score',
+    params: { dataset: o.dataset, method: method.id, fr_model: method.frModel ?? null, params: method.params, alignment: o.alignment, seed },
+    backend,
+  });
+  try {
+    const set = await scoreDataset(ds, method, { alignment: o.alignment, seed, batchSize, cache: o.cache });
+    const table = scoresTable(set);
+    const prov = scoresProvenance(set, run.id);
+    run.writeTable('scores', table, prov);
+    if (o.out) writeResultTable(resolve(o.out), table, prov);
+    const q = Array.from(set.quality).filter(Number.isFinite);
+    const summary = {
+      run_id: run.id,
+      dataset: ds.name,
+      method: method.id,
+      fr_model: method.frModel ?? null,
+      alignment: set.settings.alignment,
+      seed,
+      images: set.ids.length,
+      min: q.length ? Math.min(...q) : null,
+      max: q.length ? Math.max(...q) : null,
+      from_cache: set.fromCache,
+      images_per_s: set.seconds > 0 ? set.ids.length / set.seconds : null,
+      file: `${run.dir}/scores.arrow`,
+    };
+    run.finish({ images: set.ids.length, from_cache: set.fromCache, seconds: set.seconds });
+    emit(summary, () => textTable([summary]));
+  } catch (e) {
+    run.fail(e);
+    throw e;
+  } finally {
+    await ds.close();
+  }
+}

@@ -32,22 +32,49 @@ export interface QualityMethod {
   readonly params: Record<string, unknown>;
   /** The FR model it runs on, if any. */
   readonly frModel?: string;
+  /** Content hash of the weights the scores depend on (FR model or the method's own network); part of cache keys. */
+  readonly weightsHash?: string;
   /** Raw score range, for the record ("higher = better" always). */
   readonly range: { min: number | null; max: number | null; note?: string };
   /** The crops it wants: square side and the 5-point template they are aligned to. */
   readonly input: { size: number; template: Landmarks5 };
+  /** Images per `score` call that keep memory bounded and the backend busy (scoreDataset's default batch). */
+  readonly batchSize?: number;
   score(crops: readonly RawImage[], ctx: ScoreContext): Promise<Float64Array>;
   dispose(): Promise<void> | void;
 }
 
 export interface QualityMethodOptions {
-  /** FR model name or an open recogniser (methods that need one). */
+  /** FR model name or an open recogniser (methods that need one). An open recogniser stays the caller's to dispose. */
   frModel?: string | Recognizer;
   /** Method parameters (override the defaults; recorded). */
   params?: Record<string, unknown>;
-  /** Official weights for learned methods. */
+  /** Official weights for learned methods (for `magface`: the MagFace ONNX file, else models.yaml / AIKD_MODELS). */
   onnx?: string;
 }
 
-/** Factories for methods defined outside this package (e.g. the AI-KD trainer registers `aikd:`). */
+/**
+ * Factories for methods defined outside this package (e.g. the AI-KD trainer registers `aikd:`). `spec` is what
+ * follows `<prefix>:` in the method name (for `aikd:run-42`, `run-42`).
+ */
 export type QualityMethodFactory = (spec: string, opts: QualityMethodOptions) => Promise<QualityMethod>;
+
+/** What `listMethods()` (and `aikd methods list`) says about a method. */
+export interface MethodInfo {
+  /** Method id, or `<prefix>:<…>` for registered families. */
+  id: string;
+  title: string;
+  description: string;
+  requires: MethodRequirements;
+  /** Whether it can run here now (its weights and runtime are present). */
+  available: boolean;
+  /** FR models it runs on (for methods that need one), the default first. */
+  frModels?: string[];
+  /** Default parameters. */
+  params?: Record<string, unknown>;
+  /** What is missing, or how to get scores otherwise. */
+  note?: string;
+}
+
+/** Extra description a registering package gives for `methods list`. */
+export type RegisteredMethodInfo = Omit<MethodInfo, 'id'> & { example?: string };

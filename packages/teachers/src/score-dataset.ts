@@ -1,0 +1,150 @@
+/**
+ * Quality scores of a whole dataset: aligned with a chosen procedure to the method's input (size and template),
+ * batched, with progress, cached by content hash, and as an Arrow table (image_id, quality) with provenance.
+ * The same shape as fr-models' `embedDataset`, whose dataset key it shares.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
+import { cacheDir, configHash, progress, sha256Hex, stableStringify, AikdError, InputError } from '@aikd/core';
+import { readResultTable, writeResultTable, type ProvenanceInput } from '@aikd/results';
+import type { Dataset, RawImage } from '@aikd/datasets';
+import { alignDataset, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
+import { datasetKey, datasetContentKey } from '@aikd/fr-models';
+import { SCORES_CACHE_VERSION } from './constants.ts';
+import type { QualityMethod } from './types.ts';
+
+export interface ScoreSettings {
+  dataset: string;
+  datasetKey: string;
+  /** Hash of every image's id, bytes and side-file landmarks (a rebuilt dataset with the same ids gets a new key). */
+  contentKey?: string;
+  method: string;
+  params: Record<string, unknown>;
+  frModel?: string;
+  weightsHash?: string;
+  inputSize: number;
+  alignment: string;
+  alignmentParams: Record<string, unknown>;
+  /** Seed of alignment and method randomness (absent for imported scores). */
+  seed?: number | string;
+  range: QualityMethod['range'];
+}
+
+export interface ScoreSet {
+  ids: string[];
+  /** Higher = better; NaN where the quality could not be assessed. */
+  quality: Float64Array;
+  settings: ScoreSettings;
+  cachePath?: string;
+  fromCache: boolean;
+  /** Wall time of the scoring itself (0 from the cache). */
+  seconds: number;
+}
+
+export interface ScoreDatasetOptions {
+  alignment?: string | AlignmentProcedure;
+  alignmentParams?: Record<string, unknown>;
+  /** Seed of the alignment procedure and of the method's random draws. */
+  seed?: number | string;
+  batchSize?: number;
+  /** Reuse and write the content-addressed cache (default true). */
+  cache?: boolean;
+  label?: string;
+}
+
+/** The Arrow table of a score set: image_id (utf8), quality (float64). */
+export function scoresTable(set: Pick<ScoreSet, 'ids' | 'quality'>): arrow.Table {
+  if (set.ids.length !== set.quality.length) throw new AikdError(`scoresTable: ${set.ids.length} ids but ${set.quality.length} qualities`);
+  return new arrow.Table({
+    image_id: arrow.vectorFromArray(set.ids, new arrow.Utf8()),
+    quality: arrow.makeVector(set.quality),
+  });
+}
+
+/** image ids and qualities from a scores table (ours, or any with those two columns). */
+export function tableToScores(t: arrow.Table, file = 'scores table'): Pick<ScoreSet, 'ids' | 'quality'> {
+  const id = t.getChild('image_id');
+  const q = t.getChild('quality');
+  if (!id || !q) throw new InputError({ file, expected: 'columns image_id and quality', got: `columns ${t.schema.fields.map((f) => f.name).join(', ')}` });
+  const ids = Array.from(id.toArray() as ArrayLike<string>, String);
+  const quality = Float64Array.from(q.toArray() as ArrayLike<number>, (x) => (x === null ? NaN : Number(x)));
+  return { ids, quality };
+}
+
+export function scoresProvenance(set: Pick<ScoreSet, 'settings'>, runId: string): ProvenanceInput {
+  const s = set.settings;
+  return {
+    kind: 'scores',
+    run_id: runId,
+    method: s.method,
+    fr_model: s.frModel,
+    alignment: s.alignment,
+    dataset: s.dataset,
+    seed: typeof s.seed === 'number' ? s.seed : undefined,
+    config_hash: configHash(s),
+    params: { ...s },
+  };
+}
+
+export async function scoreDataset(ds: Dataset, method: QualityMethod, opts: ScoreDatasetOptions = {}): Promise<ScoreSet> {
+  const procedure = typeof opts.alignment === 'object' ? opts.alignment : createProcedure((opts.alignment ?? 'proper') as never, opts.alignmentParams);
+  const seed = opts.seed ?? 0;
+  const settings: ScoreSettings = {
+    dataset: ds.name,
+    datasetKey: datasetKey(ds),
+    contentKey: await datasetContentKey(ds),
+    method: method.id,
+    params: method.params,
+    frModel: method.frModel,
+    weightsHash: method.weightsHash,
+    inputSize: method.input.size,
+    alignment: procedure.id,
+    alignmentParams: procedure.params,
+    seed,
+    range: method.range,
+  };
+  const key = configHash({ kind: 'scores', version: SCORES_CACHE_VERSION, ...settings, template: method.input.template });
+  const cachePath = join(cacheDir('scores'), `${key}.arrow`);
+  const useCache = opts.cache !== false && !!method.weightsHash;
+  if (useCache && existsSync(cachePath)) {
+    const { table } = readResultTable(cachePath);
+    return { ...tableToScores(table, cachePath), settings, cachePath, fromCache: true, seconds: 0 };
+  }
+  const images = ds.images();
+  const n = images.length;
+  if (!n) throw new AikdError(`dataset ${ds.name} has no images`);
+  const batchSize = opts.batchSize ?? method.batchSize ?? 16;
+  const order = new Map(images.map((r, i) => [r.id, i]));
+  const quality = new Float64Array(n).fill(NaN);
+  const done = new Uint8Array(n);
+  const bar = progress(opts.label ?? `score ${ds.name} ${method.id}${method.frModel ? ` (${method.frModel})` : ''}`, n);
+  const t0 = performance.now();
+  let batch: { id: string; image: RawImage }[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const q = await method.score(
+      batch.map((b) => b.image),
+      { ids: batch.map((b) => b.id), seed },
+    );
+    batch.forEach((b, i) => {
+      const k = order.get(b.id)!;
+      quality[k] = q[i]!;
+      done[k] = 1;
+    });
+    bar.tick(batch.length);
+    batch = [];
+  };
+  for await (const item of alignDataset(ds, procedure, { size: method.input.size, seed, template: method.input.template })) {
+    batch.push({ id: item.id, image: item.image });
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  bar.done();
+  const seconds = (performance.now() - t0) / 1000;
+  const missing = images.filter((_, i) => !done[i]).map((r) => r.id);
+  if (missing.length) throw new AikdError(`alignment gave no crop for ${missing.length} image(s) of ${ds.name}, e.g. ${missing.slice(0, 3).join(', ')}`);
+  const set: ScoreSet = { ids: images.map((r) => r.id), quality, settings, cachePath: useCache ? cachePath : undefined, fromCache: false, seconds };
+  if (useCache) writeResultTable(cachePath, scoresTable(set), scoresProvenance(set, 'cache'));
+  return set;
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { tf } from '@aikd/runtime';
+import { createRecognizer } from '@aikd/fr-models';
+import { attackStep, bimUpdate, createQualityMethod, faceqanNoise, faceqanOne, faceqanParams, faceqanQuality } from '../src/index.ts';
+import { OS, TS, randomCrop, tempDir, tinyFeatures64, tinyHead64, tinyOnnxFile, tinyTfjsRecognizer } from './helpers.ts';
+
+const N = TS * TS * 3;
+const emb64 = (x: ArrayLike<number>) => tinyHead64(tinyFeatures64(x));
+const cos64 = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) (ab += a[i]! * b[i]!), (aa += a[i]! * a[i]!), (bb += b[i]! * b[i]!);
+  return ab / Math.sqrt(aa * bb);
+};
+/** The attack loss mean_j(1 − cos(b, e(X_j))) in float64. */
+const loss64 = (X: ArrayLike<number>, k: number, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let j = 0; j < k; j++) s += 1 - cos64(b, emb64(Array.from({ length: N }, (_, i) => X[j * N + i]!)));
+  return s / k;
+};
+const flip = (x: ArrayLike<number>) => {
+  const out = new Float64Array(N);
+  for (let y = 0; y < TS; y++) for (let xx = 0; xx < TS; xx++) for (let c = 0; c < 3; c++) out[(y * TS + (TS - 1 - xx)) * 3 + c] = x[(y * TS + xx) * 3 + c]!;
+  return out;
+};
+
+describe('FaceQAN aggregation', () => {
+  it('q = [(1 + mean S)/2 · clip(1 − std S, 0, 1) · s_f]^p by hand (population std)', () => {
+    // S = {0.9, 0.7}: mean 0.8, std 0.1 → 0.9 · 0.9 · s_f
+    expect(faceqanQuality([0.9, 0.7], 1, 1)).toBeCloseTo(0.81, 14);
+    expect(faceqanQuality([0.9, 0.7], 0.5, 5)).toBeCloseTo(0.405 ** 5, 14);
+    expect(faceqanQuality([1, 1, 1], 1, 5)).toBe(1);
+    // std 1 (S = ±1) clips the middle factor to 0; a negative symmetry stays negative for odd p
+    expect(faceqanQuality([1, -1], 1, 5)).toBe(0);
+    expect(faceqanQuality([0.9, 0.7], -1, 5)).toBeCloseTo(-(0.81 ** 5), 14);
+  });
+
+  it('defaults are the paper\'s: k 10, l 5, ε 0.001, p 5', () => {
+    expect(faceqanParams.parse({})).toEqual({ k: 10, l: 5, epsilon: 0.001, p: 5 });
+  });
+});
+
+describe('FaceQAN gradient step on a small model', async () => {
+  const rec = await tinyTfjsRecognizer();
+  const t = rec.tensor!;
+  const x = randomCrop(11, TS);
+  const k = 3;
+  // copies at the noise scale of a real run plus a few grey levels, with some pixels on the clamp bounds
+  const X0 = new Float32Array(k * N);
+  const noise = faceqanNoise(4, 'img', k, N, 3);
+  for (let i = 0; i < k * N; i++) X0[i] = Math.min(255, Math.max(0, x.data[i % N]! + noise[i]!));
+  X0[0] = 0;
+  X0[1] = 255;
+  const clean = tf.tidy(() => t.forward(t.toPixels([x])));
+  const b = Array.from(await clean.data());
+
+  it('cosines and the input gradient match central finite differences of a float64 reference', async () => {
+    const Xt = tf.tensor4d(X0, [k, TS, TS, 3]);
+    const { cos, grad } = attackStep(tf, t.forward, clean, Xt, true);
+    const c = await cos.data();
+    for (let j = 0; j < k; j++) expect(c[j]).toBeCloseTo(cos64(b, emb64(X0.subarray(j * N, (j + 1) * N))), 5);
+    const g = await grad!.data();
+    const h = 0.01; // grey levels; the model is smooth (tanh), so O(h²) truncation is ~1e-10 here
+    const fd = new Float64Array(k * N);
+    const Xp = Float64Array.from(X0);
+    for (let i = 0; i < k * N; i++) {
+      Xp[i] = X0[i]! + h;
+      const up = loss64(Xp, k, b);
+      Xp[i] = X0[i]! - h;
+      const down = loss64(Xp, k, b);
+      Xp[i] = X0[i]!;
+      fd[i] = (up - down) / (2 * h);
+    }
+    const scale = Math.max(...fd.map(Math.abs));
+    expect(scale).toBeGreaterThan(0);
+    for (let i = 0; i < k * N; i++) expect(Math.abs(g[i]! - fd[i]!)).toBeLessThan(1e-3 * scale);
+    // the gradient is per copy: copy j's pixels get (1/k)·∂(1 − cos_j)/∂X_j
+    for (const v of [cos, grad!, Xt]) v.dispose();
+  });
+
+  it('a BIM step is clamp(X + ε·sign(∇), 0, 255) and pushes the copies away from the clean embedding', async () => {
+    const Xt = tf.tensor4d(X0, [k, TS, TS, 3]);
+    const { cos, grad } = attackStep(tf, t.forward, clean, Xt, true);
+    const g = await grad!.data();
+    const eps = 0.255;
+    const next = bimUpdate(tf, Xt, grad!, eps);
+    const got = await next.data();
+    for (let i = 0; i < k * N; i++) expect(got[i]).toBeCloseTo(Math.min(255, Math.max(0, X0[i]! + eps * Math.sign(g[i]!))), 4);
+    expect(got[0]).toBeGreaterThanOrEqual(0);
+    expect(got[1]).toBeLessThanOrEqual(255);
+    expect(loss64(got, k, b)).toBeGreaterThan(loss64(X0, k, b));
+    for (const v of [cos, grad!, Xt, next]) v.dispose();
+  });
+
+  it('the trace: S starts at the noisy copies, falls step by step, s_f is the mirror cosine, q aggregates them', async () => {
+    const P = { k: 4, l: 5, epsilon: 0.01, p: 5 };
+    const px = t.toPixels([x]);
+    const tr = await faceqanOne(tf, t, px, 'face-1', 7, P);
+    expect(tr.S).toHaveLength(20);
+    const n0 = faceqanNoise(7, 'face-1', 4, N, 0.01 * 255);
+    for (let j = 0; j < 4; j++) {
+      const copy = Array.from({ length: N }, (_, i) => Math.min(255, Math.max(0, Math.fround(x.data[i]! + n0[j * N + i]!))));
+      expect(tr.S[j]).toBeCloseTo(cos64(b, emb64(copy)), 5);
+    }
+    const stepMeans = [0, 1, 2, 3, 4].map((s) => tr.S.slice(s * 4, s * 4 + 4).reduce((a, v) => a + v, 0) / 4);
+    for (let s = 1; s < 5; s++) expect(stepMeans[s]).toBeLessThan(stepMeans[s - 1]!);
+    expect(tr.sf).toBeCloseTo(cos64(emb64(x.data), emb64(flip(x.data))), 5);
+    expect(tr.q).toBe(faceqanQuality(tr.S, tr.sf, 5));
+    px.dispose();
+  });
+
+  it('same seed → identical; another seed → a small difference; batches do not matter', async () => {
+    const m = await createQualityMethod('faceqan', { frModel: rec });
+    const crops = [x, randomCrop(12, TS)];
+    const a = await m.score(crops, { ids: ['x', 'y'], seed: 0 });
+    expect(await m.score(crops, { ids: ['x', 'y'], seed: 0 })).toEqual(a);
+    expect((await m.score([crops[1]!], { ids: ['y'], seed: 0 }))[0]).toBe(a[1]);
+    const other = await m.score(crops, { ids: ['x', 'y'], seed: 1 });
+    for (let i = 0; i < 2; i++) {
+      expect(other[i]).not.toBe(a[i]);
+      expect(Math.abs(other[i]! - a[i]!)).toBeLessThan(0.01 * Math.abs(a[i]!));
+    }
+    expect(m.requires).toEqual({ frModel: true, gradients: true });
+    expect(m.params).toMatchObject({ k: 10, l: 5, epsilon: 0.001, epsilon_pixels: 0.255 });
+  });
+});
+
+describe('FaceQAN needs input gradients', () => {
+  it('an ONNX model is a clear error', async () => {
+    const dir = tempDir('faceqan-onnx');
+    const rec = await createRecognizer(`onnx:${tinyOnnxFile(dir)}`, { preprocess: { size: OS } });
+    await expect(createQualityMethod('faceqan', { frModel: rec })).rejects.toThrow(/faceqan needs input gradients; ".*" is an ONNX model .*use a tfjs model \(faceres, faceres-deep, faceapi-resnet, mobileface\)/);
+    await rec.dispose();
+  });
+
+  it('runs on a built-in graph model (mobileface, with the wasm gradient kernels)', async () => {
+    const m = await createQualityMethod('faceqan', { frModel: 'mobileface', params: { k: 2, l: 2 } });
+    expect(m.input.size).toBe(112);
+    const q = await m.score([randomCrop(1, 112)], { ids: ['r'], seed: 0 });
+    expect(Number.isFinite(q[0])).toBe(true);
+    expect(Math.abs(q[0]!)).toBeLessThanOrEqual(1);
+    await m.dispose();
+  });
+});
