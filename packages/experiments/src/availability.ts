@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { errorLine, resolveFromRoot } from '@aikd/core';
 import { datasetStatus, loadDatasetsConfig, findEntry } from '@aikd/datasets';
-import { isBuiltin, resolveOnnxModel } from '@aikd/fr-models';
+import { recognizerMissing } from '@aikd/fr-models';
 import type { Plan, MethodSpec } from './plan.ts';
 import { trainedHere } from './units.ts';
 
@@ -16,24 +16,16 @@ export interface MissingItem {
   missing: string[];
 }
 
-function frModelMissing(name: string): string[] {
-  if (isBuiltin(name)) return [];
-  if (name.startsWith('onnx:')) {
-    const p = resolveFromRoot(name.slice(5));
-    return existsSync(p) ? [] : [p];
-  }
-  try {
-    resolveOnnxModel(name);
-    return [];
-  } catch (e) {
-    return [errorLine(e)];
-  }
-}
+const frModelMissing = (name: string): string[] => recognizerMissing(name);
 
 export function checkAvailability(plan: Plan): MissingItem[] {
   const out: MissingItem[] = [];
   const config = loadDatasetsConfig();
-  for (const d of plan.datasets) {
+  const trainSets = plan.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train').map((u) => u.dataset);
+  const seen = new Set<string>();
+  for (const d of [...plan.datasets, ...trainSets]) {
+    if (seen.has(d.name)) continue;
+    seen.add(d.name);
     try {
       const st = datasetStatus(findEntry(config, d.name));
       if (!st.present) out.push({ kind: 'dataset', name: d.name, missing: st.builtin ? [`${st.missing.join(', ')} (build it: pnpm aikd datasets build ${d.name})`] : st.missing });

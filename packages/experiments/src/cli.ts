@@ -41,6 +41,7 @@ export function register(program: Command): void {
           units: plan.workUnits.reduce((a, w) => a + w.units.length, 0),
           edc_cells: plan.cells.length,
           shard: { ...shard, work_units: mine.map((w) => w.key) },
+          all_work_units: plan.workUnits.map((w) => ({ key: w.key, units: w.units.map((u) => u.key), cost: Math.round(w.cost) })),
           missing,
         };
         emit(out, () =>
@@ -51,7 +52,8 @@ export function register(program: Command): void {
             `  methods:    ${out.methods.join(', ')}`,
             `  conditions: ${out.conditions.map((c) => `${c.name}${c.sweep_only ? ' (sweep)' : ''}`).join(', ')}`,
             `  ${out.units} units in ${out.work_units} work units, then ${out.edc_cells} EDC cells`,
-            shard.count > 1 ? `  shard ${shard.index}/${shard.count}: ${mine.length} work units: ${mine.map((w) => w.key).join(', ')}` : `  work units: ${plan.workUnits.map((w) => w.key).join(', ')}`,
+            `  ${['embed', 'score', 'train'].map((k) => `${plan.workUnits.flatMap((w) => w.units).filter((u) => u.kind === k).length} ${k}`).join(', ')} units` +
+              (shard.count > 1 ? `; shard ${shard.index}/${shard.count} takes ${mine.length} work units: ${mine.map((w) => w.key).join(', ')}` : ' (--json lists them)'),
             missing.length ? `missing on this machine (${missing.length}):\n${missing.map((m) => `  ${m.kind} ${m.name}: ${m.missing.join('; ')}`).join('\n')}` : 'nothing missing: everything can run here',
           ].join('\n'),
         );

@@ -9,10 +9,10 @@ import { log } from '@aikd/core';
 import { Run } from '@aikd/results';
 import { computeEdc, edcTables, type EdcResult, type ComparisonSet } from '@aikd/edc';
 import { spearman } from '@aikd/teachers';
-import type { Plan, EdcCell, MethodSpec, ConditionSpec, DatasetSpec } from './plan.ts';
+import { safeKey, type Plan, type EdcCell, type MethodSpec, type ConditionSpec, type DatasetSpec } from './plan.ts';
 import { unitRunId, unitTable } from './units.ts';
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+const safe = safeKey;
 const scoreKey = (ds: DatasetSpec, c: ConditionSpec, m: MethodSpec) => `score.${safe(ds.key)}.${safe(c.name)}.${safe(m.label)}`;
 const embedKey = (ds: DatasetSpec, c: ConditionSpec, fr: string) => `embed.${safe(ds.key)}.${safe(c.name)}.${safe(fr)}`;
 

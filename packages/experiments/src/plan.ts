@@ -79,7 +79,9 @@ export interface Plan {
   sensitivity?: { datasets: DatasetSpec[]; frModels: string[]; methods: MethodSpec[]; conditions: ConditionSpec[] };
 }
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
+/** A label as a piece of a unit key / run id: `aikd(serfiq)` → `aikd_serfiq`. */
+export const safeKey = (s: string) => s.replace(/\(([^)]*)\)/g, '_$1').replace(/[^A-Za-z0-9._-]+/g, '-');
+const safe = safeKey;
 
 function datasetSpec(d: Experiment['datasets'][number]): DatasetSpec {
   if (typeof d === 'string') return { name: d, key: d };
