@@ -1,4 +1,39 @@
-import type { Command } from '@aikd/core/cli';
+import { Command, intArg, numberArg } from '@aikd/core/cli';
+import { registerAikdMethod } from './register.ts';
 
-/** This package's `aikd` subcommands (none yet). */
-export function register(_program: Command): void {}
+// `aikd score --method aikd:<run-id>` works whenever the CLI has loaded this package
+registerAikdMethod();
+
+const positive = (name: string) => numberArg(name, (x) => x > 0, 'a positive number');
+const seedArg = intArg('--seed');
+
+/** `aikd train`: an AI-KD student from a YAML config, every key overridable by a flag. */
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train an AI-KD student (alignment-invariant FIQA by knowledge distillation) → a run; score with --method aikd:<run-id>')
+    .option('--config <file.yaml>', 'training configuration (experiments/<file>.yaml); flags override its keys')
+    .option('--method <name>', 'teacher FIQA method giving the quality labels (labels.method), e.g. serfiq, faceqan, crfiqa:<run-id>')
+    .option('--labels-fr-model <name>', 'FR model the teacher method runs on (labels.fr_model; default: the backbone)')
+    .option('--scores <file>', 'precomputed teacher scores (Arrow/Parquet with image_id, quality) instead of scoring here')
+    .option('--fr-model <name>', 'FR model to distil (model.backbone): mobileface, faceres, faceres-deep, faceapi-resnet, or an ONNX iResNet (cosface, onnx:<path>)')
+    .option('--dataset <name>', 'training dataset from datasets.yaml (data.dataset)')
+    .option('--test-identities <fraction>', 'hold out this fraction of identities (identity-disjoint test split)', numberArg('--test-identities', (x) => x >= 0 && x < 1, 'a fraction in [0, 1)'))
+    .option('--epochs <n>', 'epochs', intArg('--epochs', 1))
+    .option('--batch <n>', 'batch size', intArg('--batch', 1))
+    .option('--micro-batch <n>', 'images per forward/backward pass (gradient accumulation up to --batch)', intArg('--micro-batch', 1))
+    .option('--lr <x>', 'learning rate of both groups', positive('--lr'))
+    .option('--lr-head <x>', 'learning rate of the quality head', positive('--lr-head'))
+    .option('--lr-backbone <x>', 'learning rate of the backbone', positive('--lr-backbone'))
+    .option('--p <px>', 'landmark-jitter p in source pixels', numberArg('--p', (x) => x >= 0, 'a number >= 0'))
+    .option('--seed <n>', 'seed', seedArg)
+    .option('--trainable-tensors <n>', 'train only the last N parameter tensors of the backbone', intArg('--trainable-tensors', 0))
+    .option('--val-every <n>', 'validate every N steps', intArg('--val-every', 1))
+    .option('--name <name>', 'run name')
+    .option('--resume <run-id>', 'continue a killed/stopped run from its last checkpoint (its own configuration)')
+    .option('--max-steps <n>', 'stop after this many steps in total (the run can be resumed later)', intArg('--max-steps', 1))
+    .action(async (o: Record<string, unknown>) => {
+      const { trainCommand } = await import('./train/command.ts');
+      await trainCommand(o);
+    });
+}

@@ -1,1 +1,19 @@
-export {};
+/**
+ * @aikd/aikd — the AI-KD trainer: trainable copies of the FR models (tf.layers rebuilds of the built-in graph
+ * models, iResNets from ONNX), the distillation training loop, and the `aikd:<run-id>` quality method.
+ */
+import { registerAikdMethod } from './register.ts';
+
+export * from './backbones/index.ts';
+export { trainConfigSchema, resolveTrainConfig, type TrainConfig, type TrainConfigInput, type TrainOverrides } from './train/config.ts';
+export { consistencyLoss, smoothL1Loss, aikdLoss, type LossWeights, type LossTerms } from './train/losses.ts';
+export { warmupFactor, warmupSteps } from './train/schedule.ts';
+export { createSgd, clipByGlobalNorm, type Sgd, type SgdGroup } from './train/optimizer.ts';
+export { createAikdModels, studentForward, teacherForward, type AikdModels } from './train/model.ts';
+export { identitySplit, stratifiedHoldout, normaliseLabels, epochOrder, type TrainItem } from './train/data.ts';
+export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TrainerState } from './train/checkpoint.ts';
+export { trainAikd, validate, toPixels, DEFAULT_MICRO_BATCH, IMPLEMENTATION_CHOICES, type TrainInputs, type TrainOptions, type TrainResult, type StepMetrics, type StudentInfo } from './train/train.ts';
+export { createAikdMethod } from './method.ts';
+export { registerAikdMethod };
+
+registerAikdMethod();

@@ -1,0 +1,52 @@
+/**
+ * Trainable copies of the FR models. The built-in tfjs graph models are rebuilt as tf.layers models from their
+ * graphs' nodes and weights (public API; `model.save()` saves what was trained); iResNets are built from a user's
+ * ONNX file. `createBackboneSource(name)` reads the source once; `instantiate(source)` makes each copy.
+ */
+import { tf, initRuntime } from '@aikd/runtime';
+import { resolveFromRoot } from '@aikd/core';
+import { createRecognizer, resolveOnnxModel, type OnnxPreprocess } from '@aikd/fr-models';
+import './layers.ts';
+import { BUILTIN_BACKBONES, type BackboneSource, type BuiltinBackbone, type TrainableBackbone } from './types.ts';
+
+export * from './types.ts';
+export { PixelNormalize, ChannelAffine, Gelu, ZeroChannels } from './layers.ts';
+export { makeLastTrainable, freezeAll } from './params.ts';
+export { createIResNetSource, iresnetSourceFromWeights, randomIResNetWeights, importIResNetOnnx, buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type ImportedIResNet } from './iresnet/index.ts';
+
+export function isBuiltinBackbone(name: string): name is BuiltinBackbone {
+  return (BUILTIN_BACKBONES as readonly string[]).includes(name);
+}
+
+/**
+ * The source of a backbone by FR-model name: `mobileface`, `faceres`, `faceres-deep`, `faceapi-resnet`, an ONNX
+ * preset or models.yaml entry holding an insightface iResNet (e.g. `cosface`, `arcface`), or `onnx:<path>`
+ * (RGB, (x − 127.5)/127.5 unless `preprocess` says otherwise). `expect` checks an iResNet's depth (`iresnet100`).
+ */
+export async function createBackboneSource(name: string, opts: { preprocess?: Partial<OnnxPreprocess>; expect?: string } = {}): Promise<BackboneSource> {
+  await initRuntime();
+  if (isBuiltinBackbone(name)) {
+    // the frozen recogniser's measured conventions (channel order, template) are the ones the copy must use
+    const rec = await createRecognizer(name);
+    const { colour, template } = rec.spec;
+    await rec.dispose();
+    if (name === 'mobileface') return (await import('./mobileface.ts')).createMobilefaceSource(colour);
+    if (name === 'faceapi-resnet') return (await import('./faceapi-resnet.ts')).createFaceapiResnetSource(template, colour);
+    return (await import('./faceres.ts')).createFaceresSource(name, colour);
+  }
+  const { createIResNetSource } = await import('./iresnet/index.ts');
+  if (name.startsWith('onnx:')) {
+    const preprocess: OnnxPreprocess = { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW', ...opts.preprocess };
+    return createIResNetSource({ id: name, recognizer: name, path: resolveFromRoot(name.slice(5)), preprocess, expect: opts.expect });
+  }
+  const r = resolveOnnxModel(name, { preprocess: opts.preprocess });
+  return createIResNetSource({ id: name, recognizer: name, path: r.path, preprocess: r.preprocess, expect: opts.expect });
+}
+
+/** One independent copy of the backbone: pixels [n, S, S, 3] (0..255 RGB) → embedding. */
+export function instantiate(source: BackboneSource, name = source.spec.id): TrainableBackbone {
+  const input = tf.input({ shape: [source.spec.inputSize, source.spec.inputSize, 3], name: 'pixels' });
+  const built = source.build(input);
+  const model = tf.model({ inputs: input, outputs: built.output, name: name.replace(/[^A-Za-z0-9._-]/g, '_') });
+  return { spec: source.spec, model, params: built.params };
+}

@@ -1,0 +1,132 @@
+/**
+ * Training data (aikd.md §3): per image, the properly aligned crop (teacher input) and a `landmark-jitter` crop from
+ * the same source image and reference landmarks (student input, a fresh draw per epoch keyed by (seed, epoch, id));
+ * label q = the teacher FIQA method's quality of the aligned image, min-max normalised to [0, 1] on the training
+ * split (higher = better). Validation: a quality-stratified hold-out, aligned images only.
+ */
+import { AikdError, rngFor, log } from '@aikd/core';
+import { decodeImage, type Dataset, type ImageRecord, type Landmarks5, type RawImage } from '@aikd/datasets';
+import { createProcedure, NoFaceError, type AlignmentProcedure } from '@aikd/alignment';
+
+export interface TrainItem {
+  id: string;
+  /** The record with its reference landmarks filled in (side file, or found once by the detector). */
+  record: ImageRecord;
+  /** The teacher method's raw score (higher = better). */
+  rawQuality: number;
+  /** Normalised label in [0, 1] on the training split (validation labels may fall slightly outside). */
+  label: number;
+}
+
+/**
+ * Identity-disjoint split of a dataset's images: identities (an image without one is its own identity) are shuffled
+ * with (seed, 'identity-split') and the first round(fraction · n) are the test identities. The study evaluates on
+ * `test`, the trainer trains on `train`, so no person is in both.
+ */
+export function identitySplit(records: readonly ImageRecord[], fraction: number, seed: number | string): { train: ImageRecord[]; test: ImageRecord[]; testIdentities: string[] } {
+  if (fraction <= 0) return { train: [...records], test: [], testIdentities: [] };
+  const ident = (r: ImageRecord) => r.identity ?? `image:${r.id}`;
+  const all = [...new Set(records.map(ident))].sort();
+  const shuffled = rngFor(seed, 'identity-split').shuffle([...all]);
+  const test = new Set(shuffled.slice(0, Math.round(fraction * all.length)));
+  return { train: records.filter((r) => !test.has(ident(r))), test: records.filter((r) => test.has(ident(r))), testIdentities: [...test].sort() };
+}
+
+/**
+ * Quality-stratified hold-out: sort by quality (ties by id), then take n = max(min, round(fraction · N)) items at
+ * evenly spaced ranks ⌊(j + ½) · N / n⌋. (The reference code takes every k-th item with k = int(N / (N · 0.01)), which
+ * floating point makes 99 instead of 100 for some N, aikd.md §3.2.)
+ */
+export function stratifiedHoldout<T extends { id: string; rawQuality: number }>(items: readonly T[], fraction: number, min: number): { train: T[]; val: T[]; valFraction: number } {
+  const sorted = [...items].sort((a, b) => a.rawQuality - b.rawQuality || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const N = sorted.length;
+  const n = Math.min(Math.max(min, Math.round(fraction * N)), Math.floor(N / 2));
+  if (n < 1) throw new AikdError(`${N} labelled images are too few to hold out a validation set (need at least 2)`);
+  const pick = new Set(Array.from({ length: n }, (_, j) => Math.floor(((j + 0.5) * N) / n)));
+  return { train: sorted.filter((_, i) => !pick.has(i)), val: sorted.filter((_, i) => pick.has(i)), valFraction: n / N };
+}
+
+/** Min-max over the training split; validation labels use the same range. */
+export function normaliseLabels<T extends { rawQuality: number; label: number }>(train: T[], val: T[]): { min: number; max: number } {
+  let min = Infinity, max = -Infinity;
+  for (const t of train) {
+    min = Math.min(min, t.rawQuality);
+    max = Math.max(max, t.rawQuality);
+  }
+  const span = max - min;
+  if (!(span > 0)) throw new AikdError(`the teacher's qualities on the training split are all ${min}: nothing to learn from`);
+  for (const t of [...train, ...val]) t.label = (t.rawQuality - min) / span;
+  return { min, max };
+}
+
+export interface SourceImages {
+  /** The decoded source image of a record (kept in memory while the budget allows). */
+  read(id: string): Promise<RawImage>;
+}
+
+export function sourceImages(ds: Dataset, budgetBytes = 768 * 2 ** 20): SourceImages {
+  const cache = new Map<string, RawImage>();
+  let bytes = 0;
+  return {
+    async read(id) {
+      const hit = cache.get(id);
+      if (hit) return hit;
+      const img = await decodeImage(await ds.readImage(id), `${ds.location}: ${id}`);
+      if (bytes + img.data.length <= budgetBytes) {
+        cache.set(id, img);
+        bytes += img.data.length;
+      }
+      return img;
+    },
+  };
+}
+
+export interface CropSpec {
+  size: number;
+  template: Landmarks5;
+  seed: number | string;
+  aligned: boolean;
+}
+
+/**
+ * The properly aligned crop of every record, with the reference landmarks it used written into the record (so the
+ * detector runs at most once per image; `landmark-jitter` then perturbs exactly these points). Records where no
+ * face is found are dropped and listed.
+ */
+export async function alignProper(
+  records: readonly ImageRecord[],
+  src: SourceImages,
+  spec: CropSpec,
+  detector: string,
+  onItem?: () => void,
+): Promise<{ records: ImageRecord[]; crops: Map<string, RawImage>; noFace: string[] }> {
+  const proper = createProcedure('proper', { detector });
+  const out: ImageRecord[] = [], crops = new Map<string, RawImage>(), noFace: string[] = [];
+  for (const rec of records) {
+    try {
+      const r = await proper.align(await src.read(rec.id), rec, { size: spec.size, seed: spec.seed, template: spec.template, aligned: spec.aligned });
+      out.push({ ...rec, landmarks: r.landmarks });
+      crops.set(rec.id, r.image);
+    } catch (e) {
+      if (!(e instanceof NoFaceError)) throw e;
+      noFace.push(rec.id);
+    }
+    onItem?.();
+  }
+  if (noFace.length) log.warn(`${noFace.length} image(s) without a face are left out of training, e.g. ${noFace.slice(0, 3).join(', ')}`);
+  return { records: out, crops, noFace };
+}
+
+/** The student's input for (epoch, item): landmark-jitter p from the reference landmarks, drawn from (seed, epoch, id). */
+export function createJitter(p: number, detector: string): AlignmentProcedure {
+  return createProcedure('landmark-jitter', { p, detector });
+}
+
+export async function misalignedCrop(jitter: AlignmentProcedure, src: SourceImages, item: TrainItem, spec: CropSpec, epoch: number): Promise<RawImage> {
+  return (await jitter.align(await src.read(item.id), item.record, { size: spec.size, seed: spec.seed, template: spec.template, aligned: spec.aligned, epoch })).image;
+}
+
+/** Epoch order: a shuffle drawn from (seed, 'shuffle', epoch), the same in every run and after a resume. */
+export function epochOrder(n: number, seed: number | string, epoch: number): number[] {
+  return rngFor(seed, 'shuffle', epoch).shuffle(Array.from({ length: n }, (_, i) => i));
+}

@@ -1,0 +1,374 @@
+/**
+ * The AI-KD training loop (insightface arcface_torch style: model, losses, data, schedule, optimizer, checkpoint,
+ * this file). One run = one folder in the run registry: resolved config + the choices where this implementation
+ * follows the paper rather than the released code (aikd.md §10), per-step metrics, the resumable checkpoint, the
+ * best student (by validation loss) saved with `model.save()`, and `student.json` describing how to use it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tf, initRuntime } from '@aikd/runtime';
+import { AikdError, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
+import type { Dataset, RawImage } from '@aikd/datasets';
+import { Run } from '@aikd/results';
+import { createBackboneSource } from '../backbones/index.ts';
+import type { BackboneSpec, ParamRef } from '../backbones/types.ts';
+import type { TrainConfig } from './config.ts';
+import { alignProper, createJitter, epochOrder, identitySplit, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
+import { aikdLoss, type LossWeights } from './losses.ts';
+import { createAikdModels, studentForward, teacherForward, type AikdModels } from './model.ts';
+import { clipByGlobalNorm, createSgd, type Sgd } from './optimizer.ts';
+import { warmupFactor, warmupSteps } from './schedule.ts';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel, type TrainerState } from './checkpoint.ts';
+
+/** Images per forward/backward pass when the config does not say (wasm memory: iResNet training needs ≤ 8). */
+export const DEFAULT_MICRO_BATCH: Record<BackboneSpec['family'], number> = { mobileface: 32, faceres: 8, 'faceapi-resnet': 16, iresnet: 8 };
+
+/** Where this implementation follows the paper (or fixes the released code), recorded in every run. */
+export const IMPLEMENTATION_CHOICES = {
+  pretrained_weights: 'student and teacher both start from the FR model weights (the released code never loads them, aikd.md §10.1)',
+  teacher: 'a separate frozen copy of the backbone in inference mode; its embeddings of the aligned crops are computed once (the released code shares one module with the student and runs it with BN in train mode, §10.2)',
+  batch_norm: 'student BN statistics stay frozen (inference mode); γ/β train when among the trainable tensors. The built-in graph models have BN folded into constants, so they can only train as frozen BN',
+  trainable: 'the last N parameter tensors of the backbone (reference `limit: 100`) plus the whole head; insightface features.weight stays fixed at 1',
+  clipping: 'global-norm clipping over the trainable tensors only (the released code also counts ever-accumulating gradients of frozen tensors, an implicit lr decay, §5)',
+  quality_loss: 'SmoothL1 with β = 0.5 as in the code (the paper names an L1 loss; the two differ by a constant where |d| ≥ β)',
+  ema_swa: 'none (the code re-creates its EMA on every validation and its SWALR keeps lr constant: both no-ops, §5)',
+  precision: 'float32 (the code uses AMP with a grad scaler)',
+  labels: 'teacher qualities min-max normalised to [0, 1] on the training split, higher = better (§10.10)',
+  validation: 'quality-stratified hold-out on aligned images; evenly spaced ranks instead of the code\'s int(N / (N·0.01)) step (§3.2)',
+  warmup: 'sine warm-up over the first warmup_fraction of all steps (lr 0 at step 0, as LambdaLR), then constant',
+} as const;
+
+export interface TrainInputs {
+  config: TrainConfig;
+  dataset: Dataset;
+  /** The teacher method's raw quality of each image's aligned crop (higher = better); images without one are skipped. */
+  labels: ReadonlyMap<string, number>;
+  /** How the labels were made (method, FR model, file, …), recorded. */
+  labelsInfo: Record<string, unknown>;
+}
+
+export interface TrainOptions {
+  /** An existing run to resume (its checkpoint is loaded); else a new run is created. */
+  resume?: Run;
+  /** Results root (tests). */
+  resultsRoot?: string;
+  /** Stop after this many optimizer steps in total, as if killed right after the step's checkpoint (tests, benchmarks). */
+  stopAfterSteps?: number;
+  onStep?: (m: StepMetrics) => void;
+}
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  loss: number;
+  loss_consistency: number;
+  loss_quality: number;
+  lr_head: number;
+  lr_backbone: number;
+  grad_norm: number;
+  step_seconds: number;
+}
+
+export interface TrainResult {
+  run: Run;
+  steps: number;
+  totalSteps: number;
+  bestValLoss: number | null;
+  bestStep: number | null;
+  /** Median seconds per optimizer step in this process. */
+  stepSeconds: number;
+  models: AikdModels;
+  finished: boolean;
+}
+
+/** What `student.json` holds: everything needed to score with the trained student. */
+export interface StudentInfo {
+  backbone: BackboneSpec;
+  labels: { method: string; frModel?: string; min: number; max: number; info: Record<string, unknown> };
+  bestStep: number | null;
+  bestValLoss: number | null;
+}
+
+export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): Promise<TrainResult> {
+  const report = await initRuntime();
+  const cfg = inputs.config;
+  const ds = inputs.dataset;
+  const T = cfg.train;
+  // ---- which images: the identity split, and the teacher's labels (checked before anything is built)
+  const split = identitySplit(ds.images(), cfg.data.test_identities, cfg.data.split_seed ?? cfg.seed);
+  const labelled = split.train.filter((r) => Number.isFinite(inputs.labels.get(r.id)));
+  const unlabelled = split.train.length - labelled.length;
+  if (!labelled.length && split.train.length)
+    throw new AikdError(`none of the ${split.train.length} training images of ${ds.name} has a teacher quality (labels: ${String(inputs.labelsInfo.file ?? inputs.labelsInfo.method)}); the labels' image ids must be the dataset's, e.g. "${split.train[0]!.id}"`);
+  if (unlabelled) log.warn(`${unlabelled} training image(s) have no teacher quality and are skipped`);
+  const source = await createBackboneSource(cfg.model.backbone, { expect: cfg.model.iresnet });
+  const models = createAikdModels(source, { seed: cfg.seed, trainableTensors: cfg.model.trainable_tensors, headHidden: cfg.model.head_hidden });
+  source.dispose();
+  const spec = models.spec;
+  const crop: CropSpec = { size: spec.inputSize, template: spec.template, seed: cfg.seed, aligned: ds.aligned };
+  const micro = T.micro_batch ?? DEFAULT_MICRO_BATCH[spec.family];
+
+  // ---- data: reference landmarks, validation hold-out, label normalisation
+  const src = sourceImages(ds);
+  const bar0 = progress(`align ${ds.name} (proper, ${spec.inputSize}px)`, labelled.length);
+  const aligned = await alignProper(labelled, src, crop, cfg.data.detector, () => bar0.tick());
+  bar0.done();
+  const items: TrainItem[] = aligned.records.map((record) => ({ id: record.id, record, rawQuality: inputs.labels.get(record.id)!, label: NaN }));
+  const hold = stratifiedHoldout(items, cfg.data.val_fraction, cfg.data.val_min);
+  const range = normaliseLabels(hold.train, hold.val);
+  const train = hold.train.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const val = hold.val;
+
+  // ---- the frozen teacher's targets: embeddings of the aligned crops, once (it never changes)
+  const teacherEmb = new Map<string, Float32Array>();
+  for (let i = 0; i < items.length; i += micro) {
+    const chunk = items.slice(i, i + micro);
+    const e = tf.tidy(() => teacherForward(models.teacher, toPixels(chunk.map((c) => aligned.crops.get(c.id)!), spec.inputSize)));
+    const data = e.dataSync() as Float32Array;
+    e.dispose();
+    chunk.forEach((c, k) => teacherEmb.set(c.id, data.slice(k * spec.embeddingSize, (k + 1) * spec.embeddingSize)));
+  }
+  const valCrops = new Map(val.map((v) => [v.id, aligned.crops.get(v.id)!]));
+  aligned.crops.clear();
+
+  // ---- schedule
+  const stepsPerEpoch = Math.ceil(train.length / T.batch_size);
+  const totalSteps = T.epochs * stepsPerEpoch;
+  const warmup = warmupSteps(totalSteps, T.warmup_fraction);
+  const valEvery = T.val_every ?? Math.max(1, Math.floor(0.1 * stepsPerEpoch));
+  const ckptEvery = T.checkpoint_every ?? valEvery;
+  const weights: LossWeights = { consistency: T.consistency_weight, quality: T.quality_weight, beta: T.smooth_l1_beta };
+
+  // ---- run record
+  const params = {
+    config: cfg,
+    backbone: spec,
+    labels: { ...inputs.labelsInfo, normalisation: { kind: 'min-max on the training split', ...range } },
+    data: {
+      dataset: ds.name,
+      images: ds.images().length,
+      identity_split: { test_fraction: cfg.data.test_identities, seed: cfg.data.split_seed ?? cfg.seed, test_identities: split.testIdentities.length, train_images: split.train.length, test_images: split.test.length },
+      unlabelled,
+      no_face: aligned.noFace,
+      train: train.length,
+      val: val.length,
+      val_fraction_used: hold.valFraction,
+      val_fraction_asked: cfg.data.val_fraction,
+      jitter: { procedure: 'landmark-jitter', p: cfg.data.jitter_p, keyed_by: '(seed, epoch, image id)' },
+    },
+    schedule: { steps_per_epoch: stepsPerEpoch, total_steps: totalSteps, warmup_steps: warmup, val_every: valEvery, checkpoint_every: ckptEvery, micro_batch: micro },
+    trainable: {
+      backbone_tensors: models.trainable.backbone.length,
+      backbone_tensor_names: models.trainable.backbone.map((p) => p.name),
+      backbone_parameters: models.trainable.backbone.reduce((a, p) => a + p.variable.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0),
+      head_parameters: models.headParams.reduce((a, p) => a + p.variable.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0),
+      backbone_total_tensors: models.backboneParams.length,
+    },
+    choices: IMPLEMENTATION_CHOICES,
+  };
+  const run = opts.resume ?? Run.create({ kind: 'train', name: cfg.name, params, backend: report.backend, root: opts.resultsRoot });
+  // what a checkpoint must match to be resumed: the configuration, the backbone, the data split and the labels
+  // themselves (not how they were obtained: scored now or read from the cache is the same labels)
+  const hash = configHash({ config: cfg, backbone: spec, data: params.data, labels: sha256Hex(stableStringify(items.map((i) => [i.id, i.rawQuality]))) });
+  const ckptDir = join(run.dir, 'checkpoint');
+  const studentDir = join(run.dir, 'student');
+  const writeStudentInfo = (s: TrainerState) =>
+    writeJsonAtomic(join(run.dir, 'student.json'), {
+      backbone: spec,
+      labels: { method: String(inputs.labelsInfo.method ?? cfg.labels.method), frModel: inputs.labelsInfo.frModel as string | undefined, min: range.min, max: range.max, info: inputs.labelsInfo },
+      bestStep: s.bestStep,
+      bestValLoss: s.bestValLoss,
+    } satisfies StudentInfo);
+
+  // ---- optimizer, state, resume
+  const sgd = createSgd([
+    { name: 'head', params: models.trainable.head, lr: T.lr_head, momentum: T.momentum_head, weightDecay: T.weight_decay_head },
+    { name: 'backbone', params: models.trainable.backbone, lr: T.lr_backbone, momentum: T.momentum_backbone, weightDecay: T.weight_decay_backbone },
+  ]);
+  const vars = [...models.trainable.head, ...models.trainable.backbone];
+  let state: TrainerState = { step: 0, bestValLoss: null, bestStep: null, configHash: hash };
+  if (opts.resume) {
+    if (!hasCheckpoint(ckptDir)) throw new AikdError(`run ${run.id} has no checkpoint to resume from (${ckptDir})`);
+    const c = loadCheckpoint(ckptDir, models.student, hash);
+    sgd.load(c.optimizer);
+    tf.dispose([...c.optimizer.values()]);
+    state = c.state;
+    truncateMetrics(run.dir, state.step);
+    log.info(`resuming run ${run.id} at step ${state.step} of ${totalSteps}`);
+  }
+  writeStudentInfo(state);
+
+  const jitter = createJitter(cfg.data.jitter_p, cfg.data.detector);
+  const stepTimes: number[] = [];
+  const bar = progress(`train ${spec.id} ← ${cfg.labels.method}`, totalSteps);
+  bar.tick(state.step);
+  let order: number[] = [];
+  let orderEpoch = -1;
+  const stopAt = Math.min(totalSteps, opts.stopAfterSteps ?? Infinity);
+  try {
+    for (let s = state.step; s < stopAt; s++) {
+      const t0 = performance.now();
+      const epoch = Math.floor(s / stepsPerEpoch);
+      if (epoch !== orderEpoch) {
+        order = epochOrder(train.length, cfg.seed, epoch);
+        orderEpoch = epoch;
+      }
+      const k = s % stepsPerEpoch;
+      const batch = order.slice(k * T.batch_size, (k + 1) * T.batch_size).map((i) => train[i]!);
+      const parts: MicroBatch[] = [];
+      for (let i = 0; i < batch.length; i += micro) {
+        const mb = batch.slice(i, i + micro);
+        const crops = await Promise.all(mb.map((it) => misalignedCrop(jitter, src, it, crop, epoch)));
+        parts.push({
+          pixels: toPixels(crops, spec.inputSize),
+          teacher: tf.tensor2d(concat(mb.map((it) => teacherEmb.get(it.id)!)), [mb.length, spec.embeddingSize]),
+          labels: tf.tensor1d(mb.map((it) => it.label)),
+        });
+      }
+      const factor = warmupFactor(s, warmup);
+      const { terms, gradNorm: norm } = optimizerStep(models.student, vars, sgd, parts, weights, T.clip_norm, factor);
+      state = { ...state, step: s + 1 };
+      const dt = (performance.now() - t0) / 1000;
+      stepTimes.push(dt);
+      const m: StepMetrics = { step: s + 1, epoch, ...terms, lr_head: T.lr_head * factor, lr_backbone: T.lr_backbone * factor, grad_norm: norm, step_seconds: dt };
+      const { step: _s, ...values } = m;
+      run.logMetrics(values, m.step);
+      opts.onStep?.(m);
+      bar.tick();
+
+      const last = s + 1 === totalSteps;
+      if ((s + 1) % valEvery === 0 || last) {
+        const v = validate(models, val, valCrops, teacherEmb, spec, micro, weights);
+        const crit = T.val_criterion === 'total' ? v.total : v.quality;
+        run.logMetrics({ val_loss: v.total, val_loss_consistency: v.consistency, val_loss_quality: v.quality }, s + 1);
+        if (state.bestValLoss === null || crit < state.bestValLoss) {
+          state = { ...state, bestValLoss: crit, bestStep: s + 1 };
+          await saveModel(models.student, studentDir);
+          writeStudentInfo(state);
+        }
+      }
+      // also when stopping early on purpose, so the run resumes exactly here
+      if ((s + 1) % ckptEvery === 0 || last || s + 1 === stopAt) await saveCheckpoint(ckptDir, models.student, sgd.state(), state);
+    }
+  } catch (e) {
+    bar.done('(failed)');
+    run.fail(e);
+    sgd.dispose();
+    throw e;
+  }
+  const finished = state.step === totalSteps;
+  bar.done(finished ? `best val loss ${state.bestValLoss?.toFixed(4)} at step ${state.bestStep}` : `(stopped at step ${state.step})`);
+  const stepSeconds = median(stepTimes);
+  run.setSummary({ steps: state.step, total_steps: totalSteps, best_val_loss: state.bestValLoss, best_step: state.bestStep, median_step_seconds: stepSeconds });
+  if (finished) run.finish();
+  sgd.dispose();
+  return { run, steps: state.step, totalSteps, bestValLoss: state.bestValLoss, bestStep: state.bestStep, stepSeconds, models, finished };
+}
+
+/** Student inputs of one micro-batch: misaligned pixels, the teacher's embeddings of the aligned crops, labels. */
+export interface MicroBatch {
+  pixels: tf.Tensor4D;
+  teacher: tf.Tensor2D;
+  labels: tf.Tensor1D;
+}
+
+/**
+ * One optimizer step over a batch given as micro-batches (disposed here): per micro-batch forward + backward with the
+ * loss weighted by its share m/B, gradients summed (= the full batch's mean loss, exact with frozen BN), global-norm
+ * clipping over the trainable tensors, then SGD with the warm-up factor.
+ */
+export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sgd, parts: MicroBatch[], w: LossWeights, clipNorm: number, lrFactor: number) {
+  const total = parts.reduce((a, p) => a + p.labels.shape[0], 0);
+  let grads: Map<string, tf.Tensor> | undefined;
+  const terms = { loss: 0, loss_consistency: 0, loss_quality: 0 };
+  for (const part of parts) {
+    const share = part.labels.shape[0] / total;
+    let values: number[] = [];
+    const { value, grads: g } = tf.variableGrads(() => {
+      const [es, qs] = studentForward(student, part.pixels);
+      const l = aikdLoss(es, qs, part.teacher, part.labels, w);
+      values = [l.consistency.dataSync()[0]!, l.quality.dataSync()[0]!];
+      return tf.mul(l.total, share) as tf.Scalar;
+    }, vars.map((p) => p.variable.read() as tf.Variable));
+    terms.loss += value.dataSync()[0]!;
+    terms.loss_consistency += values[0]! * share;
+    terms.loss_quality += values[1]! * share;
+    const byName = new Map(vars.map((p) => [p.name, g[(p.variable.read() as tf.Variable).name]!] as const));
+    if (!grads) grads = byName;
+    else
+      for (const [n, t] of byName) {
+        const sum = tf.add(grads.get(n)!, t);
+        grads.get(n)!.dispose();
+        t.dispose();
+        grads.set(n, sum);
+      }
+    tf.dispose([part.pixels, part.teacher, part.labels, value]);
+  }
+  const { norm, clipped } = clipByGlobalNorm(grads!, clipNorm);
+  sgd.step(clipped, lrFactor);
+  tf.dispose([...grads!.values(), ...clipped.values()]);
+  return { terms, gradNorm: norm };
+}
+
+/** Validation on aligned crops: the student's embedding against the teacher's, and its quality against the label. */
+export function validate(
+  models: AikdModels,
+  val: readonly TrainItem[],
+  crops: ReadonlyMap<string, RawImage>,
+  teacherEmb: ReadonlyMap<string, Float32Array>,
+  spec: BackboneSpec,
+  micro: number,
+  w: LossWeights,
+): { total: number; consistency: number; quality: number } {
+  let total = 0, consistency = 0, quality = 0;
+  for (let i = 0; i < val.length; i += micro) {
+    const mb = val.slice(i, i + micro);
+    const r = tf.tidy(() => {
+      const [es, qs] = studentForward(models.student, toPixels(mb.map((v) => crops.get(v.id)!), spec.inputSize));
+      const l = aikdLoss(es, qs, tf.tensor2d(concat(mb.map((v) => teacherEmb.get(v.id)!)), [mb.length, spec.embeddingSize]), tf.tensor1d(mb.map((v) => v.label)), w);
+      return tf.stack([l.total, l.consistency, l.quality]);
+    });
+    const [a, b, c] = r.dataSync();
+    r.dispose();
+    total += a! * mb.length;
+    consistency += b! * mb.length;
+    quality += c! * mb.length;
+  }
+  return { total: total / val.length, consistency: consistency / val.length, quality: quality / val.length };
+}
+
+/** RGB crops → float32 pixels [n, S, S, 3] (0..255). */
+export function toPixels(crops: readonly RawImage[], size: number): tf.Tensor4D {
+  const buf = new Float32Array(crops.length * size * size * 3);
+  crops.forEach((c, i) => {
+    if (c.width !== size || c.height !== size) throw new AikdError(`crop ${i}: ${c.width}×${c.height}, expected ${size}×${size}`);
+    buf.set(c.data, i * size * size * 3);
+  });
+  return tf.tensor4d(buf, [crops.length, size, size, 3]);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** After a resume, drop the metric lines of steps the checkpoint does not include (they are computed again). */
+function truncateMetrics(dir: string, step: number): void {
+  const file = join(dir, 'metrics.jsonl');
+  if (!existsSync(file)) return;
+  const keep = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l && (JSON.parse(l) as { step: number }).step <= step);
+  writeFileAtomic(file, keep.length ? keep.join('\n') + '\n' : '');
+}
