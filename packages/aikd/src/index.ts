@@ -14,6 +14,8 @@ export { identitySplit, stratifiedHoldout, normaliseLabels, epochOrder, type Tra
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TrainerState } from './train/checkpoint.ts';
 export { trainAikd, validate, toPixels, DEFAULT_MICRO_BATCH, IMPLEMENTATION_CHOICES, type TrainInputs, type TrainOptions, type TrainResult, type StepMetrics, type StudentInfo } from './train/train.ts';
 export { createAikdMethod } from './method.ts';
+export { teacherLabels } from './train/command.ts';
+export { createTfjsRecognizer } from './tfjs-recognizer.ts';
 export { registerAikdMethod };
 
 registerAikdMethod();

@@ -52,6 +52,8 @@ export interface TrainOptions {
   resume?: Run;
   /** Results root (tests). */
   resultsRoot?: string;
+  /** The experiment this training belongs to (the run's `parent`). */
+  parent?: string;
   /** Stop after this many optimizer steps in total, as if killed right after the step's checkpoint (tests, benchmarks). */
   stopAfterSteps?: number;
   onStep?: (m: StepMetrics) => void;
@@ -166,7 +168,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     },
     choices: IMPLEMENTATION_CHOICES,
   };
-  const run = opts.resume ?? Run.create({ kind: 'train', name: cfg.name, params, backend: report.backend, root: opts.resultsRoot });
+  const run = opts.resume ?? Run.create({ kind: 'train', name: cfg.name, params, backend: report.backend, root: opts.resultsRoot, parent: opts.parent });
   // what a checkpoint must match to be resumed: the configuration, the backbone, the data split and the labels
   // themselves (not how they were obtained: scored now or read from the cache is the same labels)
   const hash = configHash({ config: cfg, backbone: spec, data: params.data, labels: sha256Hex(stableStringify(items.map((i) => [i.id, i.rawQuality]))) });

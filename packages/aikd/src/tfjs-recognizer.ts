@@ -1,0 +1,60 @@
+/**
+ * `tfjs:<name>`: an FR model rebuilt as a tfjs model (for users' ONNX iResNets such as `cosface`), so methods that
+ * need input gradients (FaceQAN) or the features before the last layer run on the paper's backbones. Embeddings
+ * equal onnxruntime's (cos > 0.9999, see test/backbones.test.ts); onnxruntime stays the fast route for pure inference.
+ */
+import { tf, initRuntime } from '@aikd/runtime';
+import type { RawImage } from '@aikd/datasets';
+import { cropsToPixels, type Recognizer, type RecognizerOptions } from '@aikd/fr-models';
+import { createBackboneSource, instantiate } from './backbones/index.ts';
+
+export async function createTfjsRecognizer(name: string, opts: RecognizerOptions = {}): Promise<Recognizer> {
+  await initRuntime();
+  const source = await createBackboneSource(name, { preprocess: opts.preprocess });
+  const bb = instantiate(source, `tfjs_${name}`);
+  source.dispose();
+  const spec = bb.spec;
+  const model = bb.model;
+  // split before the last Dense layer: features = its input; head = it and the layers after it (a chain: FC → BN)
+  const denseIdx = model.layers.map((l) => l.getClassName()).lastIndexOf('Dense');
+  const featureModel = denseIdx >= 0 ? tf.model({ inputs: model.inputs, outputs: model.layers[denseIdx]!.input as tf.SymbolicTensor }) : undefined;
+  const tail = denseIdx >= 0 ? model.layers.slice(denseIdx) : [];
+  const id = `tfjs:${name}`;
+  const tensor = {
+    toPixels: (crops: readonly RawImage[]) => cropsToPixels(crops, spec.inputSize),
+    forward: (pixels: tf.Tensor4D) => model.apply(pixels, { training: false }) as tf.Tensor2D,
+    features: (pixels: tf.Tensor4D) => (featureModel ? (featureModel.apply(pixels, { training: false }) as tf.Tensor) : (model.apply(pixels) as tf.Tensor)),
+    head: (f: tf.Tensor) => tail.reduce((x, l) => l.apply(x, { training: false }) as tf.Tensor, f) as tf.Tensor2D,
+  };
+  return {
+    id,
+    spec: {
+      id,
+      description: `${name} rebuilt in tfjs (${spec.family}, ${spec.source})`,
+      engine: 'tfjs',
+      inputSize: spec.inputSize,
+      template: spec.template,
+      colour: spec.normalisation.channels,
+      normalisation: {
+        mean: spec.normalisation.mean as [number, number, number],
+        std: (spec.normalisation.op === 'div' ? spec.normalisation.scale : spec.normalisation.scale.map((s) => 1 / s)) as [number, number, number],
+        where: 'in-graph',
+      },
+      embeddingSize: spec.embeddingSize,
+      source: spec.source,
+      weightsHash: spec.weightsHash,
+    },
+    tensor,
+    async embed(crops) {
+      if (!crops.length) return [];
+      const out = tf.tidy(() => tensor.forward(tensor.toPixels(crops)));
+      const data = (await out.data()) as Float32Array;
+      out.dispose();
+      const d = spec.embeddingSize;
+      return crops.map((_, i) => data.slice(i * d, (i + 1) * d));
+    },
+    dispose: () => {
+      model.dispose();
+    },
+  };
+}
