@@ -28,7 +28,7 @@ export function register(program: Command): void {
       const shard = parseShard(o.shard ?? shardFromScheduler());
       if (o.dryRun) {
         const { checkAvailability } = await import('./availability.ts');
-        const missing = checkAvailability(plan);
+        const missing = await checkAvailability(plan);
         const shards = assignShards(plan.workUnits, shard.count);
         const mine = shards[shard.index]!;
         const out = {
@@ -94,7 +94,7 @@ export function register(program: Command): void {
       const { loadPlan } = await import('./plan.ts');
       const { mergeExperiment } = await import('./run.ts');
       const plan = loadPlan(resolve(file));
-      const r = mergeExperiment(plan, o.results);
+      const r = await mergeExperiment(plan, o.results);
       emit({ experiment: plan.id, ...r }, () =>
         r.evaluated ? `experiment ${plan.id}: evaluated (${r.shards.length} shard records); see: pnpm aikd report ${plan.id}` : `experiment ${plan.id}: ${r.pending.length} units are not done yet, e.g. ${r.pending.slice(0, 5).join(', ')}`,
       );

@@ -11,3 +11,4 @@ export { runExperiment, mergeExperiment, pendingUnits, type RunExperimentOptions
 export { checkAvailability, type MissingItem } from './availability.ts';
 export { buildReport, reportText, paperReference, findExperiment, type Report, type ReportTable } from './report.ts';
 export { shardFromScheduler } from './cli.ts';
+export { registerTrainers, aikdTrainSections } from './trainers.ts';

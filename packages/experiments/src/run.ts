@@ -11,6 +11,7 @@ import { Resources } from './resources.ts';
 import { checkAvailability, blockedBy, type MissingItem } from './availability.ts';
 import { doneRun, runUnit, unitHash, trainedHere } from './units.ts';
 import { evaluatePlan } from './evaluate.ts';
+import { registerTrainers } from './trainers.ts';
 
 export interface RunExperimentOptions {
   shard?: { index: number; count: number };
@@ -47,10 +48,13 @@ export function pendingUnits(plan: Plan, root?: string): string[] {
 
 export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {}): Promise<RunExperimentResult> {
   const t0 = performance.now();
+  registerTrainers();
+  // AI-KD registers the aikd:<run-id> methods and tfjs:<model> recognisers on import
+  await import('@aikd/aikd');
   const shard = opts.shard ?? { index: 0, count: 1 };
   const root = opts.root;
   const exp = openExperimentRun(plan, root);
-  const missing = checkAvailability(plan);
+  const missing = await checkAvailability(plan);
   const blocked = blockedBy(missing);
   if (missing.length && !plan.experiment.skip_unavailable)
     throw new Error(`missing: ${missing.map((m) => `${m.kind} ${m.name} (${m.missing.join('; ')})`).join(', ')}`);
@@ -123,8 +127,8 @@ function blockedKey(plan: Plan, key: string, blocked: ReturnType<typeof blockedB
 }
 
 /** `aikd merge`: evaluate a plan whose units were computed by several shards (errors if some are still pending). */
-export function mergeExperiment(plan: Plan, root?: string): { evaluated: boolean; pending: string[]; shards: string[] } {
-  const missing = checkAvailability(plan);
+export async function mergeExperiment(plan: Plan, root?: string): Promise<{ evaluated: boolean; pending: string[]; shards: string[] }> {
+  const missing = await checkAvailability(plan);
   const blocked = blockedBy(missing);
   const pending = pendingUnits(plan, root).filter((k) => !blockedKey(plan, k, blocked));
   const dir = join(runsDir(root), plan.id);
