@@ -29,6 +29,18 @@ interface ImportOpts {
   out?: string;
 }
 
+interface TeacherTrainOpts {
+  method?: string;
+  dataset?: string;
+  frModel?: string;
+  config?: string;
+  param?: string[];
+  testIdentities?: string;
+  seed?: string;
+  unet?: string;
+  onnx?: string;
+}
+
 const seedOf = (s: string): number | string => (/^\d+$/.test(s) ? Number(s) : s);
 
 const paramOption = listArg<string>((s) => s);
@@ -55,9 +67,9 @@ export function register(program: Command): void {
     .description('quality scores of a dataset (Arrow, into the results store) or of a folder of images (CSV); `score import` reads scores made elsewhere')
     .option('--dataset <name>', 'a dataset from datasets.yaml')
     .option('--images <dir>', 'a folder of image files (faces are detected and aligned unless --aligned)')
-    .option('--method <id>', 'serfiq, faceqan, magface, embedding-norm, or a registered family (aikd:<run-id>)')
+    .option('--method <id>', 'serfiq, faceqan, magface, embedding-norm, crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r (with --onnx), a trained run (crfiqa:<run-id>, …), or aikd:<run-id>')
     .option('--fr-model <name>', 'FR model the method runs on (default faceres; magface always uses the MagFace model)')
-    .option('--onnx <file>', 'weights file of a learned method (magface: the MagFace ONNX)')
+    .option('--onnx <file>', 'official weights of a learned method (crfiqa, sddfiqa, faceqnet, diffiqa-r: the regressor; diffiqa: the UNet; magface: the MagFace ONNX)')
     .option('--param <key=value>', 'method parameter, repeatable (e.g. T=50, p=0.5, rescale=true; k=10, l=5, epsilon=0.001)', paramOption)
     .option('--alignment <procedure>', 'alignment procedure for --dataset', 'proper')
     .option('--seed <seed>', 'seed of the alignment and the method (dropout masks, noise)', '0')
@@ -161,6 +173,43 @@ export function register(program: Command): void {
       } finally {
         await ds.close();
       }
+    });
+  const teacher = program.command('teacher').description('learned FIQA methods (CR-FIQA, SDD-FIQA, FaceQnet, DifFIQA, DifFIQA(R)): train them on a labelled dataset');
+  teacher
+    .command('train')
+    .description('train a learned method on a frozen FR model → a run scored as <method>:<run-id> (official weights need no training: aikd score --method M --onnx FILE)')
+    .option('--method <id>', 'crfiqa, sddfiqa, faceqnet, diffiqa (the local UNet) or diffiqa-r')
+    .option('--dataset <name>', 'labelled dataset from datasets.yaml (identities are needed)')
+    .option('--fr-model <name>', 'frozen FR model (default faceres)')
+    .option('--config <file.yaml>', 'YAML with method, dataset, fr_model, seed, test_identities and params (flags override it)')
+    .option('--param <key=value>', 'training parameter, repeatable (e.g. epochs=100, hidden=64, R=2; see `aikd methods list`)', paramOption)
+    .option('--test-identities <fraction>', 'hold out this fraction of the identities (seeded) for evaluation and train on the rest')
+    .option('--seed <seed>', 'seed of the splits, initialisation and label draws (default 0)')
+    .option('--unet <file.onnx>', 'diffiqa-r: make the DifFIQA labels with this ONNX UNet (else a local UNet is trained first)')
+    .option('--onnx <file>', 'not for training: official weights are scored directly (aikd score --method M --onnx FILE)')
+    .action(async (o: TeacherTrainOpts) => {
+      if (o.onnx) throw new AikdError(`official weights need no training: score with \`aikd score --method ${o.method ?? 'M'} --onnx ${o.onnx} --dataset NAME\``);
+      const { loadTeacherTrainConfig, runTeacherTrain } = await import('./train/command.ts');
+      const cfg = o.config ? loadTeacherTrainConfig(resolve(o.config)) : undefined;
+      const { parseParamArgs } = await import('./params.ts');
+      const params = { ...(cfg?.params ?? {}), ...parseParamArgs(o.param ?? []), ...(o.unet ? { unet: resolve(o.unet) } : {}) };
+      const method = o.method ?? cfg?.method;
+      const dataset = o.dataset ?? cfg?.dataset;
+      if (!method || !dataset) throw new AikdError('aikd teacher train: give --method and --dataset (or put them in --config)');
+      const summary = await runTeacherTrain({
+        method,
+        dataset,
+        frModel: o.frModel ?? cfg?.fr_model,
+        params,
+        seed: o.seed !== undefined ? seedOf(o.seed) : (cfg?.seed ?? 0),
+        testIdentities: o.testIdentities !== undefined ? Number(o.testIdentities) : cfg?.test_identities,
+      });
+      emit(summary, () =>
+        [
+          textTable([{ run_id: summary.run_id, method_id: summary.method_id, fr_model: summary.fr_model, images: summary.images, val_spearman: summary.val_spearman ?? '', seconds: summary.total_seconds }]),
+          `score with: aikd score --method ${summary.method_id} --dataset ${dataset}`,
+        ].join('\n'),
+      );
     });
 }
 

@@ -4,7 +4,21 @@
  * scores computed elsewhere (`importScores`).
  */
 export * from './types.ts';
-export { SERFIQ_DEFAULTS, FACEQAN_DEFAULTS, DEFAULT_FR_MODEL, TFJS_FR_MODELS, PIXEL_MAX, LATER_METHODS } from './constants.ts';
+export {
+  SERFIQ_DEFAULTS,
+  FACEQAN_DEFAULTS,
+  DEFAULT_FR_MODEL,
+  TFJS_FR_MODELS,
+  PIXEL_MAX,
+  LEARNED_METHODS,
+  LEARNED_METHOD_IDS,
+  OFFICIAL_ONNX,
+  DIFFIQA_DEFAULTS,
+  LOCAL_UNET_DEFAULTS,
+  SDDFIQA_DEFAULTS,
+  TEACHER_RUN_KIND,
+  type LearnedMethodId,
+} from './constants.ts';
 export { createQualityMethod, registerQualityMethodFactory, registeredPrefixes, listMethods } from './registry.ts';
 export { parseParamArgs, resolveParams } from './params.ts';
 export { scoreDataset, scoresTable, tableToScores, scoresProvenance, type ScoreSet, type ScoreSettings, type ScoreDatasetOptions } from './score-dataset.ts';
@@ -14,3 +28,17 @@ export { dropoutMasks, serfiqFromEmbeddings, serfiqDisplayRescale } from './meth
 export { serfiqParams } from './methods/serfiq/serfiq.ts';
 export { faceqanParams, faceqanQuality, faceqanNoise, faceqanOne, attackStep, bimUpdate, cosineToRef, type FaceqanTrace } from './methods/faceqan/faceqan.ts';
 export { spearman, rankAverage } from './stats.ts';
+// learned methods (issue 8): training, label generators, DifFIQA
+export { trainTeacher, splitRowsByIdentity, type TrainTeacherOptions, type TrainedTeacher } from './train/teacher.ts';
+export { openTrainedTeacher } from './train/load.ts';
+export { TRAIN_PARAMS, trainDefaults } from './train/params.ts';
+export { trainHead, predictHead, channelStats, type HeadConfig, type HeadState, type LossSpec, type HeadTrainResult, type EpochRecord } from './train/head.ts';
+export { frozenFeatures, alignedCrops, type FrozenFeatures, type FeatureInput } from './train/features.ts';
+export { certaintyRatios, type CertaintyRatios } from './methods/crfiqa/labels.ts';
+export { wasserstein1, sddPseudoLabels, type SddLabels } from './methods/sddfiqa/labels.ts';
+export { poseDeviation, laplacianVariance, noiseSigma, exposureDeviation, measureImage, chooseReferences, faceqnetLabels, type ImageMeasures, type FaceqnetLabels } from './methods/faceqnet/labels.ts';
+export { cosineBetaSchedule, alphasCumprod, qSample, ddimTimePairs, ddimCoefficients, ddimUpdate } from './methods/diffiqa/schedule.ts';
+export { diffiqaScores, diffiqaNoise, diffiqaSchedule, pixelEmbedder, type Denoiser, type DiffiqaSettings, type DiffiqaTrace } from './methods/diffiqa/loop.ts';
+export { areaDownsample, bilinearUpsample } from './methods/diffiqa/resample.ts';
+export { diffiqaScoreParams } from './methods/diffiqa/params.ts';
+export { createOnnxRegressor } from './methods/onnx-regressor.ts';

@@ -4,14 +4,30 @@
  * `aikd methods list`.
  */
 import { AikdError } from '@aikd/core';
-import { DEFAULT_FR_MODEL, FACEQAN_DEFAULTS, LATER_METHODS, SERFIQ_DEFAULTS, TFJS_FR_MODELS } from './constants.ts';
+import { DEFAULT_FR_MODEL, FACEQAN_DEFAULTS, LEARNED_METHODS, LEARNED_METHOD_IDS, OFFICIAL_ONNX, SERFIQ_DEFAULTS, TFJS_FR_MODELS, type LearnedMethodId } from './constants.ts';
 import { METHOD_IDS, type MethodInfo, type QualityMethod, type QualityMethodFactory, type QualityMethodOptions, type RegisteredMethodInfo } from './types.ts';
+
+/** A learned method without weights: the two ways to get them. */
+function needsWeights(id: LearnedMethodId): never {
+  const onnx = id === 'diffiqa' ? '' : ` or the official weights as ONNX (--onnx FILE: ${OFFICIAL_ONNX[id].note})`;
+  throw new AikdError(
+    `method "${id}" (${LEARNED_METHODS[id].title}) needs trained weights: train it here with \`aikd teacher train --method ${id} --dataset NAME\` and score with ${id}:<run-id>${onnx}`,
+  );
+}
+
+const onnxRoute = (id: Exclude<LearnedMethodId, 'diffiqa'>) => async (o: QualityMethodOptions) =>
+  o.onnx ? (await import('./methods/onnx-regressor.ts')).createOnnxRegressor(id, o.onnx, o.params) : needsWeights(id);
 
 const BUILTIN: Record<string, (opts: QualityMethodOptions) => Promise<QualityMethod>> = {
   serfiq: async (o) => (await import('./methods/serfiq/serfiq.ts')).createSerfiq(o),
   faceqan: async (o) => (await import('./methods/faceqan/faceqan.ts')).createFaceqan(o),
   magface: async (o) => (await import('./methods/norm/norm.ts')).createMagface(o),
   'embedding-norm': async (o) => (await import('./methods/norm/norm.ts')).createEmbeddingNorm(o),
+  crfiqa: onnxRoute('crfiqa'),
+  sddfiqa: onnxRoute('sddfiqa'),
+  faceqnet: onnxRoute('faceqnet'),
+  'diffiqa-r': onnxRoute('diffiqa-r'),
+  diffiqa: async (o) => (await import('./methods/diffiqa/diffiqa.ts')).createDiffiqa(o),
 };
 
 const families = new Map<string, { factory: QualityMethodFactory; info?: RegisteredMethodInfo }>();
@@ -22,9 +38,25 @@ const families = new Map<string, { factory: QualityMethodFactory; info?: Registe
  */
 export function registerQualityMethodFactory(prefix: string, factory: QualityMethodFactory, info?: RegisteredMethodInfo): void {
   if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new AikdError(`method prefix "${prefix}": expected lower-case letters, digits and "-"`);
-  if ((METHOD_IDS as readonly string[]).includes(prefix) && BUILTIN[prefix]) throw new AikdError(`method prefix "${prefix}" is a built-in method`);
+  if ((METHOD_IDS as readonly string[]).includes(prefix) && BUILTIN[prefix] && !(LEARNED_METHOD_IDS as readonly string[]).includes(prefix))
+    throw new AikdError(`method prefix "${prefix}" is a built-in method`);
   families.set(prefix, { factory, info });
 }
+
+// the learned methods' own runs: `crfiqa:<run-id>`, …, `diffiqa:<run-id>`
+for (const id of LEARNED_METHOD_IDS)
+  registerQualityMethodFactory(id, async (spec, o) => (await import('./train/load.ts')).openTrainedTeacher(id, spec, o), {
+    title: `${LEARNED_METHODS[id].title} (trained here)`,
+    description:
+      id === 'diffiqa'
+        ? 'DifFIQA with the small local UNet of a `teacher train --method diffiqa` run (any FR model; the run\'s by default)'
+        : `a ${LEARNED_METHODS[id].title} head trained here on a frozen FR model${id === 'crfiqa' ? ' (frozen-backbone variant: the original trains the head jointly with ArcFace)' : ''}`,
+    requires: { frModel: true, training: true },
+    available: true,
+    frModels: [...TFJS_FR_MODELS, 'ONNX models'],
+    note: `aikd teacher train --method ${id} --dataset NAME [--fr-model FR] → ${id}:<run-id>`,
+    example: `${id}:teacher-train-20261128-120000-abc123`,
+  });
 
 export function registeredPrefixes(): string[] {
   return [...families.keys()];
@@ -44,8 +76,6 @@ export async function createQualityMethod(name: string, opts: QualityMethodOptio
   }
   const make = BUILTIN[name];
   if (make) return make(opts);
-  if (LATER_METHODS[name])
-    throw new AikdError(`method "${name}" (${LATER_METHODS[name].title}) cannot run here yet; import its scores computed elsewhere with \`aikd score import FILE --method ${name}\``);
   throw new AikdError(`unknown method "${name}": expected one of ${[...Object.keys(BUILTIN), ...[...families.keys()].map((p) => p + ':<…>')].join(', ')}`);
 }
 
@@ -60,9 +90,26 @@ async function magfaceStatus(): Promise<{ available: boolean; note: string }> {
   }
 }
 
+function learnedRow(id: LearnedMethodId): MethodInfo {
+  const m = LEARNED_METHODS[id];
+  return {
+    id,
+    title: m.title,
+    description: m.description,
+    requires: { frModel: id === 'diffiqa', training: true },
+    available: false,
+    frModels: id === 'diffiqa' ? [...TFJS_FR_MODELS, 'any ONNX model'] : undefined,
+    note:
+      id === 'diffiqa'
+        ? 'needs a denoiser: your UNet as ONNX (--onnx UNET.onnx) or a local one (aikd teacher train --method diffiqa → diffiqa:<run-id>)'
+        : `needs weights: official ONNX (--onnx FILE; ${OFFICIAL_ONNX[id].note}) or aikd teacher train --method ${id} → ${id}:<run-id>`,
+  };
+}
+
 /** Every method the workbench knows, what it needs, and whether it can run here. */
 export async function listMethods(): Promise<MethodInfo[]> {
   const frNote = `default FR model ${DEFAULT_FR_MODEL}`;
+  const { trainDefaults } = await import('./train/params.ts');
   const magface = await magfaceStatus();
   const rows: MethodInfo[] = [
     {
@@ -105,14 +152,7 @@ export async function listMethods(): Promise<MethodInfo[]> {
       params: {},
       note: frNote,
     },
-    ...Object.entries(LATER_METHODS).map(([id, m]) => ({
-      id,
-      title: m.title,
-      description: m.description,
-      requires: { training: true },
-      available: false,
-      note: `not runnable here yet; import its scores: aikd score import FILE --dataset NAME --method ${id}`,
-    })),
+    ...LEARNED_METHOD_IDS.map((id) => ({ ...learnedRow(id), params: trainDefaults(id) })),
   ];
   for (const [prefix, { info }] of families)
     rows.push({

@@ -5,7 +5,7 @@ import { tempDir } from './helpers.ts';
 describe('method registry', () => {
   it('unknown and not-yet-runnable methods are clear errors', async () => {
     await expect(createQualityMethod('ser-fiq')).rejects.toThrow(/unknown method "ser-fiq": expected one of serfiq, faceqan, magface, embedding-norm/);
-    await expect(createQualityMethod('crfiqa')).rejects.toThrow(/CR-FIQA\) cannot run here yet; import its scores .*aikd score import FILE --method crfiqa/);
+    await expect(createQualityMethod('crfiqa')).rejects.toThrow(/CR-FIQA\) needs trained weights: train it here with `aikd teacher train --method crfiqa --dataset NAME` and score with crfiqa:<run-id> or the official weights as ONNX \(--onnx FILE: CR-FIQA iResNet/);
     await expect(createQualityMethod('nope:1')).rejects.toThrow(/no method family "nope:" is registered/);
   });
 
@@ -37,7 +37,13 @@ describe('method registry', () => {
       expect(by.faceqan!.note).toMatch(/tfjs models only/);
       expect(by.magface).toMatchObject({ available: false });
       expect(by.magface!.note).toMatch(/needs your MagFace iResNet ONNX file/);
-      expect(by['diffiqa-r']).toMatchObject({ available: false });
+      expect(by['diffiqa-r']).toMatchObject({ available: false, requires: { training: true } });
+      expect(by['diffiqa-r']!.note).toMatch(/official ONNX \(--onnx FILE; DifFIQA\(R\).*aikd teacher train --method diffiqa-r → diffiqa-r:<run-id>/);
+      expect(by.sddfiqa!.params).toMatchObject({ m: 24, K: 12, beta: 1, hidden: 64, input: 'embedding' });
+      expect(by.diffiqa!.params).toMatchObject({ R: 10, t: 5, steps: 6, eta: 1, size: 56, channels: [8, 16, 32], trainSteps: 500 });
+      // the learned methods' own runs are registered families
+      for (const id of ['crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r']) expect(by[`${id}:<…>`]).toMatchObject({ available: true, requires: { training: true } });
+      expect(by['crfiqa:<…>']!.description).toMatch(/frozen-backbone variant: the original trains the head jointly with ArcFace/);
     } finally {
       if (saved === undefined) delete process.env.AIKD_MODELS;
       else process.env.AIKD_MODELS = saved;
