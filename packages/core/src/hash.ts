@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 
 /** JSON with object keys sorted at every level, so equal configs hash equally whatever their key order. */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return JSON.stringify(sortKeys(value)) ?? 'null';
 }
 
 function sortKeys(v: unknown): unknown {

@@ -207,7 +207,7 @@ export function makePlan(exp: Experiment, imageCounts: (ds: DatasetSpec) => numb
     if (LEARNED.has(m.id) && !m.onnx && !m.id.includes(':')) {
       const trainDs = m.train?.dataset ? datasets.find((d) => d.name === m.train!.dataset) ?? { name: m.train.dataset, key: m.train.dataset } : datasets.find((d) => d.split);
       if (!trainDs) throw new AikdError(`method ${m.label}: needs training data — give train.dataset, or a dataset with a split (its train part is used)`);
-      trainFor.set(m.label, { kind: 'train', key: `train.${safe(m.label)}.${safe(trainDs.key)}`, method: m, dataset: trainDs });
+      trainFor.set(m.label, { kind: 'train', key: `train.${safe(m.label)}.${safe(trainDs.split ? `${trainDs.name}@train` : trainDs.key)}`, method: m, dataset: trainDs });
     }
   const work = new Map<string, WorkUnit>();
   for (const u of units.values()) {

@@ -54,6 +54,7 @@ export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {})
   const shard = opts.shard ?? { index: 0, count: 1 };
   const root = opts.root;
   const exp = openExperimentRun(plan, root);
+  await buildMissingBuiltins(plan);
   const missing = await checkAvailability(plan);
   const blocked = blockedBy(missing);
   if (missing.length && !plan.experiment.skip_unavailable)
@@ -114,6 +115,25 @@ export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {})
   }
   out.seconds = Math.round((performance.now() - t0) / 100) / 10;
   return out;
+}
+
+/** Built-in datasets (the demo set) are built on first use, so the quickstart works on a fresh clone. */
+async function buildMissingBuiltins(plan: Plan): Promise<void> {
+  const { loadDatasetsConfig, findEntry, datasetStatus } = await import('@aikd/datasets');
+  const config = loadDatasetsConfig();
+  for (const name of new Set(plan.datasets.map((d) => d.name))) {
+    let entry;
+    try {
+      entry = findEntry(config, name);
+    } catch {
+      continue; // reported by the availability check
+    }
+    if (!entry.builtin || datasetStatus(entry).present) continue;
+    if (name !== 'demo') continue;
+    log.info(`building the built-in ${name} dataset (first use) …`);
+    const { buildDemoDataset } = await import('@aikd/alignment');
+    await buildDemoDataset({});
+  }
 }
 
 function unitNeeds(u: Unit): { dataset: { name: string }; frModel?: string; method?: import('./plan.ts').MethodSpec } {

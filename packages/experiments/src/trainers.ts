@@ -52,7 +52,7 @@ const aikdTrainer: MethodTrainer = async (m, train, ctx) => {
   });
   const hash = configHash(cfg);
   const previous = listRuns(ctx.root)
-    .filter((r) => r.kind === 'train' && r.status === 'completed' && configHash((r.params as { config?: unknown }).config) === hash)
+    .filter((r) => r.kind === 'train' && r.status === 'completed' && (r.params as { config?: unknown }).config !== undefined && configHash((r.params as { config?: unknown }).config) === hash)
     .at(-1);
   if (previous) return { methodId: `aikd:${previous.id}`, runId: previous.id, summary: { reused: true } };
   const { labels, info } = await teacherLabels(cfg, train.dataset);
@@ -62,7 +62,17 @@ const aikdTrainer: MethodTrainer = async (m, train, ctx) => {
   return { methodId: `aikd:${r.run.id}`, runId: r.run.id, summary: { steps: r.steps, best_val_loss: r.bestValLoss, best_step: r.bestStep, median_step_s: r.stepSeconds } };
 };
 
-/** Register the trainers this package knows (called on import of the package). */
+/** Learned teachers (CR-FIQA, SDD-FIQA, FaceQnet, DifFIQA, DifFIQA(R)): the teachers package's head trainer. */
+const teacherTrainer: MethodTrainer = async (m, train, ctx) => {
+  // (no reuse across experiments: a head trains in seconds; within an experiment the unit's own run is reused)
+  const { trainTeacher } = await import('@aikd/teachers');
+  const frModel = m.frModel ?? 'faceres';
+  const t = await trainTeacher(m.id, { dataset: train.dataset, frModel, params: m.params, seed: ctx.seed, parent: ctx.parent, root: ctx.root });
+  return { methodId: t.methodId, runId: t.runId, summary: t.summary };
+};
+
+/** Register the trainers this package knows (called before an experiment runs). */
 export function registerTrainers(): void {
   if (!methodTrainers.has('aikd')) methodTrainers.set('aikd', aikdTrainer);
+  for (const id of ['crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r']) if (!methodTrainers.has(id)) methodTrainers.set(id, teacherTrainer);
 }

@@ -58,7 +58,8 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
   const { plan, res } = ctx;
   const hash = unitHash(u);
   const run = Run.create({
-    kind: u.kind,
+    // a training unit's own run is `train-unit`; the training it starts is a `train` / `teacher-train` run
+    kind: u.kind === 'train' ? 'train-unit' : u.kind,
     id: unitRunId(plan, u.key),
     parent: plan.id,
     name: u.key,
