@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic, codeVersion } from '@aikd/core';
+import { AikdError, cacheDir, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic, codeVersion } from '@aikd/core';
 import { decodeImage, encodePng, type Dataset } from '@aikd/datasets';
 import { ALIGN_CACHE_VERSION } from './constants.ts';
 import { squareToCropMatrix } from './geometry/affine.ts';
@@ -102,4 +102,49 @@ export async function* alignDataset(ds: Dataset, procedure: AlignmentProcedure, 
   writeJsonAtomic(alignmentIndexPath(dir, ds.name), { dataset: ds.name, location: ds.location, ...config, count: records.length, fallbacks, items: index });
   bar.done(`(${hits} cached${fallbacks.length ? `, ${fallbacks.length} without a face: whole image used` : ''}) → ${dir}`);
   if (fallbacks.length) log.warn(`${fallbacks.length} of ${records.length} images of ${ds.name} had no face for ${procedure.id}; first: ${fallbacks.slice(0, 3).join(', ')}`);
+}
+
+export interface AlignedBatch {
+  ids: string[];
+  /** Position of each item in `ds.images()`. */
+  indices: number[];
+  crops: RawImage[];
+}
+
+/**
+ * `alignDataset` grouped into batches of at most `batchSize` crops, for the consumers that run a network on them
+ * (embedding, scoring). `onBatch` sees each batch once, in dataset order; afterwards every image of the dataset
+ * must have been seen, else the alignment lost items and this throws rather than leave holes in the output.
+ */
+export async function alignDatasetInBatches(
+  ds: Dataset,
+  procedure: AlignmentProcedure,
+  opts: AlignDatasetOptions,
+  batchSize: number,
+  onBatch: (batch: AlignedBatch) => Promise<void>,
+): Promise<void> {
+  const records = ds.images();
+  if (!records.length) throw new AikdError(`dataset ${ds.name} has no images`);
+  if (!(batchSize >= 1)) throw new AikdError(`alignDatasetInBatches: batch size must be ≥ 1, got ${batchSize}`);
+  const order = new Map(records.map((r, i) => [r.id, i]));
+  const seen = new Uint8Array(records.length);
+  let batch: AlignedBatch = { ids: [], indices: [], crops: [] };
+  const flush = async () => {
+    if (!batch.ids.length) return;
+    const b = batch;
+    batch = { ids: [], indices: [], crops: [] };
+    await onBatch(b);
+  };
+  for await (const item of alignDataset(ds, procedure, opts)) {
+    const k = order.get(item.id);
+    if (k === undefined) throw new AikdError(`alignment of ${ds.name} returned id ${item.id}, which the dataset does not list`);
+    seen[k] = 1;
+    batch.ids.push(item.id);
+    batch.indices.push(k);
+    batch.crops.push(item.image);
+    if (batch.ids.length >= batchSize) await flush();
+  }
+  await flush();
+  const missing = records.filter((_, i) => !seen[i]).map((r) => r.id);
+  if (missing.length) throw new AikdError(`alignment gave no crop for ${missing.length} image(s) of ${ds.name}, e.g. ${missing.slice(0, 3).join(', ')}`);
 }

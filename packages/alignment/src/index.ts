@@ -19,7 +19,7 @@ export { IBUG68_TO_5, FACEMESH_TO_5, reduceTo5 } from './detectors/reduce.ts';
 
 // procedures and whole datasets
 export { createProcedure, isProcedureName, NoFaceError, referenceLandmarks } from './procedures/index.ts';
-export { alignDataset, alignmentCacheDir, alignmentIndexPath, type AlignDatasetOptions, type AlignedItem } from './align-dataset.ts';
+export { alignDataset, alignDatasetInBatches, alignmentCacheDir, alignmentIndexPath, type AlignDatasetOptions, type AlignedBatch, type AlignedItem } from './align-dataset.ts';
 
 // the demo dataset
 export { buildDemoDataset, demoDir, looseCrop, type BuildDemoOptions, type DemoBuildReport } from './demo/build.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, openDatasetEntry, type Dataset } from '@aikd/datasets';
-import { alignDataset, alignmentCacheDir, alignmentIndexPath, createProcedure, disposeSharedDetectors, type AlignedItem, type RawImage } from '../src/index.ts';
+import { alignDataset, alignDatasetInBatches, alignmentCacheDir, alignmentIndexPath, createProcedure, disposeSharedDetectors, type AlignedItem, type RawImage } from '../src/index.ts';
 import { FACE_200, sameBytes, texturedImage } from './helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aikd-align-ds-'));
@@ -102,5 +102,27 @@ describe('alignDataset', () => {
     const dir = alignmentCacheDir(createProcedure('proper'), { size: 112, seed: 0 });
     expect(JSON.parse(readFileSync(alignmentIndexPath(dir, 'noface'), 'utf8')).fallbacks).toEqual(['carol/x.png']);
     expect(existsSync(join(dir, 'procedure.json'))).toBe(true);
+  });
+});
+
+describe('alignDatasetInBatches', () => {
+  it('hands out the aligned crops in dataset order, in batches of at most the batch size', async () => {
+    const proc = createProcedure('landmark-jitter');
+    const opts = { size: 112, seed: 5 };
+    const single = await collect(alignDataset(ds, proc, opts));
+    const batches: { ids: string[]; indices: number[]; crops: RawImage[] }[] = [];
+    await alignDatasetInBatches(ds, proc, opts, 2, async (b) => void batches.push(b));
+    expect(batches.map((b) => b.ids.length)).toEqual([2, 2, 1]);
+    expect(batches.flatMap((b) => b.ids)).toEqual(ds.images().map((r) => r.id));
+    expect(batches.flatMap((b) => b.indices)).toEqual([0, 1, 2, 3, 4]);
+    batches.flatMap((b) => b.crops).forEach((c, i) => expect(sameBytes(c.data, single[i]!.image.data)).toBe(true));
+  });
+
+  it('rejects a batch size below one and an empty dataset', async () => {
+    await expect(alignDatasetInBatches(ds, createProcedure('proper'), { size: 112, seed: 0 }, 0, async () => {})).rejects.toThrow(/batch size must be ≥ 1/);
+    mkdirSync(join(root, 'empty'), { recursive: true });
+    const empty = await openDatasetEntry({ name: 'empty', format: 'folder', paths: { images: join(root, 'empty') } });
+    await expect(alignDatasetInBatches(empty, createProcedure('proper'), { size: 112, seed: 0 }, 4, async () => {})).rejects.toThrow(/has no images/);
+    await empty.close();
   });
 });

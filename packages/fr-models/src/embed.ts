@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { createHash } from 'node:crypto';
-import { cacheDir, configHash, progress, sha256Hex, stableStringify, AikdError } from '@aikd/core';
+import { cacheDir, configHash, progress, sha256Hex, stableStringify } from '@aikd/core';
 import { readResultTable, writeResultTable, type ProvenanceInput } from '@aikd/results';
 import type { Dataset, RawImage } from '@aikd/datasets';
-import { alignDataset, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
+import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
 import type { Recognizer } from './types.ts';
 import { flipHorizontal } from './preprocess.ts';
 
@@ -132,37 +132,20 @@ export async function embedDataset(ds: Dataset, rec: Recognizer, opts: EmbedData
   }
   const images = ds.images();
   const n = images.length;
-  if (!n) throw new AikdError(`dataset ${ds.name} has no images`);
   const batchSize = opts.batchSize ?? (rec.spec.engine === 'onnx' ? 32 : 16);
   const bar = progress(opts.label ?? `embed ${ds.name} ${rec.id}`, n);
-  const order = new Map(images.map((r, i) => [r.id, i]));
   let dim = 0;
   let data = new Float32Array(0);
-  const done = new Uint8Array(n);
-  let batch: { id: string; image: RawImage }[] = [];
-  const flush = async () => {
-    if (!batch.length) return;
-    const e = await embedCrops(rec, batch.map((b) => b.image), settings.flipSum);
+  await alignDatasetInBatches(ds, procedure, { size: rec.spec.inputSize, seed, template: rec.spec.template }, batchSize, async ({ indices, crops }) => {
+    const e = await embedCrops(rec, crops, settings.flipSum);
     if (!dim) {
       dim = e[0]!.length;
       data = new Float32Array(n * dim);
     }
-    batch.forEach((b, i) => {
-      const k = order.get(b.id)!;
-      data.set(e[i]!, k * dim);
-      done[k] = 1;
-    });
-    bar.tick(batch.length);
-    batch = [];
-  };
-  for await (const item of alignDataset(ds, procedure, { size: rec.spec.inputSize, seed, template: rec.spec.template })) {
-    batch.push({ id: item.id, image: item.image });
-    if (batch.length >= batchSize) await flush();
-  }
-  await flush();
+    indices.forEach((k, i) => data.set(e[i]!, k * dim));
+    bar.tick(crops.length);
+  });
   bar.done();
-  const missing = images.filter((_, i) => !done[i]).map((r) => r.id);
-  if (missing.length) throw new AikdError(`alignment gave no crop for ${missing.length} image(s) of ${ds.name}, e.g. ${missing.slice(0, 3).join(', ')}`);
   const norms = new Float32Array(n);
   for (let i = 0; i < n; i++) norms[i] = l2(data.subarray(i * dim, (i + 1) * dim));
   const set: EmbeddingSet = { ids: images.map((r) => r.id), dim, data, norms, settings, cachePath, fromCache: false };

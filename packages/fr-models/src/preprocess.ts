@@ -1,7 +1,7 @@
 import { tf } from '@aikd/runtime';
 import { InputError } from '@aikd/core';
 import type { RawImage } from '@aikd/datasets';
-import type { ColourOrder } from './types.ts';
+import type { ColourOrder, TensorRecognizer } from './types.ts';
 
 function checkCrop(c: RawImage, size: number, i: number): void {
   if (c.width !== size || c.height !== size || c.channels !== 3 || c.data.length !== size * size * 3)
@@ -17,6 +17,22 @@ export function cropsToPixels(crops: readonly RawImage[], size: number): tf.Tens
     buf.set(c.data, i * size * size * 3);
   });
   return tf.tensor4d(buf, [n, size, size, 3]);
+}
+
+/**
+ * Embeddings of crops through a tfjs recogniser's differentiable form: one forward pass, read back and split into
+ * one vector of `dim` values per crop (the shared body of every tfjs `Recognizer.embed`).
+ */
+export async function embedWithTensor(tensor: TensorRecognizer, crops: readonly RawImage[], dim: number): Promise<Float32Array[]> {
+  if (!crops.length) return [];
+  const out = tf.tidy(() => tensor.forward(tensor.toPixels(crops)));
+  try {
+    const data = (await out.data()) as Float32Array;
+    if (data.length !== crops.length * dim) throw new InputError({ where: 'embedding output', expected: `${crops.length}×${dim} values`, got: `${data.length}` });
+    return crops.map((_, i) => data.slice(i * dim, (i + 1) * dim));
+  } finally {
+    out.dispose();
+  }
 }
 
 /**

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { cacheDir, configHash, progress, sha256Hex, stableStringify, AikdError, InputError } from '@aikd/core';
 import { readResultTable, writeResultTable, type ProvenanceInput } from '@aikd/results';
-import type { Dataset, RawImage } from '@aikd/datasets';
-import { alignDataset, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
+import type { Dataset } from '@aikd/datasets';
+import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
 import { datasetKey, datasetContentKey } from '@aikd/fr-models';
 import { SCORES_CACHE_VERSION } from './constants.ts';
 import type { QualityMethod } from './types.ts';
@@ -113,37 +113,17 @@ export async function scoreDataset(ds: Dataset, method: QualityMethod, opts: Sco
   }
   const images = ds.images();
   const n = images.length;
-  if (!n) throw new AikdError(`dataset ${ds.name} has no images`);
   const batchSize = opts.batchSize ?? method.batchSize ?? 16;
-  const order = new Map(images.map((r, i) => [r.id, i]));
   const quality = new Float64Array(n).fill(NaN);
-  const done = new Uint8Array(n);
   const bar = progress(opts.label ?? `score ${ds.name} ${method.id}${method.frModel ? ` (${method.frModel})` : ''}`, n);
   const t0 = performance.now();
-  let batch: { id: string; image: RawImage }[] = [];
-  const flush = async () => {
-    if (!batch.length) return;
-    const q = await method.score(
-      batch.map((b) => b.image),
-      { ids: batch.map((b) => b.id), seed },
-    );
-    batch.forEach((b, i) => {
-      const k = order.get(b.id)!;
-      quality[k] = q[i]!;
-      done[k] = 1;
-    });
-    bar.tick(batch.length);
-    batch = [];
-  };
-  for await (const item of alignDataset(ds, procedure, { size: method.input.size, seed, template: method.input.template })) {
-    batch.push({ id: item.id, image: item.image });
-    if (batch.length >= batchSize) await flush();
-  }
-  await flush();
+  await alignDatasetInBatches(ds, procedure, { size: method.input.size, seed, template: method.input.template }, batchSize, async ({ ids, indices, crops }) => {
+    const q = await method.score(crops, { ids, seed });
+    indices.forEach((k, i) => (quality[k] = q[i]!));
+    bar.tick(crops.length);
+  });
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
-  const missing = images.filter((_, i) => !done[i]).map((r) => r.id);
-  if (missing.length) throw new AikdError(`alignment gave no crop for ${missing.length} image(s) of ${ds.name}, e.g. ${missing.slice(0, 3).join(', ')}`);
   const set: ScoreSet = { ids: images.map((r) => r.id), quality, settings, cachePath: useCache ? cachePath : undefined, fromCache: false, seconds };
   if (useCache) writeResultTable(cachePath, scoresTable(set), scoresProvenance(set, 'cache'));
   return set;

@@ -11,7 +11,7 @@ import { fileSha256 } from '@aikd/core';
 import { templateForSize } from '@aikd/alignment';
 import type { Landmarks5, RawImage } from '@aikd/datasets';
 import { faceapiModelDir } from '../constants.ts';
-import { cropsToPixels } from '../preprocess.ts';
+import { cropsToPixels, embedWithTensor } from '../preprocess.ts';
 import type { Recognizer, TensorRecognizer } from '../types.ts';
 
 const require = createRequire(import.meta.url);
@@ -75,13 +75,7 @@ export async function createFaceapiRecognizer(opts: { zoom?: number } = {}): Pro
       conventionNote: `RGB, template zoom ${zoom}: demo-set verification AUC 0.911 (zoom 0.8: 0.892; BGR: 0.880)`,
     },
     tensor,
-    async embed(crops: readonly RawImage[]) {
-      if (!crops.length) return [];
-      const out = tf.tidy(() => tensor.forward(tensor.toPixels(crops)));
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      return crops.map((_, i) => data.slice(i * 128, (i + 1) * 128));
-    },
+    embed: (crops: readonly RawImage[]) => embedWithTensor(tensor, crops, 128),
     dispose: () => {
       eye.dispose();
       net.dispose();

@@ -10,7 +10,7 @@ import { templateForSize } from '@aikd/alignment';
 import type { RawImage } from '@aikd/datasets';
 import { humanModelsDir } from '../constants.ts';
 import type { Recognizer, RecognizerSpec, TensorRecognizer } from '../types.ts';
-import { cropsToPixels } from '../preprocess.ts';
+import { cropsToPixels, embedWithTensor } from '../preprocess.ts';
 
 interface GraphModelDef {
   file: string;
@@ -112,13 +112,7 @@ export async function createGraphRecognizer(id: keyof typeof GRAPH_MODELS): Prom
     id,
     spec,
     tensor,
-    async embed(crops: readonly RawImage[]) {
-      if (!crops.length) return [];
-      const out = tf.tidy(() => tensor.forward(tensor.toPixels(crops)));
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      return crops.map((_, i) => data.slice(i * def.embeddingSize, (i + 1) * def.embeddingSize));
-    },
+    embed: (crops: readonly RawImage[]) => embedWithTensor(tensor, crops, def.embeddingSize),
     dispose: () => model.dispose(),
   };
 }
