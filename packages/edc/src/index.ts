@@ -11,7 +11,7 @@ export { recomputedCurve, discardGrid, type RecomputedCurve } from './recomputed
 export { pauc, paucTrapezoid, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
 export { argsortStable, selectInPlace, type SortedByValue } from './sort.ts';
 export { readComparisons, formatOf, CsvParser, comparisonsFromTable, INPUT_COLUMNS, type RecordHandler } from './readers/index.ts';
-export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, type EdcTableMeta, type EdcSummaryRow, type EdcPointRow } from './tables.ts';
+export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, type EdcTableMeta, type EdcCurveKey, type EdcSummaryRow, type EdcPointRow } from './tables.ts';
 export { edcChartSpec, curveLabels, thinPoints, EDC_CHART_MARKS, type EdcChartOptions } from './chart.ts';
 export { chartToSvg, svgToPng, writeChart } from './render.ts';
 export { edcResultJson, edcTableText, type EdcResultJson, type EdcPointJson } from './format.ts';

@@ -16,8 +16,8 @@ export interface EdcTableMeta {
   condition?: string;
 }
 
-/** One row of `edc_summary`. */
-export interface EdcSummaryRow {
+/** The columns that identify one curve: shared by its `edc_summary` row and its `edc_points` rows (the join key). */
+export interface EdcCurveKey {
   dataset: string | null;
   fr_model: string | null;
   condition: string | null;
@@ -28,6 +28,10 @@ export interface EdcSummaryRow {
   operating_value: number;
   pair_quality: string;
   lower_is_better: boolean;
+}
+
+/** One row of `edc_summary`. */
+export interface EdcSummaryRow extends EdcCurveKey {
   interpolation: string;
   grid_step: number | null;
   discard_limit: number;
@@ -45,17 +49,7 @@ export interface EdcSummaryRow {
 }
 
 /** One row of `edc_points`. */
-export interface EdcPointRow {
-  dataset: string | null;
-  fr_model: string | null;
-  condition: string | null;
-  method: string;
-  mode: string;
-  error_type: string;
-  operating_point: string;
-  operating_value: number;
-  pair_quality: string;
-  lower_is_better: boolean;
+export interface EdcPointRow extends EdcCurveKey {
   point: number;
   discard_fraction: number;
   error: number | null;
