@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { cacheDir, configHash, progress, sha256Hex, stableStringify, AikdError, InputError } from '@aikd/core';
+import { cacheDir, configHash, progress, AikdError, InputError } from '@aikd/core';
 import { readResultTable, writeResultTable, type ProvenanceInput } from '@aikd/results';
 import type { Dataset } from '@aikd/datasets';
 import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
