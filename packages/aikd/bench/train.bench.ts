@@ -7,7 +7,7 @@
  */
 import { tf, initRuntime } from '@aikd/runtime';
 import { textTable } from '@aikd/core';
-import { createBackboneSource, iresnetSourceFromWeights, randomIResNetWeights, IRESNET_DEPTHS, type BackboneSource } from '../src/backbones/index.ts';
+import { createBackboneSource, iresnetSourceFromWeights, randomIResNetWeights, IRESNET_DEPTHS, type BackboneSource } from '@aikd/fr-models';
 import { createAikdModels } from '../src/train/model.ts';
 import { createSgd } from '../src/train/optimizer.ts';
 import { optimizerStep, DEFAULT_MICRO_BATCH } from '../src/train/train.ts';

@@ -1,10 +1,9 @@
 /**
- * @aikd/aikd — the AI-KD trainer: trainable copies of the FR models (tf.layers rebuilds of the built-in graph
- * models, iResNets from ONNX), the distillation training loop, and the `aikd:<run-id>` quality method.
+ * @aikd/aikd — the AI-KD trainer: the distillation training loop on fr-models' trainable backbones, and the
+ * `aikd:<run-id>` quality method.
  */
 import { registerAikdMethod } from './register.ts';
 
-export * from './backbones/index.ts';
 export { trainConfigSchema, resolveTrainConfig, type TrainConfig, type TrainConfigInput, type TrainOverrides } from './train/config.ts';
 export { consistencyLoss, smoothL1Loss, aikdLoss, type LossWeights, type LossTerms } from './train/losses.ts';
 export { warmupFactor, warmupSteps } from './train/schedule.ts';
@@ -15,7 +14,6 @@ export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TrainerState
 export { trainAikd, validate, toPixels, DEFAULT_MICRO_BATCH, IMPLEMENTATION_CHOICES, type TrainInputs, type TrainOptions, type TrainResult, type StepMetrics, type StudentInfo } from './train/train.ts';
 export { createAikdMethod } from './method.ts';
 export { teacherLabels } from './train/command.ts';
-export { createTfjsRecognizer } from './tfjs-recognizer.ts';
 export { registerAikdMethod };
 
 registerAikdMethod();

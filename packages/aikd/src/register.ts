@@ -4,17 +4,11 @@
  * the method is opened.
  */
 import { registerQualityMethodFactory } from '@aikd/teachers';
-import { registerRecognizerFactory, recognizerMissing } from '@aikd/fr-models';
 
 let done = false;
 export function registerAikdMethod(): void {
   if (done) return;
   done = true;
-  registerRecognizerFactory('tfjs', {
-    create: async (rest, opts) => (await import('./tfjs-recognizer.ts')).createTfjsRecognizer(rest, opts),
-    missing: (rest) => recognizerMissing(rest),
-    description: 'an FR model rebuilt in tfjs (ONNX iResNets: cosface, arcface, onnx:<path>), for gradient methods',
-  });
   registerQualityMethodFactory('aikd', async (spec, opts) => (await import('./method.ts')).createAikdMethod(spec, opts), {
     title: 'AI-KD',
     description: 'a trained AI-KD student: the FR backbone fine-tuned to be alignment-invariant, with a quality head distilled from a teacher FIQA method (Babnik et al. 2024)',

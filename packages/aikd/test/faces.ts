@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage, type Dataset, type ImageRecord, type Landmarks5, type RawImage } from '@aikd/datasets';
-import { alignToTemplate, sharedDetector } from '@aikd/alignment';
+import { sharedDetector } from '@aikd/alignment';
 import { faceapiModelDir } from '@aikd/fr-models';
 
 export interface SourceFace {
@@ -30,10 +30,6 @@ export function sourceFaces(): Promise<SourceFace[]> {
     return out;
   })();
   return cached;
-}
-
-export function alignFaces(faces: readonly SourceFace[], size: number, template: Landmarks5): RawImage[] {
-  return faces.map((f) => alignToTemplate(f.photo, f.landmarks, size, template).image);
 }
 
 /** The faces as a tiny dataset: one record per face (its own identity), landmarks from the detector, the photo as bytes. */

@@ -8,7 +8,7 @@ import { warmupFactor, warmupSteps } from '../src/train/schedule.ts';
 import { clipByGlobalNorm, createSgd } from '../src/train/optimizer.ts';
 import { identitySplit, normaliseLabels, stratifiedHoldout } from '../src/train/data.ts';
 import { resolveTrainConfig } from '../src/train/config.ts';
-import type { ParamRef } from '../src/backbones/types.ts';
+import type { ParamRef } from '@aikd/fr-models';
 
 beforeAll(async () => {
   await initRuntime();

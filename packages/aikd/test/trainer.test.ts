@@ -6,7 +6,7 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { Run } from '@aikd/results';
 import { disposeSharedDetectors } from '@aikd/alignment';
 import type { Dataset } from '@aikd/datasets';
-import { createBackboneSource } from '../src/backbones/index.ts';
+import { createBackboneSource } from '@aikd/fr-models';
 import { createAikdModels } from '../src/train/model.ts';
 import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
 import { trainAikd, type TrainInputs } from '../src/train/train.ts';

@@ -19,7 +19,6 @@ export interface MissingItem {
 const frModelMissing = (name: string): string[] => recognizerMissing(name);
 
 export async function checkAvailability(plan: Plan): Promise<MissingItem[]> {
-  await import('@aikd/aikd'); // registers tfjs:<model> recognisers
   const out: MissingItem[] = [];
   const config = loadDatasetsConfig();
   const trainSets = plan.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train').map((u) => u.dataset);

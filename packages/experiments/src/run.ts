@@ -49,7 +49,7 @@ export function pendingUnits(plan: Plan, root?: string): string[] {
 export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {}): Promise<RunExperimentResult> {
   const t0 = performance.now();
   registerTrainers();
-  // AI-KD registers the aikd:<run-id> methods and tfjs:<model> recognisers on import
+  // AI-KD registers the aikd:<run-id> methods on import
   await import('@aikd/aikd');
   const shard = opts.shard ?? { index: 0, count: 1 };
   const root = opts.root;

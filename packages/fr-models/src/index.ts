@@ -1,6 +1,6 @@
 export * from './types.ts';
 export { BUILTIN_RECOGNIZERS, ONNX_PRESETS, humanModelsDir, faceapiModelDir, type OnnxPreset, type BuiltinRecognizer } from './constants.ts';
-export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, isBuiltin, registerRecognizerFactory, recognizerMissing, type RecognizerInfo, type RecognizerFactory } from './registry.ts';
+export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, isBuiltin, recognizerMissing, type RecognizerInfo } from './registry.ts';
 export { cropsToPixels, cropsToOnnxInput, flipHorizontal } from './preprocess.ts';
 export * from './embed.ts';
 export * from './verify.ts';
@@ -8,3 +8,7 @@ export * from './verification.ts';
 export { FileCropper, listImageFiles, resizeCrop, type FileCrop } from './files.ts';
 export * as onnxProto from './onnx/proto.ts';
 export { splitBeforeLastLinear, type SplitModel } from './onnx/split.ts';
+// FR models that can be trained: tf.layers copies of the built-in graph models and of users' ONNX iResNets, the
+// backbones of AI-KD students and of the learned FIQA methods' heads (`tfjs:<name>` opens one as a recogniser)
+export * from './backbones/index.ts';
+export { createTfjsRecognizer } from './tfjs/tfjs-recognizer.ts';

@@ -62,31 +62,10 @@ export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { 
   return { path, preprocess: { ...base, ...fromEntry, ...opts.preprocess }, description: description ?? preset?.description, looked };
 }
 
-/**
- * Recognisers defined by other packages under a prefix, e.g. the AI-KD package's `tfjs:<name>` (an ONNX iResNet
- * rebuilt in tfjs, so gradient methods like FaceQAN run on the user's CosFace). `missing` says what files are absent.
- */
-export interface RecognizerFactory {
-  create(rest: string, opts: RecognizerOptions): Promise<Recognizer>;
-  missing?(rest: string): string[];
-  description?: string;
-}
-const factories = new Map<string, RecognizerFactory>();
-export function registerRecognizerFactory(prefix: string, f: RecognizerFactory): void {
-  factories.set(prefix, f);
-}
-function factoryFor(name: string): { f: RecognizerFactory; rest: string } | undefined {
-  const i = name.indexOf(':');
-  if (i <= 0) return undefined;
-  const f = factories.get(name.slice(0, i));
-  return f ? { f, rest: name.slice(i + 1) } : undefined;
-}
-
 /** What is missing on this machine to open the recogniser (empty when it can run). */
 export function recognizerMissing(name: string): string[] {
   if (isBuiltin(name)) return [];
-  const fac = factoryFor(name);
-  if (fac) return fac.f.missing?.(fac.rest) ?? [];
+  if (name.startsWith('tfjs:')) return recognizerMissing(name.slice(5));
   if (name.startsWith('onnx:')) {
     const p = resolveFromRoot(name.slice(5));
     return existsSync(p) ? [] : [p];
@@ -102,7 +81,9 @@ export function recognizerMissing(name: string): string[] {
 /**
  * Open a face recogniser by name: a built-in model (`faceapi-resnet`, `faceres`, `faceres-deep`, `mobileface`),
  * an ONNX preset (`adaface`, `swinface`, `transface`, `cosface`, `arcface`, `magface`) or models.yaml entry with the
- * user's file, or `onnx:<path>` with an explicit preprocessing spec.
+ * user's file, or `onnx:<path>` with an explicit preprocessing spec. `tfjs:<name>` opens any of them rebuilt as a
+ * trainable tfjs model (the built-ins, or an ONNX iResNet such as the user's CosFace), so gradient methods
+ * (FaceQAN) and features before the last layer (SER-FIQ) run on the paper's backbones.
  */
 export async function createRecognizer(name: string, opts: RecognizerOptions = {}): Promise<Recognizer> {
   const { initRuntime } = await import('@aikd/runtime');
@@ -111,8 +92,7 @@ export async function createRecognizer(name: string, opts: RecognizerOptions = {
     if (name === 'faceapi-resnet') return (await import('./faceapi/faceapi-recognizer.ts')).createFaceapiRecognizer();
     return (await import('./tfjs/graph-recognizer.ts')).createGraphRecognizer(name);
   }
-  const fac = factoryFor(name);
-  if (fac) return fac.f.create(fac.rest, opts);
+  if (name.startsWith('tfjs:')) return (await import('./tfjs/tfjs-recognizer.ts')).createTfjsRecognizer(name.slice(5), opts);
   const { createOnnxRecognizer } = await import('./onnx/onnx-recognizer.ts');
   if (name.startsWith('onnx:')) {
     const path = resolveFromRoot(name.slice(5));

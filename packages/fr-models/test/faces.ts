@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { decodeImage, type RawImage } from '@aikd/datasets';
+import { decodeImage, type Landmarks5, type RawImage } from '@aikd/datasets';
 import { alignToTemplate, sharedDetector, type FaceDetection } from '@aikd/alignment';
 import type { Recognizer } from '../src/index.ts';
 
@@ -22,4 +22,29 @@ export async function sampleFaces(): Promise<{ img: RawImage; faces: FaceDetecti
 export async function cropsFor(rec: Recognizer): Promise<RawImage[]> {
   const { img, faces } = await sampleFaces();
   return faces.map((f) => alignToTemplate(img, f.landmarks, rec.spec.inputSize, rec.spec.template).image);
+}
+
+export interface SourceFace {
+  id: string;
+  photo: RawImage;
+  landmarks: Landmarks5;
+}
+
+let sources: Promise<SourceFace[]> | undefined;
+/** The faces of face-api's sample1..2.jpg (3 + 3), each with its photo and detected landmarks; cached per test file. */
+export function sourceFaces(): Promise<SourceFace[]> {
+  sources ??= (async () => {
+    const det = await sharedDetector('faceapi-ssd');
+    const out: SourceFace[] = [];
+    for (const n of [1, 2]) {
+      const photo = await decodeImage(new Uint8Array(readFileSync(samplePhoto(n))));
+      (await det.detect(photo)).forEach((d, i) => out.push({ id: `sample${n}.jpg#${i}`, photo, landmarks: d.landmarks }));
+    }
+    return out;
+  })();
+  return sources;
+}
+
+export function alignFaces(faces: readonly SourceFace[], size: number, template: Landmarks5): RawImage[] {
+  return faces.map((f) => alignToTemplate(f.photo, f.landmarks, size, template).image);
 }

@@ -6,9 +6,7 @@
  */
 import { tf } from '@aikd/runtime';
 import { rngFor } from '@aikd/core';
-import { Gelu } from '../backbones/layers.ts';
-import { freezeAll, makeLastTrainable, ParamList } from '../backbones/params.ts';
-import type { BackboneSource, BackboneSpec, ParamRef } from '../backbones/types.ts';
+import { Gelu, freezeAll, makeLastTrainable, ParamList, type BackboneSource, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
 
 export interface AikdModels {
   spec: BackboneSpec;

@@ -7,7 +7,7 @@
  */
 import { tf } from '@aikd/runtime';
 import { AikdError } from '@aikd/core';
-import type { ParamRef } from '../backbones/types.ts';
+import type { ParamRef } from '@aikd/fr-models';
 
 export interface SgdGroup {
   name: string;

@@ -14,7 +14,7 @@
  */
 import { tf } from '@aikd/runtime';
 import { InputError } from '@aikd/core';
-import { onnxProto } from '@aikd/fr-models';
+import * as onnxProto from '../../onnx/proto.ts';
 import { IRESNET_BN_EPS, type IResNetLayout, type IResNetWeights } from './layout.ts';
 
 type OnnxModel = onnxProto.OnnxModel;

@@ -14,7 +14,7 @@ randomised so that nothing folds away trivially. Exports (opset 13):
 plus the test input (uint8 RGB pixels, NHWC, 0..255) and PyTorch's output for it. The tests compare tfjs against
 onnxruntime-node on the same files (they need no Python); PyTorch's output is a second reference.
 
-Run: /usr/bin/python3 packages/aikd/scripts/make-iresnet-fixture.py   (Debian's python3-torch)
+Run: /usr/bin/python3 packages/fr-models/scripts/make-iresnet-fixture.py   (Debian's python3-torch)
 """
 import json
 import os
@@ -123,7 +123,7 @@ def main():
     y.tofile(os.path.join(OUT, 'torch-embedding.f32'))
     with open(os.path.join(OUT, 'fixture.json'), 'w') as f:
         json.dump({
-            'made_by': 'packages/aikd/scripts/make-iresnet-fixture.py',
+            'made_by': 'packages/fr-models/scripts/make-iresnet-fixture.py',
             'torch': torch.__version__,
             'seed': SEED,
             'layers': LAYERS,

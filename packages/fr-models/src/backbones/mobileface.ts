@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { tf } from '@aikd/runtime';
 import { templateForSize } from '@aikd/alignment';
-import { humanModelsDir } from '@aikd/fr-models';
+import { humanModelsDir } from '../constants.ts';
 import { ChannelAffine, PixelNormalize } from './layers.ts';
 import { readGraphSource, type GraphSource } from './graph-source.ts';
 import { ParamList, setLayerWeights } from './params.ts';

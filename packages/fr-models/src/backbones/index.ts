@@ -5,13 +5,14 @@
  */
 import { tf, initRuntime } from '@aikd/runtime';
 import { resolveFromRoot } from '@aikd/core';
-import { createRecognizer, resolveOnnxModel, type OnnxPreprocess } from '@aikd/fr-models';
+import { createRecognizer, resolveOnnxModel } from '../registry.ts';
+import type { OnnxPreprocess } from '../types.ts';
 import './layers.ts';
 import { BUILTIN_BACKBONES, type BackboneSource, type BuiltinBackbone, type TrainableBackbone } from './types.ts';
 
 export * from './types.ts';
 export { PixelNormalize, ChannelAffine, Gelu, ZeroChannels } from './layers.ts';
-export { makeLastTrainable, freezeAll } from './params.ts';
+export { ParamList, setLayerWeights, makeLastTrainable, freezeAll } from './params.ts';
 export { createIResNetSource, iresnetSourceFromWeights, randomIResNetWeights, importIResNetOnnx, buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type ImportedIResNet } from './iresnet/index.ts';
 
 export function isBuiltinBackbone(name: string): name is BuiltinBackbone {

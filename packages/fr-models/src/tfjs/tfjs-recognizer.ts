@@ -5,8 +5,9 @@
  */
 import { tf, initRuntime } from '@aikd/runtime';
 import type { RawImage } from '@aikd/datasets';
-import { cropsToPixels, type Recognizer, type RecognizerOptions } from '@aikd/fr-models';
-import { createBackboneSource, instantiate } from './backbones/index.ts';
+import { cropsToPixels } from '../preprocess.ts';
+import type { Recognizer, RecognizerOptions } from '../types.ts';
+import { createBackboneSource, instantiate } from '../backbones/index.ts';
 
 export async function createTfjsRecognizer(name: string, opts: RecognizerOptions = {}): Promise<Recognizer> {
   await initRuntime();

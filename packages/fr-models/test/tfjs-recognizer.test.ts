@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { tf } from '@aikd/runtime';
 import type { RawImage } from '@aikd/datasets';
 import { cosine, createRecognizer, recognizerMissing } from '@aikd/fr-models';
-import '../src/index.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'iresnet');
 const meta = JSON.parse(readFileSync(join(FIXTURE, 'fixture.json'), 'utf8')) as { input: { shape: number[] } };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tf } from '@aikd/runtime';
 import { AikdError, InputError, sha256Hex } from '@aikd/core';
 import { templateForSize } from '@aikd/alignment';
-import type { OnnxPreprocess } from '@aikd/fr-models';
+import type { OnnxPreprocess } from '../../types.ts';
 import type { BackboneSource, BackboneSpec } from '../types.ts';
 import { buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetWeights } from './layout.ts';
 import { importIResNetOnnx } from './onnx-import.ts';

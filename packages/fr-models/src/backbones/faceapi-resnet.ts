@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '@aikd/runtime';
 import { AikdError, sha256Hex } from '@aikd/core';
-import { faceapiModelDir } from '@aikd/fr-models';
+import { faceapiModelDir } from '../constants.ts';
 import { ChannelAffine, PixelNormalize, ZeroChannels } from './layers.ts';
 import { ParamList, setLayerWeights } from './params.ts';
 import type { Landmarks5 } from '@aikd/datasets';
