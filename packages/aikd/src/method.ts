@@ -12,7 +12,6 @@ import type { QualityMethod, QualityMethodOptions } from '@aikd/teachers';
 import { loadModel } from './train/checkpoint.ts';
 import { studentForward } from './train/model.ts';
 import { toPixels, DEFAULT_MICRO_BATCH, type StudentInfo } from './train/train.ts';
-import '@aikd/fr-models'; // registers the backbones' custom layers with tf.serialization
 
 export async function createAikdMethod(runId: string, opts: QualityMethodOptions = {}, root?: string): Promise<QualityMethod> {
   if (!runId) throw new AikdError('method "aikd:<run-id>": give the id of a training run (see `aikd runs list`)');

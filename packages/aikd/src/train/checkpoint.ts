@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, readModelArtifacts } from '@aikd/runtime';
 import { AikdError, InputError, sha256Hex, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
+import { registerBackboneLayers } from '@aikd/fr-models';
 
 export interface TrainerState {
   /** Optimizer steps done. */
@@ -90,5 +91,6 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
 }
 
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  registerBackboneLayers(); // the student's custom layers (pixel normalisation, GELU, …)
   return tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(join(dir, 'model.json'))));
 }

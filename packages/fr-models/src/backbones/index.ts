@@ -7,11 +7,11 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { resolveFromRoot } from '@aikd/core';
 import { createRecognizer, resolveOnnxModel } from '../registry.ts';
 import type { OnnxPreprocess } from '../types.ts';
-import './layers.ts';
+import { registerBackboneLayers } from './layers.ts';
 import { BUILTIN_BACKBONES, type BackboneSource, type BuiltinBackbone, type TrainableBackbone } from './types.ts';
 
 export * from './types.ts';
-export { PixelNormalize, ChannelAffine, Gelu, ZeroChannels } from './layers.ts';
+export { PixelNormalize, ChannelAffine, Gelu, ZeroChannels, registerBackboneLayers } from './layers.ts';
 export { ParamList, setLayerWeights, makeLastTrainable, freezeAll } from './params.ts';
 export { createIResNetSource, iresnetSourceFromWeights, randomIResNetWeights, importIResNetOnnx, buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type ImportedIResNet } from './iresnet/index.ts';
 
@@ -46,6 +46,7 @@ export async function createBackboneSource(name: string, opts: { preprocess?: Pa
 
 /** One independent copy of the backbone: pixels [n, S, S, 3] (0..255 RGB) → embedding. */
 export function instantiate(source: BackboneSource, name = source.spec.id): TrainableBackbone {
+  registerBackboneLayers(); // so what model.save() writes loads back
   const input = tf.input({ shape: [source.spec.inputSize, source.spec.inputSize, 3], name: 'pixels' });
   const built = source.build(input);
   const model = tf.model({ inputs: input, outputs: built.output, name: name.replace(/[^A-Za-z0-9._-]/g, '_') });

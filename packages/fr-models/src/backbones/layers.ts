@@ -1,7 +1,7 @@
 /**
- * The few layers tf.layers lacks for the rebuilt recognisers and the quality head. Each is registered with
- * tf.serialization, so `model.save()` writes them and `tf.loadLayersModel` reads them back (importing this package
- * registers them).
+ * The few layers tf.layers lacks for the rebuilt recognisers and the quality head. `registerBackboneLayers()`
+ * registers them with tf.serialization, so `tf.loadLayersModel` reads back what `model.save()` wrote (`instantiate`
+ * calls it; anyone loading a saved model calls it first; importing this module changes nothing).
  */
 import { tf } from '@aikd/runtime';
 
@@ -98,4 +98,9 @@ export class ZeroChannels extends tf.layers.Layer {
   }
 }
 
-for (const cls of [PixelNormalize, ChannelAffine, Gelu, ZeroChannels]) tf.serialization.registerClass(cls);
+let registered = false;
+export function registerBackboneLayers(): void {
+  if (registered) return;
+  registered = true;
+  for (const cls of [PixelNormalize, ChannelAffine, Gelu, ZeroChannels]) tf.serialization.registerClass(cls);
+}
