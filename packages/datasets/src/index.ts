@@ -8,7 +8,11 @@ export { countDataset, type DatasetCounts } from './summary.ts';
 export { checkDataset, type CheckReport, type CheckOptions, type FoldCount } from './check.ts';
 export { exportDataset, sniffExtension, type ExportOptions, type ExportResult, type ExportImageFormat } from './export.ts';
 export { generatePairs, contiguousFold, type PairGenerationOptions } from './pairs.ts';
-export { unpickle, unpicklePath, memorySource, readBlob, blobBytes, PickleBlob, PickleText, PickleTuple, PickleGlobal, type PickleValue, type ByteSource } from './pickle.ts';
+export {
+  unpickle, unpickleAt, unpicklePath, memorySource, fileSource, windowSource, readBlob, blobBytes, pickleKey, describe as describePickleValue, BIN_GLOBALS,
+  PickleBlob, PickleText, PickleTuple, PickleGlobal, PickleDict, PickleObject,
+  type PickleValue, type PickleBuilder, type PickleGlobals, type UnpickleOptions, type ByteSource,
+} from './pickle.ts';
 export { binContents } from './formats/insightface-bin.ts';
 export { parseLfwPairs, parseLfwPeople, lfwImageId } from './formats/lfw.ts';
 export { parseCsv } from './side-files.ts';

@@ -1,6 +1,11 @@
 /**
- * A small streaming unpickler for InsightFace verification `.bin` files: a pickle of `(list of 2N encoded images,
- * list of N bools)`. It reads exactly the opcodes those files use —
+ * The project's streaming unpickler. It builds plain values and never imports or calls anything: each global the
+ * pickle names must be on the caller's whitelist (`UnpickleOptions.globals`), or the file is refused with an error
+ * naming that global, where the pickle names it; REDUCE of a whitelisted global runs the caller's builder.
+ *
+ * Two whitelists use it: InsightFace verification `.bin` files (the default) and PyTorch checkpoints
+ * (`@aikd/fr-models`' torch reader, with persistent ids for tensor storages). A `.bin` is a pickle of `(list of 2N
+ * encoded images, list of N bools)`, written with these opcodes —
  *   Python 2, protocol 2 (the original releases): SHORT_BINSTRING / BINSTRING;
  *   Python 3, protocols 3–5: SHORT_BINBYTES / BINBYTES / BINBYTES8, with FRAME and MEMOIZE;
  *   Python 3, protocol 2: bytes written as `_codecs.encode(<latin-1 text>, 'latin1')` via GLOBAL + REDUCE —
@@ -44,13 +49,81 @@ export class PickleGlobal {
   ) {}
 }
 
-export type PickleValue = null | boolean | number | PickleBlob | PickleText | PickleTuple | PickleGlobal | PickleValue[];
+/** A dict (EMPTY_DICT…SETITEMS), or a dict-like object a builder made (an OrderedDict). BUILD's state is kept, not applied. */
+export class PickleDict {
+  readonly entries: [PickleValue, PickleValue][] = [];
+  state: PickleValue | undefined;
+  constructor(readonly type = 'dict') {}
+  /** The value under a str or int key (the last one set, as in Python). */
+  get(key: string | number): PickleValue | undefined {
+    for (let i = this.entries.length - 1; i >= 0; i--) if (keyEquals(this.entries[i]![0], key)) return this.entries[i]![1];
+    return undefined;
+  }
+  /** Keys that are short strings or ints, in insertion order. */
+  keys(): (string | number)[] {
+    return this.entries.map(([k]) => pickleKey(k)).filter((k): k is string | number => k !== undefined);
+  }
+}
+
+/** What a whitelisted global's builder (or the persistent-id loader) made, e.g. a tensor reference; opaque here. */
+export class PickleObject<T = unknown> {
+  constructor(
+    readonly type: string,
+    readonly value: T,
+  ) {}
+}
+
+export type PickleValue = null | boolean | number | bigint | PickleBlob | PickleText | PickleTuple | PickleGlobal | PickleDict | PickleObject | PickleValue[];
+
+/** A str or int key as a JS value (undefined for anything else, and for long strings left in the file). */
+export function pickleKey(v: PickleValue): string | number | undefined {
+  if (typeof v === 'number') return v;
+  if (v instanceof PickleText) return v.text();
+  return undefined;
+}
+function keyEquals(v: PickleValue, key: string | number): boolean {
+  return typeof key === 'number' ? v === key : v instanceof PickleText && v.length === Buffer.byteLength(key) && v.text() === key;
+}
+
+/** Builds a value from REDUCE's arguments; `fail` throws an error placed at the REDUCE. */
+export type PickleBuilder = (args: PickleValue[], fail: (expected: string, got?: string) => never) => PickleValue;
+
+/**
+ * A whitelist: the globals a file type may name ('module.name'), each with what REDUCE of it builds (`null`: may be
+ * named, e.g. a storage class inside a persistent id, but not called). `label` says in errors what the file is.
+ */
+export interface PickleGlobals {
+  readonly label: string;
+  readonly globals: ReadonlyMap<string, PickleBuilder | null>;
+}
+
+export interface UnpickleOptions {
+  /** Read-buffer size in bytes (default 1 MiB). */
+  bufferSize?: number;
+  /** The whitelist (default: what InsightFace `.bin` files use). */
+  globals?: PickleGlobals;
+  /** BINPERSID: what a persistent id stands for (PyTorch: a storage). Without it a persistent id is refused. */
+  persistentLoad?: (pid: PickleValue, fail: (expected: string, got?: string) => never) => PickleValue;
+  /** Byte offset of the pickle in the source (files holding several pickles, e.g. PyTorch's legacy format). */
+  start?: number;
+}
 
 /** Random access to the pickle's bytes (a file, or memory in tests). */
 export interface ByteSource {
   readonly size: number;
   /** Copy up to `length` bytes at `position` into `into[0..]`; returns how many were copied. */
   read(into: Uint8Array, position: number, length: number): number;
+}
+
+/** An open file descriptor as a byte source (its size taken now). */
+export function fileSource(fd: number): ByteSource {
+  const size = fstatSync(fd).size;
+  return { size, read: (into, position, len) => readSync(fd, into, 0, len, position) };
+}
+
+/** Bytes [start, start + size) of another source, as a source of their own (a member of an archive). */
+export function windowSource(src: ByteSource, start: number, size: number): ByteSource {
+  return { size, read: (into, position, len) => src.read(into, start + position, Math.max(0, Math.min(len, size - position))) };
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {
@@ -66,20 +139,20 @@ export function memorySource(bytes: Uint8Array): ByteSource {
 
 // Opcodes (names as in CPython's pickletools).
 const OP = {
-  MARK: 0x28, EMPTY_TUPLE: 0x29, STOP: 0x2e, BINBYTES: 0x42, SHORT_BINBYTES: 0x43, BININT: 0x4a, BININT1: 0x4b,
-  BININT2: 0x4d, NONE: 0x4e, REDUCE: 0x52, BINSTRING: 0x54, SHORT_BINSTRING: 0x55, BINUNICODE: 0x58, EMPTY_LIST: 0x5d,
-  APPEND: 0x61, GLOBAL: 0x63, APPENDS: 0x65, BINGET: 0x68, LONG_BINGET: 0x6a, BINPUT: 0x71, LONG_BINPUT: 0x72,
-  TUPLE: 0x74, PROTO: 0x80, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87, NEWTRUE: 0x88, NEWFALSE: 0x89,
+  MARK: 0x28, EMPTY_TUPLE: 0x29, STOP: 0x2e, BINBYTES: 0x42, SHORT_BINBYTES: 0x43, BINFLOAT: 0x47, BININT: 0x4a,
+  BININT1: 0x4b, BININT2: 0x4d, NONE: 0x4e, BINPERSID: 0x51, REDUCE: 0x52, BINSTRING: 0x54, SHORT_BINSTRING: 0x55,
+  BINUNICODE: 0x58, EMPTY_LIST: 0x5d, APPEND: 0x61, BUILD: 0x62, GLOBAL: 0x63, DICT: 0x64, APPENDS: 0x65, BINGET: 0x68,
+  LONG_BINGET: 0x6a, BINPUT: 0x71, LONG_BINPUT: 0x72, SETITEM: 0x73, TUPLE: 0x74, SETITEMS: 0x75, EMPTY_DICT: 0x7d,
+  PROTO: 0x80, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87, NEWTRUE: 0x88, NEWFALSE: 0x89, LONG1: 0x8a, LONG4: 0x8b,
   SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d, BINBYTES8: 0x8e, STACK_GLOBAL: 0x93, MEMOIZE: 0x94, FRAME: 0x95,
 } as const;
 
 const OP_NAMES: Record<number, string> = {
   ...Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k])),
-  // valid pickle opcodes these files never contain, named so the error says what was found
-  0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x47: 'BINFLOAT', 0x49: 'INT', 0x4c: 'LONG',
-  0x50: 'PERSID', 0x51: 'BINPERSID', 0x53: 'STRING', 0x56: 'UNICODE', 0x62: 'BUILD', 0x64: 'DICT', 0x67: 'GET',
-  0x69: 'INST', 0x6c: 'LIST', 0x6f: 'OBJ', 0x70: 'PUT', 0x73: 'SETITEM', 0x75: 'SETITEMS', 0x7d: 'EMPTY_DICT',
-  0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x8f: 'EMPTY_SET',
+  // valid pickle opcodes the supported files never contain, named so the error says what was found
+  0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4c: 'LONG', 0x50: 'PERSID',
+  0x53: 'STRING', 0x56: 'UNICODE', 0x67: 'GET', 0x69: 'INST', 0x6c: 'LIST', 0x6f: 'OBJ', 0x70: 'PUT',
+  0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x8f: 'EMPTY_SET',
   0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x92: 'NEWOBJ_EX', 0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
 };
 
@@ -156,6 +229,20 @@ class Reader {
     const i = this.need(4);
     return this.view.getInt32(i, true);
   }
+  /** BINFLOAT: an IEEE double, big-endian. */
+  f64be(): number {
+    const i = this.need(8);
+    return this.view.getFloat64(i, false);
+  }
+  /** LONG1/LONG4: n bytes of little-endian two's complement; a number when exact, else a bigint. */
+  long(n: number): number | bigint {
+    if (n === 0) return 0;
+    const b = this.bytes(n);
+    let v = 0n;
+    for (let k = n - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[k]!);
+    if (b[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
   /** 8-byte unsigned length; lengths beyond 2^53 cannot be real here and are reported as corrupt. */
   u64(): number {
     const i = this.need(8);
@@ -187,11 +274,19 @@ class Reader {
 }
 
 /**
- * Unpickle from a byte source. `file` names the source in errors. Errors: unknown or unsupported opcode (named,
- * with its byte offset), truncated input (what was being read, where, and where the file ends), corrupt structure.
+ * Unpickle from a byte source. `file` names the source in errors; `options` a buffer size (the old signature) or the
+ * whitelist and hooks. Errors: a global not on the whitelist (named), unknown or unsupported opcode (named, with its
+ * byte offset), truncated input (what was being read, where, and where the file ends), corrupt structure.
  */
-export function unpickle(src: ByteSource, file: string, bufferSize = 1 << 20): PickleValue {
-  const r = new Reader(src, bufferSize);
+export function unpickle(src: ByteSource, file: string, options: number | UnpickleOptions = {}): PickleValue {
+  return unpickleAt(src, file, typeof options === 'number' ? { bufferSize: options } : options).value;
+}
+
+/** As `unpickle`, also returning the byte offset just after the STOP (where a following pickle would start). */
+export function unpickleAt(src: ByteSource, file: string, options: UnpickleOptions = {}): { value: PickleValue; end: number } {
+  const r = new Reader(src, options.bufferSize ?? 1 << 20);
+  r.pos = options.start ?? 0;
+  const whitelist = options.globals ?? BIN_GLOBALS;
   const stack: PickleValue[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PickleValue>();
@@ -225,6 +320,14 @@ export function unpickle(src: ByteSource, file: string, bufferSize = 1 << 20): P
     if (!Array.isArray(list)) corrupt('a list to append to', describe(list));
     for (const it of items) (list as PickleValue[]).push(it);
   };
+  const setItems = (d: PickleValue, kv: PickleValue[]) => {
+    if (!(d instanceof PickleDict)) return corrupt('a dict to set items in', describe(d));
+    if (kv.length % 2) return corrupt('key/value pairs', `${kv.length} values`);
+    for (let i = 0; i < kv.length; i += 2) d.entries.push([kv[i]!, kv[i + 1]!]);
+  };
+  // refused where the pickle names it, before anything could use it
+  const allowed = (g: PickleGlobal): PickleGlobal =>
+    whitelist.globals.has(`${g.module}.${g.name}`) ? g : corrupt(`only the globals ${whitelist.label} may name (${[...whitelist.globals.keys()].join(', ')})`, `global ${g.module}.${g.name}`);
   const memoGet = (key: number): PickleValue => (memo.has(key) ? memo.get(key)! : corrupt(`memo entry ${key} to be defined`, 'an undefined memo key'));
 
   try {
@@ -242,7 +345,7 @@ export function unpickle(src: ByteSource, file: string, bufferSize = 1 << 20): P
           break;
         case OP.STOP:
           if (stack.length !== 1 || marks.length) corrupt('exactly one value on the stack at STOP', `${stack.length} values, ${marks.length} open MARKs`);
-          return stack[0]!;
+          return { value: stack[0]!, end: r.pos };
         case OP.MARK:
           marks.push(stack.length);
           break;
@@ -256,6 +359,48 @@ export function unpickle(src: ByteSource, file: string, bufferSize = 1 << 20): P
         }
         case OP.APPENDS:
           appendTo(popMark());
+          break;
+        case OP.EMPTY_DICT:
+          stack.push(new PickleDict());
+          break;
+        case OP.DICT: {
+          const d = new PickleDict();
+          setItems(d, popMark());
+          stack.push(d);
+          break;
+        }
+        case OP.SETITEM: {
+          const v = pop();
+          const k = pop();
+          setItems(top(), [k, v]);
+          break;
+        }
+        case OP.SETITEMS: {
+          const kv = popMark();
+          setItems(top(), kv);
+          break;
+        }
+        case OP.BUILD: {
+          const state = pop();
+          const obj = top();
+          if (!(obj instanceof PickleDict)) corrupt('a dict-like object before BUILD (the only kind these files set state on)', describe(obj));
+          (obj as PickleDict).state = state;
+          break;
+        }
+        case OP.BINPERSID: {
+          const pid = pop();
+          if (!options.persistentLoad) corrupt(`no persistent ids in ${whitelist.label}`, `a persistent id ${describe(pid)}`);
+          stack.push(options.persistentLoad!(pid, corrupt));
+          break;
+        }
+        case OP.BINFLOAT:
+          stack.push(r.f64be());
+          break;
+        case OP.LONG1:
+          stack.push(r.long(r.u8()));
+          break;
+        case OP.LONG4:
+          stack.push(r.long(length(r.i32())));
           break;
         case OP.EMPTY_TUPLE:
           stack.push(new PickleTuple([]));
@@ -330,7 +475,7 @@ export function unpickle(src: ByteSource, file: string, bufferSize = 1 << 20): P
         case OP.GLOBAL: {
           const mod = r.line();
           const name = r.line();
-          stack.push(new PickleGlobal(mod, name));
+          stack.push(allowed(new PickleGlobal(mod, name)));
           break;
         }
         case OP.STACK_GLOBAL: {
@@ -339,20 +484,25 @@ export function unpickle(src: ByteSource, file: string, bufferSize = 1 << 20): P
           const m = mod instanceof PickleText ? mod.text() : undefined;
           const n = name instanceof PickleText ? name.text() : undefined;
           if (m === undefined || n === undefined) corrupt('module and name strings before STACK_GLOBAL', `${describe(mod)}, ${describe(name)}`);
-          stack.push(new PickleGlobal(m!, n!));
+          stack.push(allowed(new PickleGlobal(m!, n!)));
           break;
         }
         case OP.REDUCE: {
           const args = pop();
           const fn = pop();
-          stack.push(reduce(fn, args, corrupt));
+          if (!(fn instanceof PickleGlobal)) corrupt('a callable (GLOBAL) before REDUCE', describe(fn));
+          if (!(args instanceof PickleTuple)) corrupt('an argument tuple before REDUCE', describe(args));
+          const g = fn as PickleGlobal;
+          const build = whitelist.globals.get(`${g.module}.${g.name}`);
+          if (!build) corrupt(`a callable global of ${whitelist.label} (${callables(whitelist)})`, `a call of ${g.module}.${g.name}`);
+          stack.push(build!((args as PickleTuple).items, corrupt));
           break;
         }
         default:
           throw new InputError({
             file,
             where: `byte offset ${opAt}`,
-            expected: 'a pickle opcode used by InsightFace .bin files (lists/tuples of str/bytes and bools, protocols 2–5)',
+            expected: `a pickle opcode of ${whitelist.label} (containers, numbers, str/bytes, whitelisted calls; protocols 2–5)`,
             got: opLabel(op),
           });
       }
@@ -371,27 +521,42 @@ export function unpickle(src: ByteSource, file: string, bufferSize = 1 << 20): P
   }
 }
 
-/** The only calls these files make: `_codecs.encode(text, 'latin1')` (Python 3, protocol 2 bytes) and `bytes()`. */
-function reduce(fn: PickleValue, args: PickleValue, corrupt: (expected: string, got?: string) => never): PickleValue {
-  if (!(fn instanceof PickleGlobal)) return corrupt('a callable (GLOBAL) before REDUCE', describe(fn));
-  if (!(args instanceof PickleTuple)) return corrupt('an argument tuple before REDUCE', describe(args));
-  const qualified = `${fn.module}.${fn.name}`;
-  if (qualified === '_codecs.encode') {
-    const [data, enc] = args.items;
-    const encoding = enc instanceof PickleText ? enc.text()?.toLowerCase().replace(/[-_]/g, '') : undefined;
-    if (args.items.length !== 2 || !(data instanceof PickleText) || (encoding !== 'latin1' && encoding !== 'iso88591'))
-      return corrupt("_codecs.encode(<text>, 'latin1') (how Python 3 writes bytes at protocol 2)", `_codecs.encode with ${args.items.map(describe).join(', ')}`);
-    return new PickleBlob(data.offset, data.length, 'latin1-utf8');
-  }
-  if ((qualified === '__builtin__.bytes' || qualified === 'builtins.bytes') && args.items.length === 0) return new PickleBlob(0, 0);
-  return corrupt('only _codecs.encode or bytes as a REDUCE callable', qualified);
+function callables(w: PickleGlobals): string {
+  return [...w.globals].filter(([, b]) => b).map(([k]) => k).join(', ');
+}
+
+/**
+ * What InsightFace `.bin` files may name: `_codecs.encode(text, 'latin1')` (Python 3, protocol 2 bytes) and `bytes()`.
+ */
+export const BIN_GLOBALS: PickleGlobals = {
+  label: 'an InsightFace .bin file',
+  globals: new Map<string, PickleBuilder>([
+    ['_codecs.encode', latin1Encode],
+    ['builtins.bytes', emptyBytes],
+    ['__builtin__.bytes', emptyBytes],
+  ]),
+};
+
+function latin1Encode(args: PickleValue[], fail: (expected: string, got?: string) => never): PickleValue {
+  const [data, enc] = args;
+  const encoding = enc instanceof PickleText ? enc.text()?.toLowerCase().replace(/[-_]/g, '') : undefined;
+  if (args.length !== 2 || !(data instanceof PickleText) || (encoding !== 'latin1' && encoding !== 'iso88591'))
+    return fail("_codecs.encode(<text>, 'latin1') (how Python 3 writes bytes at protocol 2)", `_codecs.encode with ${args.map(describe).join(', ')}`);
+  return new PickleBlob(data.offset, data.length, 'latin1-utf8');
+}
+
+function emptyBytes(args: PickleValue[], fail: (expected: string, got?: string) => never): PickleValue {
+  return args.length === 0 ? new PickleBlob(0, 0) : fail('bytes() without arguments', `bytes with ${args.length}`);
 }
 
 export function describe(v: PickleValue | undefined): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return `int ${v}`;
+  if (typeof v === 'number') return Number.isInteger(v) ? `int ${v}` : `float ${v}`;
+  if (typeof v === 'bigint') return `int ${v}`;
+  if (v instanceof PickleDict) return `${v.type} of ${v.entries.length}`;
+  if (v instanceof PickleObject) return v.type;
   if (v instanceof PickleBlob) return `bytes[${v.length}]`;
   if (v instanceof PickleText) return `str[${v.length} bytes]`;
   if (v instanceof PickleTuple) return `tuple of ${v.items.length}`;
@@ -400,7 +565,7 @@ export function describe(v: PickleValue | undefined): string {
 }
 
 /** Unpickle a file, reading it in buffered chunks (sync: used once at open, never on the hot path). */
-export function unpicklePath(path: string, bufferSize?: number): PickleValue {
+export function unpicklePath(path: string, options?: number | UnpickleOptions): PickleValue {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -408,9 +573,7 @@ export function unpicklePath(path: string, bufferSize?: number): PickleValue {
     throw new InputError({ file: path, expected: 'a readable pickle file', got: (e as NodeJS.ErrnoException).code ?? String(e) });
   }
   try {
-    const size = fstatSync(fd).size;
-    const src: ByteSource = { size, read: (into, position, len) => readSync(fd, into, 0, len, position) };
-    return unpickle(src, path, bufferSize);
+    return unpickle(fileSource(fd), path, options);
   } finally {
     closeSync(fd);
   }

@@ -4,7 +4,10 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { InputError } from '@aikd/core';
-import { PickleBlob, PickleTuple, blobBytes, memorySource, readBlob, unpickle, unpicklePath, type PickleValue } from '../src/pickle.ts';
+import {
+  PickleBlob, PickleDict, PickleObject, PickleText, PickleTuple, blobBytes, memorySource, readBlob, unpickle, unpickleAt, unpicklePath,
+  type PickleGlobals, type PickleValue,
+} from '../src/pickle.ts';
 import { binContents } from '../src/formats/insightface-bin.ts';
 import { PICKLE_STYLES, binPickleBytes, latin1AsUtf8 } from './helpers/pickle-writer.ts';
 import { jpeg, python3, tempDir } from './helpers/fixtures.ts';
@@ -72,8 +75,8 @@ describe('unpickler: hand-built Python 2 pickle, byte by byte', () => {
 
   it('an unknown opcode is an error naming the opcode and its byte offset', () => {
     const bad = bytes.slice();
-    bad[5] = 0x7d; // EMPTY_DICT where MARK was
-    expect(() => unpickle(memorySource(bad), 'bad.pkl')).toThrowError(/bad.pkl, byte offset 5: expected a pickle opcode .* \(got opcode 0x7d '}' \(EMPTY_DICT\)\)/);
+    bad[5] = 0x69; // INST where MARK was
+    expect(() => unpickle(memorySource(bad), 'bad.pkl')).toThrowError(/bad.pkl, byte offset 5: expected a pickle opcode of an InsightFace .bin file .* \(got opcode 0x69 'i' \(INST\)\)/);
     bad[5] = 0xfe;
     expect(() => unpickle(memorySource(bad), 'bad.pkl')).toThrowError(/byte offset 5: .*got opcode 0xfe\)/);
   });
@@ -84,9 +87,13 @@ describe('unpickler: hand-built Python 2 pickle, byte by byte', () => {
     expect(() => unpickle(memorySource(Uint8Array.from([0x80, 0x02, 0x54, 0xff, 0xff, 0xff, 0xff, 0x2e])), 'x')).toThrowError(/expected a valid length \(got -1\)/);
     expect(() => unpickle(memorySource(Uint8Array.from([0x80, 0x02, 0x88, 0x88, 0x2e])), 'x')).toThrowError(/exactly one value on the stack at STOP/);
     expect(() => unpickle(memorySource(new Uint8Array(0)), 'empty.pkl')).toThrowError(/empty.pkl, byte offset 0, start: expected 1 more byte .*end of file at byte 0/);
-    // a global other than _codecs.encode / bytes is refused by name
+    // a global other than _codecs.encode / bytes is refused by name, where the pickle names it (GLOBAL and STACK_GLOBAL)
     const os = Uint8Array.from([0x80, 0x02, ...Buffer.from('cos\nsystem\n'), 0x55, 0x02, 0x6c, 0x73, 0x85, 0x52, 0x2e]);
-    expect(() => unpickle(memorySource(os), 'evil.pkl')).toThrowError(/only _codecs.encode or bytes as a REDUCE callable \(got os.system\)/);
+    expect(() => unpickle(memorySource(os), 'evil.pkl')).toThrowError(
+      /evil.pkl, byte offset 2, opcode 0x63 'c' \(GLOBAL\): expected only the globals an InsightFace .bin file may name \(_codecs.encode, builtins.bytes, __builtin__.bytes\) \(got global os.system\)/,
+    );
+    const stackGlobal = Uint8Array.from([0x80, 0x04, 0x8c, 0x05, ...Buffer.from('posix'), 0x8c, 0x06, ...Buffer.from('system'), 0x93, 0x2e]);
+    expect(() => unpickle(memorySource(stackGlobal), 'evil4.pkl')).toThrowError(/evil4.pkl, byte offset 17, opcode 0x93 \(STACK_GLOBAL\): .*\(got global posix.system\)/);
   });
 
   it('the wrong shape is an error saying what a .bin holds', () => {
@@ -177,4 +184,76 @@ for p in (2, 3, 4, 5):
     }
   });
   if (!python3) it('python3 cases skipped: python3 is not on PATH (the committed fixtures above still ran)', () => {});
+});
+
+describe('unpickler: whitelist mode (dicts, floats, long ints, BUILD, persistent ids)', () => {
+  const u = (t: string) => [0x58, ...u32(Buffer.byteLength(t)), ...Buffer.from(t)]; // BINUNICODE
+  const u32 = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
+  const f64 = (x: number) => {
+    const b = Buffer.alloc(8);
+    b.writeDoubleBE(x);
+    return [...b];
+  };
+  const text = (v: PickleValue | undefined) => (v instanceof PickleText ? v.text() : v);
+
+  it('a dict of floats, lists, None and long ints, as protocol 2 writes it', () => {
+    // {'a': 1.5, 'b': [True, None], 3: 2**70, 'n': -1}
+    const bytes = Uint8Array.from([
+      0x80, 0x02, 0x7d, 0x71, 0x00, 0x28, ...u('a'), 0x47, ...f64(1.5), ...u('b'), 0x5d, 0x28, 0x88, 0x4e, 0x65,
+      0x4b, 0x03, 0x8a, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, ...u('n'), 0x8a, 0x01, 0xff, 0x75, 0x2e,
+    ]);
+    const v = unpickle(memorySource(bytes), 'd.pkl');
+    expect(v).toBeInstanceOf(PickleDict);
+    const d = v as PickleDict;
+    expect(d.keys()).toEqual(['a', 'b', 3, 'n']);
+    expect(d.get('a')).toBe(1.5);
+    expect(d.get('b')).toEqual([true, null]);
+    expect(d.get(3)).toBe(2n ** 70n);
+    expect(d.get('n')).toBe(-1);
+    expect(d.get('missing')).toBeUndefined();
+  });
+
+  const whitelist: PickleGlobals = {
+    label: 'a test file',
+    globals: new Map([
+      ['collections.OrderedDict', () => new PickleDict('OrderedDict')],
+      ['m.Kind', null],
+    ]),
+  };
+  // OrderedDict() with {'w': <persistent id ('s', m.Kind)>}, then BUILD with {'_metadata': 7}
+  const ordered = Uint8Array.from([
+    0x80, 0x02, 0x63, ...Buffer.from('collections\nOrderedDict\n'), 0x29, 0x52, 0x28, ...u('w'), 0x28, ...u('s'), 0x63, ...Buffer.from('m\nKind\n'),
+    0x74, 0x51, 0x75, 0x7d, ...u('_metadata'), 0x4b, 0x07, 0x73, 0x62, 0x2e,
+  ]);
+
+  it('whitelisted globals are built by the caller; persistent ids go to the loader; BUILD keeps the state', () => {
+    const pids: PickleValue[] = [];
+    const v = unpickle(memorySource(ordered), 'o.pkl', { globals: whitelist, persistentLoad: (pid) => (pids.push(pid), new PickleObject('storage', 42)) });
+    expect(v).toBeInstanceOf(PickleDict);
+    const d = v as PickleDict;
+    expect(d.type).toBe('OrderedDict');
+    expect(d.get('w')).toEqual(new PickleObject('storage', 42));
+    expect((d.state as PickleDict).get('_metadata')).toBe(7);
+    expect(pids).toHaveLength(1);
+    const pid = pids[0] as PickleTuple;
+    expect(text(pid.items[0])).toBe('s');
+    expect(pid.items[1]).toMatchObject({ module: 'm', name: 'Kind' });
+  });
+
+  it('without a loader a persistent id is refused; a named-only global cannot be called; another global is refused by name', () => {
+    expect(() => unpickle(memorySource(ordered), 'o.pkl', { globals: whitelist })).toThrowError(/o.pkl, byte offset \d+, opcode 0x51 'Q' \(BINPERSID\): expected no persistent ids in a test file/);
+    const callKind = Uint8Array.from([0x80, 0x02, 0x63, ...Buffer.from('m\nKind\n'), 0x29, 0x52, 0x2e]);
+    expect(() => unpickle(memorySource(callKind), 'k.pkl', { globals: whitelist })).toThrowError(/k.pkl, byte offset 11, opcode 0x52 'R' \(REDUCE\): expected a callable global of a test file \(collections.OrderedDict\) \(got a call of m.Kind\)/);
+    const other = Uint8Array.from([0x80, 0x02, 0x63, ...Buffer.from('builtins\neval\n'), 0x2e]);
+    expect(() => unpickle(memorySource(other), 'e.pkl', { globals: whitelist })).toThrowError(/expected only the globals a test file may name \(collections.OrderedDict, m.Kind\) \(got global builtins.eval\)/);
+  });
+
+  it('pickles one after another: each read from where the last one stopped', () => {
+    const one = [0x80, 0x02, 0x4b, 0x05, 0x2e];
+    const two = [0x80, 0x02, 0x5d, 0x2e];
+    const src = memorySource(Uint8Array.from([...one, ...two]));
+    const a = unpickleAt(src, 'two.pkl');
+    expect(a).toEqual({ value: 5, end: one.length });
+    expect(unpickleAt(src, 'two.pkl', { start: a.end })).toEqual({ value: [], end: one.length + two.length });
+  });
 });
