@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './fs.ts';
 export * from './hash.ts';
+export * from './float16.ts';
 export * from './rng.ts';
 export * from './config.ts';
 export * from './paths.ts';

@@ -3,6 +3,7 @@
  * to read a user's model's graph and initializers (weight import, splitting a recogniser before its last linear
  * layer), and to write a modified model back. Field numbers follow onnx/onnx.proto3.
  */
+import { float16ToFloat32 } from '@aikd/core';
 
 // ---------------------------------------------------------------- wire format
 type Field = { no: number; wire: number; v: bigint | Uint8Array };
@@ -355,16 +356,9 @@ export function tensorFloats(t: OnnxTensor): Float32Array {
     return Float32Array.from(t.floatData ?? []);
   }
   if (t.dataType === DataType.FLOAT16 && t.raw) {
-    const u = new Uint16Array(t.raw.slice().buffer);
-    return Float32Array.from(u, halfToFloat);
+    return float16ToFloat32(new Uint16Array(t.raw.slice().buffer));
   }
   if (t.dataType === DataType.DOUBLE && t.raw) return Float32Array.from(new Float64Array(t.raw.slice().buffer));
   throw new Error(`initializer "${t.name}" has data type ${t.dataType}, not a float type`);
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (m / 1024);
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + m / 1024);
-}
