@@ -12,3 +12,5 @@ export { splitBeforeLastLinear, type SplitModel } from './onnx/split.ts';
 // backbones of AI-KD students and of the learned FIQA methods' heads (`tfjs:<name>` opens one as a recogniser)
 export * from './backbones/index.ts';
 export { createTfjsRecognizer } from './tfjs/tfjs-recognizer.ts';
+// PyTorch checkpoints (.pth) read without Python: containers, tensors, state_dicts of the paper family's models
+export * from './torch/index.ts';
