@@ -4,7 +4,7 @@ PyTorch checkpoint fixtures for the TypeScript checkpoint reader (packages/fr-mo
 itself (Debian's python3-torch). The tests read these files and compare with the values dumped here; they need no
 Python.
 
-A reduced iResNet in the insightface arcface_torch layout (the model class of packages/aikd/scripts/
+A reduced iResNet in the insightface arcface_torch layout (the model class of packages/fr-models/scripts/
 make-iresnet-fixture.py: conv3x3-BN-PReLU stem, IBasicBlocks with a conv1x1-BN downsample in the first block of
 every stage, BN2d-flatten-dropout-Linear-BN1d head; narrow widths so the files stay small), saved as the checkpoint
 layouts of the paper family's published weights:
@@ -35,6 +35,7 @@ Expected values:
                            iResNet-50/100, AI-KD, DifFIQA(R) and MagFace iResNet-100, as PyTorch lists them
 
 Run: /usr/bin/python3 packages/fr-models/scripts/make-torch-fixtures.py
+Re-runs reproduce every file byte for byte except the legacy ones, whose storage keys are Python object ids.
 """
 import importlib.util
 import json
@@ -55,8 +56,8 @@ WIDTHS = [8, 8, 16, 16]     # insightface: 64, 128, 256, 512
 EMBEDDING = 32              # insightface: 512
 MAGFACE_CLASSES = 10
 
-# The reduced iResNet class already used for the ONNX import fixture (one definition of the layout).
-_spec = importlib.util.spec_from_file_location('iresnet_fixture', os.path.join(HERE, '..', '..', 'aikd', 'scripts', 'make-iresnet-fixture.py'))
+# The reduced iResNet class of the ONNX import fixture (make-iresnet-fixture.py beside this script): one definition.
+_spec = importlib.util.spec_from_file_location('iresnet_fixture', os.path.join(HERE, 'make-iresnet-fixture.py'))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
 IResNet, randomise_bn = _mod.IResNet, _mod.randomise_bn

@@ -10,13 +10,13 @@ import { InputError } from '@aikd/core';
 import { PickleDict, PickleText } from '@aikd/datasets';
 import {
   TORCH_ARCHITECTURES, assertStateDictMatches, expectedKeys, matchStateDict, matchingArchitectures, openTorchCheckpoint, stateDictOf, torchArchitecture,
-  type IresnetConfig, type TorchArchitectureName, type TorchTensorRef,
+  type IResNetLayout, type TorchArchitectureName, type TorchTensorRef,
 } from '../src/index.ts';
 
 const dir = join(import.meta.dirname, 'fixtures', 'torch');
-const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { layers: IresnetConfig['layers']; widths: IresnetConfig['widths']; embedding: number };
+const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { layers: number[]; widths: number[]; embedding: number };
 const torchKeys = JSON.parse(readFileSync(join(dir, 'architectures.json'), 'utf8')) as Record<string, [string, number[]][]>;
-const small: Partial<IresnetConfig> = { layers: fixture.layers, widths: fixture.widths, embedding: fixture.embedding };
+const small: Partial<IResNetLayout> = { layers: fixture.layers, widths: fixture.widths, embedding: fixture.embedding };
 
 function stateDict(file: string) {
   const c = openTorchCheckpoint(join(dir, file));

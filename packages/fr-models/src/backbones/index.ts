@@ -13,7 +13,7 @@ import { BUILTIN_BACKBONES, type BackboneSource, type BuiltinBackbone, type Trai
 export * from './types.ts';
 export { PixelNormalize, ChannelAffine, Gelu, ZeroChannels, registerBackboneLayers } from './layers.ts';
 export { ParamList, setLayerWeights, makeLastTrainable, freezeAll } from './params.ts';
-export { createIResNetSource, iresnetSourceFromWeights, randomIResNetWeights, importIResNetOnnx, buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type ImportedIResNet } from './iresnet/index.ts';
+export { createIResNetSource, iresnetSourceFromWeights, randomIResNetWeights, iresnetStateDict, importIResNetOnnx, buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetStateTensor, type ImportedIResNet } from './iresnet/index.ts';
 
 export function isBuiltinBackbone(name: string): name is BuiltinBackbone {
   return (BUILTIN_BACKBONES as readonly string[]).includes(name);

@@ -14,17 +14,7 @@
  *  - MagFace (`models/magface.py`, saved under nn.DataParallel): `features.*` (its iResNet, BN eps 2e-5) plus the
  *    training-only MagLinear classifier `fc.weight` (embedding × identities), which inference does not use.
  */
-export interface IresnetConfig {
-  /** IBasicBlocks per stage: iResNet-18 [2,2,2,2], -50 [3,4,14,3], -100 [3,13,30,3]. */
-  layers: [number, number, number, number];
-  /** Channels per stage (the stem has widths[0]): insightface 64, 128, 256, 512. */
-  widths: [number, number, number, number];
-  embedding: number;
-  /** Side of the last feature map (112 / 16 = 7). */
-  side: number;
-  /** BatchNorm eps: insightface 1e-5, MagFace 2e-5. */
-  bnEps: number;
-}
+import { IRESNET_DEPTHS, iresnetStateDict, type IResNetLayout, type IResNetStateTensor } from '../backbones/iresnet/layout.ts';
 
 export interface QualityHeadSpec {
   /** `linear`: Linear(embedding → 1); `mlp`: l1 (embedding → hidden), GELU, l2 (hidden → 1). */
@@ -38,7 +28,9 @@ export interface QualityHeadSpec {
 export interface TorchArchitecture {
   name: string;
   description: string;
-  backbone: IresnetConfig;
+  backbone: IResNetLayout;
+  /** BatchNorm eps of the backbone: insightface 1e-5, MagFace 2e-5 (no key of the file holds it). */
+  bnEps: number;
   /** Prefix of the backbone's keys in the published checkpoint ('' = at the root). */
   backbonePrefix: string;
   head?: QualityHeadSpec;
@@ -46,39 +38,42 @@ export interface TorchArchitecture {
   trainingOnly?: readonly string[];
 }
 
-export interface ExpectedTensor {
-  name: string;
-  shape: number[];
-  /** BatchNorm's `num_batches_tracked` (absent from checkpoints written before PyTorch 0.4.1, never used at inference). */
-  optional?: boolean;
-}
+export type ExpectedTensor = Pick<IResNetStateTensor, 'name' | 'shape' | 'optional'>;
 
-const INSIGHTFACE_WIDTHS: IresnetConfig['widths'] = [64, 128, 256, 512];
-const iresnet = (layers: IresnetConfig['layers'], bnEps = 1e-5): IresnetConfig => ({ layers, widths: INSIGHTFACE_WIDTHS, embedding: 512, side: 7, bnEps });
-const R18 = iresnet([2, 2, 2, 2]);
-const R50 = iresnet([3, 4, 14, 3]);
-const R100 = iresnet([3, 13, 30, 3]);
+const insightface = (depth: 'iresnet18' | 'iresnet50' | 'iresnet100'): IResNetLayout => ({ layers: IRESNET_DEPTHS[depth]!, widths: [64, 128, 256, 512], embedding: 512, inputSize: 112 });
+const R18 = insightface('iresnet18');
+const R50 = insightface('iresnet50');
+const R100 = insightface('iresnet100');
 
 const CRFIQA_HEAD: QualityHeadSpec = { kind: 'linear', prefix: 'qs.' };
 
 export const TORCH_ARCHITECTURES = {
-  iresnet18: { name: 'iresnet18', description: 'insightface arcface_torch iResNet-18', backbone: R18, backbonePrefix: '' },
-  iresnet50: { name: 'iresnet50', description: 'insightface arcface_torch iResNet-50', backbone: R50, backbonePrefix: '' },
-  iresnet100: { name: 'iresnet100', description: 'insightface arcface_torch iResNet-100 (e.g. Glint360K CosFace R100)', backbone: R100, backbonePrefix: '' },
-  'crfiqa-iresnet50': { name: 'crfiqa-iresnet50', description: 'CR-FIQA(S): iResNet-50 + qs head', backbone: R50, backbonePrefix: '', head: CRFIQA_HEAD },
-  'crfiqa-iresnet100': { name: 'crfiqa-iresnet100', description: 'CR-FIQA(L): iResNet-100 + qs head', backbone: R100, backbonePrefix: '', head: CRFIQA_HEAD },
+  iresnet18: { name: 'iresnet18', description: 'insightface arcface_torch iResNet-18', backbone: R18, bnEps: 1e-5, backbonePrefix: '' },
+  iresnet50: { name: 'iresnet50', description: 'insightface arcface_torch iResNet-50', backbone: R50, bnEps: 1e-5, backbonePrefix: '' },
+  iresnet100: { name: 'iresnet100', description: 'insightface arcface_torch iResNet-100 (e.g. Glint360K CosFace R100)', backbone: R100, bnEps: 1e-5, backbonePrefix: '' },
+  'crfiqa-iresnet50': { name: 'crfiqa-iresnet50', description: 'CR-FIQA(S): iResNet-50 + qs head', backbone: R50, bnEps: 1e-5, backbonePrefix: '', head: CRFIQA_HEAD },
+  'crfiqa-iresnet100': { name: 'crfiqa-iresnet100', description: 'CR-FIQA(L): iResNet-100 + qs head', backbone: R100, bnEps: 1e-5, backbonePrefix: '', head: CRFIQA_HEAD },
   'aikd-iresnet100': {
     name: 'aikd-iresnet100',
     description: 'AI-KD student: iResNet-100 feature_extractor + MLP quality_head',
     backbone: R100,
+    bnEps: 1e-5,
     backbonePrefix: 'feature_extractor.',
     head: { kind: 'mlp', prefix: 'quality_head.', hiddenFactor: 2 },
   },
-  'diffiqa-r-iresnet100': { name: 'diffiqa-r-iresnet100', description: 'DifFIQA(R): iResNet-100 base + linear head', backbone: R100, backbonePrefix: 'base.', head: { kind: 'linear', prefix: 'linear.' } },
+  'diffiqa-r-iresnet100': {
+    name: 'diffiqa-r-iresnet100',
+    description: 'DifFIQA(R): iResNet-100 base + linear head',
+    backbone: R100,
+    bnEps: 1e-5,
+    backbonePrefix: 'base.',
+    head: { kind: 'linear', prefix: 'linear.' },
+  },
   'magface-iresnet100': {
     name: 'magface-iresnet100',
     description: 'MagFace iResNet-100 (features; the MagLinear classifier fc.weight is training-only)',
-    backbone: iresnet([3, 13, 30, 3], 2e-5),
+    backbone: R100,
+    bnEps: 2e-5,
     backbonePrefix: 'features.',
     trainingOnly: ['fc.weight'],
   },
@@ -91,46 +86,9 @@ export function isTorchArchitectureName(s: string): s is TorchArchitectureName {
 }
 
 /** A catalogue entry, optionally with another backbone size (reduced test models, other embeddings). */
-export function torchArchitecture(name: TorchArchitectureName, backbone?: Partial<IresnetConfig>): TorchArchitecture {
+export function torchArchitecture(name: TorchArchitectureName, backbone?: Partial<IResNetLayout>): TorchArchitecture {
   const a: TorchArchitecture = TORCH_ARCHITECTURES[name];
   return backbone ? { ...a, backbone: { ...a.backbone, ...backbone } } : a;
-}
-
-/** The backbone's state_dict keys and shapes, in the order PyTorch lists them. */
-export function iresnetKeys(cfg: IresnetConfig, prefix = ''): ExpectedTensor[] {
-  const out: ExpectedTensor[] = [];
-  const bn = (p: string, c: number) => {
-    for (const k of ['weight', 'bias', 'running_mean', 'running_var']) out.push({ name: `${prefix}${p}.${k}`, shape: [c] });
-    out.push({ name: `${prefix}${p}.num_batches_tracked`, shape: [], optional: true });
-  };
-  const w = cfg.widths;
-  out.push({ name: `${prefix}conv1.weight`, shape: [w[0], 3, 3, 3] });
-  bn('bn1', w[0]);
-  out.push({ name: `${prefix}prelu.weight`, shape: [w[0]] });
-  let cin = w[0];
-  cfg.layers.forEach((blocks, s) => {
-    const c = w[s]!;
-    for (let b = 0; b < blocks; b++) {
-      const p = `layer${s + 1}.${b}`;
-      const inC = b === 0 ? cin : c;
-      bn(`${p}.bn1`, inC);
-      out.push({ name: `${prefix}${p}.conv1.weight`, shape: [c, inC, 3, 3] });
-      bn(`${p}.bn2`, c);
-      out.push({ name: `${prefix}${p}.prelu.weight`, shape: [c] });
-      out.push({ name: `${prefix}${p}.conv2.weight`, shape: [c, c, 3, 3] });
-      bn(`${p}.bn3`, c);
-      if (b === 0) {
-        out.push({ name: `${prefix}${p}.downsample.0.weight`, shape: [c, inC, 1, 1] });
-        bn(`${p}.downsample.1`, c);
-      }
-    }
-    cin = c;
-  });
-  bn('bn2', cin);
-  out.push({ name: `${prefix}fc.weight`, shape: [cfg.embedding, cin * cfg.side * cfg.side] });
-  out.push({ name: `${prefix}fc.bias`, shape: [cfg.embedding] });
-  bn('features', cfg.embedding);
-  return out;
 }
 
 export function headKeys(head: QualityHeadSpec, embedding: number): ExpectedTensor[] {
@@ -147,16 +105,16 @@ export function headKeys(head: QualityHeadSpec, embedding: number): ExpectedTens
 
 /** Every key the architecture's published checkpoint holds (after `module.`), except training-only ones. */
 export function expectedKeys(arch: TorchArchitecture): ExpectedTensor[] {
-  return [...iresnetKeys(arch.backbone, arch.backbonePrefix), ...(arch.head ? headKeys(arch.head, arch.backbone.embedding) : [])];
+  return [...iresnetStateDict(arch.backbone, arch.backbonePrefix), ...(arch.head ? headKeys(arch.head, arch.backbone.embedding) : [])];
 }
 
 /**
- * The iResNet configuration a set of backbone keys and shapes describes (keys without prefix), or undefined when
- * they are not an iResNet: block counts from the highest `layerN.i` index, widths from each stage's first conv,
- * the embedding from `fc.weight`.
+ * The iResNet layout a set of backbone keys and shapes describes (keys without prefix), or undefined when they are
+ * not an iResNet: block counts from the highest `layerN.i` index, widths from each stage's first conv, the
+ * embedding and input size from `fc.weight` (its input is widths[3] × side², side = input size / 16).
  */
-export function inferIresnetConfig(shapes: ReadonlyMap<string, readonly number[]>, bnEps = 1e-5): IresnetConfig | undefined {
-  const layers = [0, 0, 0, 0] as IresnetConfig['layers'];
+export function inferIResNetLayout(shapes: ReadonlyMap<string, readonly number[]>): IResNetLayout | undefined {
+  const layers = [0, 0, 0, 0];
   for (const k of shapes.keys()) {
     const m = /^layer([1-4])\.(\d+)\./.exec(k);
     if (m) layers[Number(m[1]) - 1] = Math.max(layers[Number(m[1]) - 1]!, Number(m[2]) + 1);
@@ -166,5 +124,5 @@ export function inferIresnetConfig(shapes: ReadonlyMap<string, readonly number[]
   if (layers.some((n) => n === 0) || widths.some((w) => w === undefined) || !fc || fc.length !== 2) return undefined;
   const side = Math.round(Math.sqrt(fc[1]! / widths[3]!));
   if (side * side * widths[3]! !== fc[1]) return undefined;
-  return { layers, widths: widths as IresnetConfig['widths'], embedding: fc[0]!, side, bnEps };
+  return { layers, widths: widths as number[], embedding: fc[0]!, inputSize: side * 2 ** layers.length };
 }

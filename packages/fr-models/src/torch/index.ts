@@ -3,8 +3,8 @@ export {
   openTorchCheckpoint, tensorRef, numelOf, type TorchCheckpoint, type TorchDtype, type TorchStorage, type TorchTensorRef, type TorchTensorData,
 } from './checkpoint.ts';
 export {
-  TORCH_ARCHITECTURES, torchArchitecture, isTorchArchitectureName, iresnetKeys, headKeys, expectedKeys, inferIresnetConfig,
-  type TorchArchitecture, type TorchArchitectureName, type IresnetConfig, type QualityHeadSpec, type ExpectedTensor,
+  TORCH_ARCHITECTURES, torchArchitecture, isTorchArchitectureName, headKeys, expectedKeys, inferIResNetLayout,
+  type TorchArchitecture, type TorchArchitectureName, type QualityHeadSpec, type ExpectedTensor,
 } from './architectures.ts';
 export {
   stateDictOf, matchStateDict, matchingArchitectures, describeReport, assertStateDictMatches, STATE_DICT_KEYS, BACKBONE_PREFIXES,

@@ -13,9 +13,7 @@
 import { InputError } from '@aikd/core';
 import { PickleDict, describePickleValue, pickleKey, type PickleValue } from '@aikd/datasets';
 import { tensorRef, type TorchCheckpoint, type TorchTensorRef } from './checkpoint.ts';
-import {
-  TORCH_ARCHITECTURES, expectedKeys, inferIresnetConfig, torchArchitecture, type IresnetConfig, type TorchArchitecture, type TorchArchitectureName,
-} from './architectures.ts';
+import { TORCH_ARCHITECTURES, expectedKeys, inferIResNetLayout, torchArchitecture, type TorchArchitecture, type TorchArchitectureName } from './architectures.ts';
 
 export interface TorchStateDict {
   /** Where in the checkpoint object it was: '' (the object itself) or the key holding it, e.g. 'state_dict'. */
@@ -177,11 +175,11 @@ export function matchingArchitectures(tensors: ReadonlyMap<string, TorchTensorRe
   [...tensors.values()].forEach((t, i) => {
     if (names[i]!.startsWith(prefix)) shapes.set(names[i]!.slice(prefix.length), t.shape);
   });
-  const cfg = inferIresnetConfig(shapes);
-  if (!cfg) return [];
+  const layout = inferIResNetLayout(shapes);
+  if (!layout) return [];
   return (Object.keys(TORCH_ARCHITECTURES) as TorchArchitectureName[])
-    .filter((n) => TORCH_ARCHITECTURES[n].backbone.layers.every((b, i) => b === cfg.layers[i]))
-    .map((n) => matchStateDict(tensors, torchArchitecture(n, { widths: cfg.widths, embedding: cfg.embedding, side: cfg.side } satisfies Partial<IresnetConfig>)))
+    .filter((n) => TORCH_ARCHITECTURES[n].backbone.layers.join() === layout.layers.join())
+    .map((n) => matchStateDict(tensors, torchArchitecture(n, { widths: layout.widths, embedding: layout.embedding, inputSize: layout.inputSize })))
     .filter((r) => r.complete)
     .sort((a, b) => a.renames.length - b.renames.length);
 }

@@ -7,7 +7,7 @@ import type { BackboneSource, BackboneSpec } from '../types.ts';
 import { buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetWeights } from './layout.ts';
 import { importIResNetOnnx } from './onnx-import.ts';
 
-export { buildIResNet, randomIResNetWeights, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetWeights } from './layout.ts';
+export { buildIResNet, randomIResNetWeights, iresnetStateDict, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetWeights, type IResNetStateTensor } from './layout.ts';
 export { importIResNetOnnx, type ImportedIResNet } from './onnx-import.ts';
 
 /** An iResNet backbone from a layout and weights already in tfjs layout (e.g. `randomIResNetWeights`). */

@@ -102,22 +102,24 @@ export function buildIResNet(layout: IResNetLayout, input: tf.SymbolicTensor, W:
   return { output, params: P.list };
 }
 
-/**
- * Random weights for a layout (He-uniform convs and FC, BN γ = 1, β = 0, mean 0, var 1, PReLU 0.25), seeded: for
- * benchmarks and tests that need an iResNet of a real size without a weights file.
- */
-export function randomIResNetWeights(layout: IResNetLayout, seed: number): IResNetWeights {
-  const W: IResNetWeights = new Map();
-  let k = seed;
-  const conv = (name: string, cin: number, cout: number, size: number) =>
-    W.set(`${name}.weight`, tf.randomUniform([size, size, cin, cout], -Math.sqrt(6 / (cin * size * size)), Math.sqrt(6 / (cin * size * size)), 'float32', k++));
+/** One tensor of the iResNet's PyTorch state_dict: its key, its PyTorch shape, and what kind of layer it belongs to. */
+export interface IResNetStateTensor {
+  name: string;
+  shape: number[];
+  kind: 'conv' | 'bn' | 'prelu' | 'fc';
+  /** BatchNorm's `num_batches_tracked`: absent from checkpoints written before PyTorch 0.4.1, never used at inference. */
+  optional?: boolean;
+}
+
+/** The state_dict keys and PyTorch shapes of a layout, in the order `state_dict()` lists them, under `prefix`. */
+export function iresnetStateDict(layout: IResNetLayout, prefix = ''): IResNetStateTensor[] {
+  const out: IResNetStateTensor[] = [];
+  const conv = (name: string, cin: number, cout: number, size: number) => out.push({ name: `${prefix}${name}.weight`, shape: [cout, cin, size, size], kind: 'conv' });
   const bn = (name: string, c: number) => {
-    W.set(`${name}.weight`, tf.ones([c]));
-    W.set(`${name}.bias`, tf.zeros([c]));
-    W.set(`${name}.running_mean`, tf.zeros([c]));
-    W.set(`${name}.running_var`, tf.ones([c]));
+    for (const k of ['weight', 'bias', 'running_mean', 'running_var']) out.push({ name: `${prefix}${name}.${k}`, shape: [c], kind: 'bn' });
+    out.push({ name: `${prefix}${name}.num_batches_tracked`, shape: [], kind: 'bn', optional: true });
   };
-  const prelu = (name: string, c: number) => W.set(`${name}.weight`, tf.fill([1, 1, c], 0.25));
+  const prelu = (name: string, c: number) => out.push({ name: `${prefix}${name}.weight`, shape: [c], kind: 'prelu' });
   const w0 = layout.widths[0]!;
   conv('conv1', 3, w0, 3);
   bn('bn1', w0);
@@ -142,9 +144,32 @@ export function randomIResNetWeights(layout: IResNetLayout, seed: number): IResN
   });
   bn('bn2', cin);
   const side = layout.inputSize / 2 ** layout.layers.length;
-  const fcIn = side * side * cin;
-  W.set('fc.weight', tf.randomUniform([fcIn, layout.embedding], -1 / Math.sqrt(fcIn), 1 / Math.sqrt(fcIn), 'float32', k++));
-  W.set('fc.bias', tf.zeros([layout.embedding]));
+  out.push({ name: `${prefix}fc.weight`, shape: [layout.embedding, side * side * cin], kind: 'fc' });
+  out.push({ name: `${prefix}fc.bias`, shape: [layout.embedding], kind: 'fc' });
   bn('features', layout.embedding);
+  return out;
+}
+
+/**
+ * Random weights for a layout (He-uniform convs and FC, BN γ = 1, β = 0, mean 0, var 1, PReLU 0.25), seeded: for
+ * benchmarks and tests that need an iResNet of a real size without a weights file.
+ */
+export function randomIResNetWeights(layout: IResNetLayout, seed: number): IResNetWeights {
+  const W: IResNetWeights = new Map();
+  let k = seed;
+  const BN_INIT = { weight: 1, bias: 0, running_mean: 0, running_var: 1 } as Record<string, number>;
+  for (const t of iresnetStateDict(layout)) {
+    if (t.optional) continue;
+    if (t.kind === 'conv') {
+      const [cout, cin, size] = t.shape as [number, number, number];
+      const a = Math.sqrt(6 / (cin * size * size));
+      W.set(t.name, tf.randomUniform([size, size, cin, cout], -a, a, 'float32', k++));
+    } else if (t.kind === 'bn') W.set(t.name, tf.fill(t.shape, BN_INIT[t.name.slice(t.name.lastIndexOf('.') + 1)]!));
+    else if (t.kind === 'prelu') W.set(t.name, tf.fill([1, 1, t.shape[0]!], 0.25));
+    else if (t.name === 'fc.weight') {
+      const [emb, fcIn] = t.shape as [number, number];
+      W.set(t.name, tf.randomUniform([fcIn, emb], -1 / Math.sqrt(fcIn), 1 / Math.sqrt(fcIn), 'float32', k++));
+    } else W.set(t.name, tf.zeros(t.shape));
+  }
   return W;
 }
