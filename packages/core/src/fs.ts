@@ -2,6 +2,40 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
+import { AikdError } from './errors.ts';
+
+/** The errors a full (or over-quota) disk gives. */
+export const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+export function isDiskFull(e: unknown): boolean {
+  for (let x: unknown = e; x; x = (x as { cause?: unknown }).cause) if (DISK_FULL_CODES.has((x as { code?: string }).code ?? '')) return true;
+  return false;
+}
+
+/**
+ * Test hook (fault injection): `AIKD_TEST_DISK_FULL_AFTER=<bytes>` makes this process's atomic writes behave as if
+ * the disk filled up after that many bytes in all: the write that crosses the budget fails part-way with ENOSPC,
+ * as would every later one.
+ */
+let diskBudget: number | undefined;
+function chargeDisk(bytes: number): number {
+  const env = process.env.AIKD_TEST_DISK_FULL_AFTER;
+  if (env === undefined || env === '') return bytes;
+  diskBudget ??= Number(env);
+  const allowed = Math.max(0, Math.min(bytes, diskBudget));
+  diskBudget -= allowed;
+  return allowed;
+}
+function diskFullError(): NodeJS.ErrnoException {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+}
+
+/** One line that says which file could not be written, why, and that the old content is untouched. */
+function writeFailed(path: string, e: unknown): AikdError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
+  return new AikdError(`could not write ${path}: ${why}${code ? ` (${code})` : ''}; nothing was half-written (the previous version, if any, is unchanged)`, code ?? 'WRITE_ERROR', { cause: e });
+}
 
 /** A temporary name beside `path`, so that the final rename stays on one file system. */
 export function tempPathFor(path: string): string {
@@ -13,9 +47,14 @@ export function tempPathFor(path: string): string {
  * write to a temporary file beside it, fsync, then rename over the target.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array | ArrayBufferView | (string | Uint8Array)[]): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    throw writeFailed(path, e);
+  }
   try {
     const parts = Array.isArray(data) ? data : [data];
     for (const part of parts) {
@@ -24,16 +63,25 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | ArrayB
           ? Buffer.from(part, 'utf8')
           : Buffer.from((part as ArrayBufferView).buffer, (part as ArrayBufferView).byteOffset, (part as ArrayBufferView).byteLength);
       let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      while (off < buf.length) {
+        const want = buf.length - off;
+        const n = chargeDisk(want);
+        if (n > 0) off += writeSync(fd, buf, off, n);
+        if (n < want) throw diskFullError();
+      }
     }
     fsyncSync(fd);
-  } catch (e) {
     closeSync(fd);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     rmSync(tmp, { force: true });
-    throw e;
+    throw writeFailed(path, e);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
@@ -51,8 +99,13 @@ export async function writeStreamAtomic(
   mkdirSync(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   const out = createWriteStream(tmp);
+  let streamError: unknown;
+  out.on('error', (e) => (streamError ??= e));
   const write = (chunk: string | Uint8Array) =>
     new Promise<void>((resolve, reject) => {
+      if (streamError) return reject(streamError);
+      const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      if (chargeDisk(size) < size) return reject(diskFullError());
       if (out.write(chunk)) resolve();
       else {
         out.once('drain', resolve);
@@ -63,10 +116,11 @@ export async function writeStreamAtomic(
     await produce(write);
     out.end();
     await finished(out);
+    renameSync(tmp, path);
   } catch (e) {
     out.destroy();
     rmSync(tmp, { force: true });
-    throw e;
+    // the producer's own errors (bad input) pass through; the file system's say which file could not be written
+    throw (e as NodeJS.ErrnoException).code && !(e instanceof AikdError) ? writeFailed(path, e) : e;
   }
-  renameSync(tmp, path);
 }

@@ -2,6 +2,8 @@ export * from './errors.ts';
 export * from './fs.ts';
 export * from './hash.ts';
 export * from './float16.ts';
+export * from './file-hash.ts';
+export * from './lock.ts';
 export * from './rng.ts';
 export * from './config.ts';
 export * from './paths.ts';
