@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as arrow from 'apache-arrow';
-import { InputError, writeFileAtomic } from '@aikd/core';
+import { InputError, fileHash, flushFileHashes, rememberFileHash, sha256Hex, writeFileAtomic } from '@aikd/core';
 import { completeProvenance, provenanceMetadata, PROVENANCE_KEY, type Provenance, type ProvenanceInput } from './provenance.ts';
 
 type ParquetWasm = typeof import('parquet-wasm/node');
@@ -23,6 +23,8 @@ export interface WrittenResult {
   parquet: string;
   rows: number;
   provenance: Provenance;
+  /** SHA-256 of the bytes written, recorded so a file changed outside the workbench is never trusted. */
+  sha256: { arrow: string; parquet: string };
 }
 
 /**
@@ -43,9 +45,37 @@ export function writeResultTable(arrowPath: string, table: arrow.Table, provenan
     .setMaxRowGroupSize(1 << 20)
     .setKeyValueMetadata(meta)
     .build();
-  writeFileAtomic(parquetPath, p.writeParquet(wasmTable, props));
-  writeFileAtomic(arrowPath, arrow.tableToIPC(t, 'file'));
-  return { arrow: arrowPath, parquet: parquetPath, rows: t.numRows, provenance: prov };
+  const parquetBytes = p.writeParquet(wasmTable, props);
+  const arrowBytes = arrow.tableToIPC(t, 'file');
+  const sha256 = { arrow: sha256Hex(arrowBytes), parquet: sha256Hex(parquetBytes) };
+  writeFileAtomic(parquetPath, parquetBytes);
+  writeFileAtomic(arrowPath, arrowBytes);
+  rememberFileHash(parquetPath, sha256.parquet);
+  rememberFileHash(arrowPath, sha256.arrow);
+  flushFileHashes();
+  return { arrow: arrowPath, parquet: parquetPath, rows: t.numRows, provenance: prov, sha256 };
+}
+
+/**
+ * Caches (embeddings, scores) are result tables too, reused across experiments: each is written with its hash in a
+ * `<file>.sha256` beside it, and read back only when the file still has that hash. A missing, truncated or modified
+ * cache file is a miss (recomputed), never a wrong number.
+ */
+export function writeCachedTable(arrowPath: string, table: arrow.Table, provenance: ProvenanceInput): WrittenResult {
+  const w = writeResultTable(arrowPath, table, provenance);
+  writeFileAtomic(`${arrowPath}.sha256`, `${w.sha256.arrow}\n`);
+  return w;
+}
+
+export function readCachedTable(arrowPath: string): { table: arrow.Table; provenance: Provenance | undefined } | undefined {
+  try {
+    if (!existsSync(arrowPath)) return undefined;
+    const want = readFileSync(`${arrowPath}.sha256`, 'utf8').trim();
+    if (fileHash(arrowPath) !== want) return undefined;
+    return readResultTable(arrowPath);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Read an Arrow IPC file (file or stream format) and its provenance. */

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { AikdError, resultsDir, log } from '@aikd/core';
-import { runsDir } from './runs.ts';
+import { runsDir, runRecordProblem } from './runs.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 export type Row = Record<string, JsonValue>;
@@ -44,6 +44,22 @@ export function toJson(v: unknown): JsonValue {
   return String(v);
 }
 
+export interface CatalogueOptions {
+  /**
+   * Let queries write (`COPY … TO`, `ATTACH`, `INSTALL`, `CREATE TABLE`, `SET` …) and read files anywhere. Off by
+   * default: DuckDB then reads only files inside the results folder, runs only SELECT-like statements (SELECT,
+   * WITH, DESCRIBE, SHOW, SUMMARIZE, PRAGMA queries, EXPLAIN), installs and loads no extension, and its
+   * configuration is locked so no statement can lift these limits.
+   */
+  allowWrite?: boolean;
+}
+
+/** Statement types a read-only catalogue runs. */
+const READ_ONLY_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/** A run.json the catalogue left out, with the stat it was judged at (re-read only when the file changes). */
+type RunFileVerdict = { size: number; mtimeMs: number; problem?: string };
+
 /**
  * A DuckDB view of everything in the results folder, without loading result data into JS memory:
  * `runs` and `artifacts` (run records), `metrics` (step series), and one view per result kind over the Parquet
@@ -51,19 +67,36 @@ export function toJson(v: unknown): JsonValue {
  */
 export class Catalogue {
   readonly root: string;
+  readonly allowWrite: boolean;
+  private readonly runFileVerdicts = new Map<string, RunFileVerdict>();
   private constructor(
     root: string,
     private readonly instance: DuckDBInstance,
     private readonly con: DuckDBConnection,
     private kinds: string[],
+    allowWrite: boolean,
   ) {
     this.root = root;
+    this.allowWrite = allowWrite;
   }
 
-  static async open(root = resultsDir()): Promise<Catalogue> {
+  static async open(root = resultsDir(), opts: CatalogueOptions = {}): Promise<Catalogue> {
+    root = resolve(root);
     const instance = await DuckDBInstance.create(':memory:');
     const con = await instance.connect();
-    const cat = new Catalogue(root, instance, con, []);
+    if (!opts.allowWrite) {
+      // DuckDB's own sandbox: files only under the results folder, no extensions, settings locked (verified in
+      // the tests against read_csv('/etc/passwd'), COPY, ATTACH, INSTALL, LOAD and SET)
+      for (const stmt of [
+        `set allowed_directories = [${sqlString(root.endsWith(sep) ? root : root + sep)}]`,
+        `set enable_external_access = false`,
+        `set autoinstall_known_extensions = false`,
+        `set autoload_known_extensions = false`,
+        `set lock_configuration = true`,
+      ])
+        await con.run(stmt);
+    }
+    const cat = new Catalogue(root, instance, con, [], !!opts.allowWrite);
     await cat.refresh();
     return cat;
   }
@@ -81,7 +114,15 @@ export class Catalogue {
   async refresh(): Promise<void> {
     const dir = runsDir(this.root);
     const runDirs = existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name)) : [];
-    const runFiles = runDirs.map((d) => join(d, 'run.json')).filter(existsSync);
+    const problems: string[] = [];
+    // one malformed run.json (hand-edited, truncated by a full disk) must not take down every query: check each
+    // record in JS (re-read only when it changed) and leave the bad ones out, as unreadable Parquet files are
+    const runFiles = runDirs.map((d) => join(d, 'run.json')).filter((f) => {
+      const problem = this.runFileProblem(f);
+      if (problem === null) return false;
+      if (problem) problems.push(`${f}: expected ${problem}`);
+      return !problem;
+    });
     const metricFiles = runDirs.map((d) => join(d, 'metrics.jsonl')).filter(existsSync);
     const byKind = new Map<string, string[]>();
     for (const d of runDirs)
@@ -101,8 +142,9 @@ export class Catalogue {
     stmts.push(
       metricFiles.length
         ? `create or replace view metrics as select regexp_extract(filename, '([^/\\\\]+)[/\\\\]metrics\\.jsonl$', 1) as run_id, step, name, value, try_cast(time as timestamptz) as time
-           from read_json(${sqlList(metricFiles)}, format = 'newline_delimited', filename = true,
-             columns = {step: 'BIGINT', name: 'VARCHAR', value: 'DOUBLE', time: 'VARCHAR'})`
+           from read_json(${sqlList(metricFiles)}, format = 'newline_delimited', filename = true, ignore_errors = true,
+             columns = {step: 'BIGINT', name: 'VARCHAR', value: 'DOUBLE', time: 'VARCHAR'})
+           where step is not null and name is not null`
         : `create or replace view metrics as select null::varchar as run_id, null::bigint as step, null::varchar as name, null::double as value, null::timestamptz as time where false`,
     );
     stmts.push(`create or replace view artifacts as
@@ -110,7 +152,6 @@ export class Catalogue {
         select id, unnest(from_json(coalesce(artifacts, '[]'), '[{"name":"VARCHAR","kind":"VARCHAR","path":"VARCHAR","rows":"BIGINT"}]')) as a from runs)`);
     for (const old of this.kinds) if (!byKind.has(old)) stmts.push(`drop view if exists "${old}"`);
     for (const s of stmts) await this.con.run(s);
-    const problems: string[] = [];
     for (const [kind, files] of byKind) {
       try {
         await this.con.run(kindView(kind, files));
@@ -138,6 +179,22 @@ export class Catalogue {
     this.skipped = problems;
   }
 
+  /** undefined: a good run record; a string: what is wrong with it; null: no such file. */
+  private runFileProblem(file: string): string | undefined | null {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st?.isFile()) return null;
+    const seen = this.runFileVerdicts.get(file);
+    if (seen && seen.size === st.size && seen.mtimeMs === st.mtimeMs) return seen.problem;
+    let problem: string | undefined;
+    try {
+      problem = runRecordProblem(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (e) {
+      problem = `a run record (JSON): ${(e as Error).message}`;
+    }
+    this.runFileVerdicts.set(file, { size: st.size, mtimeMs: st.mtimeMs, problem });
+    return problem;
+  }
+
   /** Files the last refresh could not read (and left out of their view). */
   skipped: string[] = [];
 
@@ -149,9 +206,11 @@ export class Catalogue {
   async queryWithColumns(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<{ columns: { name: string; type: string }[]; rows: Row[] }> {
     let reader;
     try {
+      if (!this.allowWrite) await this.checkReadOnly(sql);
       reader = await this.con.runAndReadAll(sql, params as never);
     } catch (e) {
-      throw new AikdError(`query failed: ${(e as Error).message.replace(/\s+/g, ' ').trim()}`, 'QUERY_ERROR');
+      if (e instanceof AikdError) throw e;
+      throw new AikdError(`query failed: ${(e as Error).message.replace(/^Failed to extract statements: /, '').replace(/\s+/g, ' ').trim()}`, 'QUERY_ERROR');
     }
     const names = reader.columnNames();
     const types = reader.columnTypes().map(String);
@@ -161,6 +220,19 @@ export class Catalogue {
       return o;
     });
     return { columns: names.map((name, i) => ({ name, type: types[i]! })), rows };
+  }
+
+  /** Refuse anything but reading (every statement of a multi-statement text is checked before any runs). */
+  private async checkReadOnly(sql: string): Promise<void> {
+    const statements = await this.con.extractStatements(sql);
+    for (let i = 0; i < statements.count; i++) {
+      const type = (await statements.prepare(i)).statementType;
+      if (!READ_ONLY_STATEMENTS.has(type))
+        throw new AikdError(
+          `query refused: ${StatementType[type] ?? 'this'} statement${statements.count > 1 ? ` (statement ${i + 1})` : ''} — the results catalogue is read-only (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); use \`aikd query --allow-write\` to write, attach or install`,
+          'QUERY_REFUSED',
+        );
+    }
   }
 
   close(): void {

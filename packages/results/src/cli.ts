@@ -4,12 +4,13 @@ import type { Command } from '@aikd/core/cli';
 export function register(program: Command): void {
   program
     .command('query')
-    .description('run SQL over the results catalogue (views: runs, metrics, artifacts, and one per result kind)')
+    .description('run read-only SQL over the results catalogue (views: runs, metrics, artifacts, and one per result kind); DuckDB reads only the results folder')
     .argument('<sql>', 'the query, e.g. "select kind, count(*) from runs group by 1"')
     .option('--results <dir>', 'results folder (default: AIKD_RESULTS or ./results)')
-    .action(async (sql: string, opts: { results?: string }) => {
+    .option('--allow-write', 'unrestricted DuckDB: COPY … TO, ATTACH, INSTALL/LOAD, SET, files anywhere (results modified this way are detected by their hashes and recomputed, never reused)')
+    .action(async (sql: string, opts: { results?: string; allowWrite?: boolean }) => {
       const { Catalogue } = await import('./catalogue.ts');
-      const cat = await Catalogue.open(opts.results);
+      const cat = await Catalogue.open(opts.results, { allowWrite: !!opts.allowWrite });
       try {
         const { rows, columns } = await cat.queryWithColumns(sql);
         emit(rows, () => textTable(rows as Record<string, unknown>[], columns.map((c) => c.name)));

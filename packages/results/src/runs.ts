@@ -1,8 +1,8 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { configHash, codeVersion, resultsDir, writeJsonAtomic, InputError, AikdError, errorLine } from '@aikd/core';
+import { configHash, codeVersion, resultsDir, writeJsonAtomic, InputError, AikdError, errorLine, fileHash, flushFileHashes, log } from '@aikd/core';
 import { writeResultTable, type WrittenResult } from './arrow-files.ts';
 import type { ProvenanceInput } from './provenance.ts';
 
@@ -15,6 +15,10 @@ export interface ArtifactRecord {
   /** Relative to the run folder. */
   path: string;
   rows?: number;
+  /** SHA-256 of the file when it was written (files inside the run folder); checked before the result is reused. */
+  sha256?: string;
+  /** SHA-256 of a result table's Parquet twin (what the catalogue reads). */
+  parquet_sha256?: string;
 }
 
 export interface RunRecord {
@@ -139,12 +143,17 @@ export class Run {
       config_hash: prov.config_hash ?? this.record.config_hash,
       params: prov.params ?? this.record.params,
     });
-    this.addArtifact({ name, kind, path: `${name}.arrow`, rows: res.rows });
+    this.addArtifact({ name, kind, path: `${name}.arrow`, rows: res.rows, sha256: res.sha256.arrow, parquet_sha256: res.sha256.parquet });
     return res;
   }
 
+  /** Record a file of the run; one inside the run folder gets its content hash recorded (unless given). */
   addArtifact(a: ArtifactRecord): void {
-    if (a.path.startsWith('/')) a = { ...a, path: relative(this.dir, a.path) };
+    if (isAbsolute(a.path)) a = { ...a, path: relative(this.dir, a.path) };
+    if (!a.sha256 && !a.path.startsWith('..')) {
+      const p = join(this.dir, a.path);
+      if (statSync(p, { throwIfNoEntry: false })?.isFile()) a = { ...a, sha256: fileHash(p) };
+    }
     this.record.artifacts = [...this.record.artifacts.filter((x) => x.name !== a.name), a];
     this.save();
   }
@@ -159,9 +168,15 @@ export class Run {
     this.end('completed');
   }
 
+  /** Mark the run failed. Best effort: when the disk is full this cannot be written either, and the run stays
+   * `running` on disk (never `completed`), so it is redone; the caller's error is what the user needs to see. */
   fail(error: unknown): void {
     this.record.error = errorLine(error);
-    this.end('failed');
+    try {
+      this.end('failed');
+    } catch (e) {
+      log.warn(`run ${this.id}: could not record the failure: ${errorLine(e)}`);
+    }
   }
 
   private end(status: RunStatus): void {
@@ -172,6 +187,21 @@ export class Run {
   }
 }
 
+const optional = (v: unknown, t: string) => v === undefined || v === null || typeof v === t;
+
+/** What is wrong with a parsed run record (the fields the catalogue's `runs` view types), or undefined. */
+export function runRecordProblem(r: unknown): string | undefined {
+  if (!r || typeof r !== 'object' || Array.isArray(r)) return 'a JSON object';
+  const o = r as Record<string, unknown>;
+  if (typeof o.id !== 'string' || typeof o.kind !== 'string') return 'a run record with "id" and "kind" (strings)';
+  for (const k of ['name', 'parent', 'status', 'config_hash', 'code_version', 'backend', 'started_at', 'ended_at', 'error'])
+    if (!optional(o[k], 'string')) return `"${k}" to be a string (got ${typeof o[k]})`;
+  if (!optional(o.duration_s, 'number')) return `"duration_s" to be a number (got ${typeof o.duration_s})`;
+  if (o.artifacts !== undefined && o.artifacts !== null && !Array.isArray(o.artifacts)) return '"artifacts" to be a list';
+  if (o.tags !== undefined && o.tags !== null && !(Array.isArray(o.tags) && o.tags.every((t) => typeof t === 'string'))) return '"tags" to be a list of strings';
+  return undefined;
+}
+
 export function readRunRecord(path: string): RunRecord {
   let r: RunRecord;
   try {
@@ -179,8 +209,35 @@ export function readRunRecord(path: string): RunRecord {
   } catch (e) {
     throw new InputError({ file: path, expected: 'a run record (JSON)', got: (e as Error).message });
   }
-  if (!r || typeof r.id !== 'string' || typeof r.kind !== 'string') throw new InputError({ file: path, expected: 'a run record with "id" and "kind"' });
+  const problem = runRecordProblem(r);
+  if (problem) throw new InputError({ file: path, expected: problem });
   return r;
+}
+
+/**
+ * Files of a run whose content is not what was recorded when they were written (missing, truncated, modified
+ * outside the workbench), one line each; empty when every recorded hash matches.
+ */
+export function runFileProblems(run: RunRecord, dir: string): string[] {
+  const out: string[] = [];
+  for (const a of run.artifacts ?? []) {
+    const files: [string, string | undefined][] = [[a.path, a.sha256]];
+    if (a.parquet_sha256) files.push([a.path.replace(/\.arrow$/, '.parquet'), a.parquet_sha256]);
+    for (const [rel, want] of files) {
+      if (!want || rel.startsWith('..') || isAbsolute(rel)) continue;
+      const p = join(dir, rel);
+      let got: string;
+      try {
+        got = fileHash(p, { flush: false });
+      } catch {
+        out.push(`${rel} is missing`);
+        continue;
+      }
+      if (got !== want) out.push(`${rel} was modified after it was written (its content hash is not the recorded one)`);
+    }
+  }
+  flushFileHashes();
+  return out;
 }
 
 /** All run records under the results root (unreadable ones are skipped). */

@@ -3,7 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
+import { createHash } from 'node:crypto';
 import { Run, listRuns, readResultTable, readParquetTable, Catalogue, writeResultTable } from '../src/index.ts';
+
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 let root: string;
 beforeAll(() => {
@@ -30,7 +33,7 @@ describe('run registry', () => {
     expect(rec.status).toBe('completed');
     expect(rec.params).toEqual({ fmr: 1e-3, method: 'serfiq' });
     expect(rec.config_hash).toMatch(/^[0-9a-f]{16}$/);
-    expect(rec.artifacts).toEqual([{ name: 'edc_points', kind: 'edc_points', path: 'edc_points.arrow', rows: 10 }]);
+    expect(rec.artifacts).toEqual([{ name: 'edc_points', kind: 'edc_points', path: 'edc_points.arrow', rows: 10, sha256: sha(join(run.dir, 'edc_points.arrow')), parquet_sha256: sha(join(run.dir, 'edc_points.parquet')) }]);
     expect(rec.summary).toEqual({ pauc: 0.8 });
     expect(rec.duration_s).toBeGreaterThanOrEqual(0);
     expect(readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
