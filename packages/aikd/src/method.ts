@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, initRuntime } from '@aikd/runtime';
-import { AikdError, MissingResourceError, fileSha256, log } from '@aikd/core';
+import { AikdError, MissingResourceError, fileSha256, log, packageCodeVersion } from '@aikd/core';
 import { readRunRecord, runsDir } from '@aikd/results';
 import type { QualityMethod, QualityMethodOptions } from '@aikd/teachers';
 import { loadModel } from './train/checkpoint.ts';
@@ -35,6 +35,7 @@ export async function createAikdMethod(runId: string, opts: QualityMethodOptions
     params: { run: runId, backbone: info.backbone.id, teacher_method: info.labels.method, teacher_fr_model: info.labels.frModel, best_step: info.bestStep, labels_min_max: [info.labels.min, info.labels.max] },
     frModel: info.backbone.id,
     weightsHash: (await fileSha256(join(dir, 'student', 'weights.bin'))).slice(0, 16),
+    codeVersion: packageCodeVersion('aikd'),
     range: { min: null, max: null, note: `regressed ${info.labels.method} quality, min-max normalised to [0, 1] on the training split` },
     input: { size, template: info.backbone.template },
     batchSize: DEFAULT_MICRO_BATCH[info.backbone.family] ?? 8,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AikdError, cacheDir, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic, codeVersion } from '@aikd/core';
+import { AikdError, cacheDir, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic, codeVersion, packageCodeVersion } from '@aikd/core';
 import { decodeImage, encodePng, type Dataset } from '@aikd/datasets';
 import { ALIGN_CACHE_VERSION } from './constants.ts';
 import { squareToCropMatrix } from './geometry/affine.ts';
@@ -44,7 +44,8 @@ export function alignmentIndexPath(dir: string, dataset: string): string {
 }
 
 function cacheKeyConfig(procedure: AlignmentProcedure, opts: AlignDatasetOptions) {
-  return { version: ALIGN_CACHE_VERSION, procedure: procedure.id, params: procedure.params, size: opts.size, seed: String(opts.seed), template: opts.template ?? 'arcface', epoch: opts.epoch ?? 0 };
+  // the code is part of the key: a changed warp or detector never reuses old crops
+  return { version: ALIGN_CACHE_VERSION, code: packageCodeVersion('alignment'), procedure: procedure.id, params: procedure.params, size: opts.size, seed: String(opts.seed), template: opts.template ?? 'arcface', epoch: opts.epoch ?? 0 };
 }
 
 /**
@@ -67,9 +68,9 @@ export async function* alignDataset(ds: Dataset, procedure: AlignmentProcedure, 
     const key = sha256Hex(sha256Hex(bytes) + stableStringify({ id: rec.id, landmarks: rec.landmarks ?? null, aligned: ds.aligned }));
     const base = join(dir, 'items', key.slice(0, 2), key);
     index[rec.id] = key;
-    if (existsSync(base + '.json') && existsSync(base + '.png')) {
-      const meta = JSON.parse(readFileSync(base + '.json', 'utf8')) as ItemMeta;
-      const image = await decodeImage(readFileSync(base + '.png'), base + '.png');
+    const hit = existsSync(base + '.json') && existsSync(base + '.png') ? await readCachedItem(base) : undefined;
+    if (hit) {
+      const { meta, image } = hit;
       hits++;
       if (meta.fallback) fallbacks.push(rec.id);
       bar.tick();
@@ -102,6 +103,16 @@ export async function* alignDataset(ds: Dataset, procedure: AlignmentProcedure, 
   writeJsonAtomic(alignmentIndexPath(dir, ds.name), { dataset: ds.name, location: ds.location, ...config, count: records.length, fallbacks, items: index });
   bar.done(`(${hits} cached${fallbacks.length ? `, ${fallbacks.length} without a face: whole image used` : ''}) → ${dir}`);
   if (fallbacks.length) log.warn(`${fallbacks.length} of ${records.length} images of ${ds.name} had no face for ${procedure.id}; first: ${fallbacks.slice(0, 3).join(', ')}`);
+}
+
+/** A cached crop, or undefined when it cannot be read back whole (a damaged cache entry is recomputed). */
+async function readCachedItem(base: string): Promise<{ meta: ItemMeta; image: RawImage } | undefined> {
+  try {
+    const meta = JSON.parse(readFileSync(base + '.json', 'utf8')) as ItemMeta;
+    return { meta, image: await decodeImage(readFileSync(base + '.png'), base + '.png') };
+  } catch {
+    return undefined;
+  }
 }
 
 export interface AlignedBatch {

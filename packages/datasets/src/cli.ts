@@ -83,13 +83,14 @@ export function register(program: Command): void {
     .argument('<name>', 'dataset name in datasets.yaml')
     .requiredOption('--out <dir>', 'output folder')
     .addOption(new Option('--image-format <fmt>', 'original bytes, or decode and re-encode').choices(['original', 'png', 'jpg']).default('original'))
-    .action(async (name: string, opts: CommonOpts & { out: string; imageFormat: 'original' | 'png' | 'jpg' }) => {
+    .option('--force', 'write into a folder that is not empty (files of the same name are replaced)')
+    .action(async (name: string, opts: CommonOpts & { out: string; imageFormat: 'original' | 'png' | 'jpg'; force?: boolean }) => {
       const { openDataset } = await import('./open.ts');
       const { exportDataset } = await import('./export.ts');
       const { resolve } = await import('node:path');
       const ds = await openDataset(name, { config: opts.config, dataRoot: opts.data });
       try {
-        const r = await exportDataset(ds, resolve(opts.out), { imageFormat: opts.imageFormat });
+        const r = await exportDataset(ds, resolve(opts.out), { imageFormat: opts.imageFormat, force: !!opts.force });
         emit(r, () =>
           [
             `exported ${r.images} images and ${r.pairs} pairs to ${r.out} (${r.files.join(', ')})`,

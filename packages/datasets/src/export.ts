@@ -10,8 +10,9 @@
  * Every file is written atomically, the lists last, so an interrupted export never leaves a list naming a
  * half-written image.
  */
-import { isAbsolute, join, normalize } from 'node:path';
-import { InputError, codeVersion, configHash, progress as makeProgress, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
+import { AikdError, InputError, codeVersion, configHash, progress as makeProgress, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
 import { decodeImage, encodeJpeg, encodePng } from './image-codec.ts';
 import type { OpenedDataset } from './open.ts';
 import { countDataset } from './summary.ts';
@@ -23,6 +24,8 @@ export interface ExportOptions {
   /** `original` writes the stored bytes unchanged; `png`/`jpg` decode and re-encode. */
   imageFormat?: ExportImageFormat;
   jpegQuality?: number;
+  /** Write into a folder that is not empty (files of the same name are replaced). */
+  force?: boolean;
 }
 
 export interface ExportResult {
@@ -51,7 +54,42 @@ function csvCell(v: string | number | undefined): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** The real path of `p`, or of its nearest existing ancestor joined with the rest (symlinks resolved). */
+function realish(p: string): string {
+  const abs = resolve(p);
+  if (existsSync(abs)) return realpathSync(abs);
+  const up = dirname(abs);
+  return up === abs ? abs : join(realish(up), abs.slice(up.length + 1));
+}
+
+const inside = (child: string, parent: string) => {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+};
+
+/**
+ * Where an export may go: a new or empty folder (or any folder with `force`), never a file, never inside the
+ * source dataset's own image folders (it would add images to the dataset it copies). Checked before anything is written.
+ */
+export function checkExportTarget(ds: OpenedDataset, out: string, opts: { force?: boolean } = {}): void {
+  const st = statSync(out, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new InputError({ file: out, expected: 'a folder to export into (or a new path)', got: 'a file' });
+  const target = realish(out);
+  // the folders a loader scans (LFW, Adience, folder-per-identity): a new sub-folder there becomes a new identity
+  for (const [key, p] of Object.entries(ds.paths)) {
+    if (!statSync(p, { throwIfNoEntry: false })?.isDirectory()) continue;
+    if (inside(target, realpathSync(p)))
+      throw new AikdError(`export ${ds.name}: ${out} is inside the dataset's own folder (paths.${key}: ${p}); exporting there would change the dataset it copies — choose a folder outside it`);
+  }
+  if (st && !opts.force) {
+    const entries = readdirSync(out);
+    if (entries.length)
+      throw new AikdError(`export ${ds.name}: ${out} is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, e.g. ${entries.slice(0, 3).join(', ')}); choose an empty folder, or --force to write into it (files of the same name are replaced)`);
+  }
+}
+
 export async function exportDataset(ds: OpenedDataset, out: string, opts: ExportOptions = {}): Promise<ExportResult> {
+  checkExportTarget(ds, out, opts);
   const format = opts.imageFormat ?? 'original';
   const images = ds.images();
   const fileOf = new Map<string, string>();

@@ -6,7 +6,7 @@ export { openDataset, openDatasetEntry, listDatasets, datasetStatus, type OpenOp
 export { problemLine, type DatasetProblem } from './problems.ts';
 export { countDataset, type DatasetCounts } from './summary.ts';
 export { checkDataset, type CheckReport, type CheckOptions, type FoldCount } from './check.ts';
-export { exportDataset, sniffExtension, type ExportOptions, type ExportResult, type ExportImageFormat } from './export.ts';
+export { exportDataset, checkExportTarget, sniffExtension, type ExportOptions, type ExportResult, type ExportImageFormat } from './export.ts';
 export { generatePairs, contiguousFold, type PairGenerationOptions } from './pairs.ts';
 export {
   unpickle, unpickleAt, unpicklePath, memorySource, fileSource, windowSource, readBlob, blobBytes, pickleKey, describe as describePickleValue, BIN_GLOBALS,
@@ -17,4 +17,5 @@ export { binContents } from './formats/insightface-bin.ts';
 export { parseLfwPairs, parseLfwPeople, lfwImageId } from './formats/lfw.ts';
 export { parseCsv } from './side-files.ts';
 export { datasetsCommand } from './cli.ts';
+export { datasetFingerprint, type DatasetFingerprint } from './fingerprint.ts';
 export { subsetDataset, attributeFilter, splitByIdentity } from './subset.ts';

@@ -35,6 +35,8 @@ export interface OpenedDataset extends Dataset {
   readonly problems: readonly DatasetProblem[];
   /** Where pair i was defined, e.g. "…/pairs.txt line 17". */
   pairOrigin(index: number): string | undefined;
+  /** The entry's paths resolved against the data root (side files as `landmarks` / `attributes`). */
+  readonly paths: Readonly<Record<string, string>>;
 }
 
 export interface DatasetStatus {
@@ -125,6 +127,11 @@ export async function openDatasetEntry(
     location: parts.location,
     entry,
     configFile,
+    paths: {
+      ...paths,
+      ...(entry.landmarks ? { landmarks: resolveDataPath(entry.landmarks, root) } : {}),
+      ...(entry.attributes ? { attributes: resolveDataPath(entry.attributes, root) } : {}),
+    },
     problems: sink.problems,
     images: () => images,
     pairs: () => pairs,

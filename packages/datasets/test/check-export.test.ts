@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkDataset } from '../src/check.ts';
 import { exportDataset } from '../src/export.ts';
@@ -120,5 +120,28 @@ describe('export', async () => {
     const fromJpeg = await decodeImage(imgs[0]!);
     expect(fromPng.data).toEqual(fromJpeg.data);
     await ds.close();
+  });
+
+  it('refuses a folder that is not empty (unless --force), a file, and any folder inside the source dataset', async () => {
+    const ds = await openDatasetEntry({ name: 'l', format: 'lfw', paths: { images: 'lfw', pairs: 'lfw/pairs.txt' }, landmarks: 'lm.txt' }, { dataRoot: dir });
+    // an earlier export's pair list is not overwritten without asking
+    const out = join(dir, 'out-safe');
+    writeFile(join(out, 'pair_list.txt'), 'mine\n');
+    await expect(exportDataset(ds, out)).rejects.toThrow(`export l: ${out} is not empty (1 entry, e.g. pair_list.txt); choose an empty folder, or --force to write into it (files of the same name are replaced)`);
+    expect(readFileSync(join(out, 'pair_list.txt'), 'utf8')).toBe('mine\n');
+    await exportDataset(ds, out, { force: true });
+    expect(readFileSync(join(out, 'pair_list.txt'), 'utf8').split('\n')).toHaveLength(5);
+    // onto a file: a clear error, not ENOTDIR
+    await expect(exportDataset(ds, join(dir, 'lm.txt'))).rejects.toThrow(`${join(dir, 'lm.txt')}: expected a folder to export into (or a new path) (got a file)`);
+    // into the dataset's own folder (it would add an identity "images" to the source): refused, nothing written
+    const before = readdirSync(join(dir, 'lfw')).sort();
+    await expect(exportDataset(ds, join(dir, 'lfw', 'export'), { force: true })).rejects.toThrow(/export l: .*lfw\/export is inside the dataset's own folder \(paths\.images: .*lfw\)/);
+    expect(readdirSync(join(dir, 'lfw')).sort()).toEqual(before);
+    expect(existsSync(join(dir, 'lfw', 'export'))).toBe(false);
+    // also through a symlink that points into it
+    mkdirSync(join(dir, 'links'), { recursive: true });
+    symlinkSync(join(dir, 'lfw', 'A'), join(dir, 'links', 'a'));
+    await expect(exportDataset(ds, join(dir, 'links', 'a', 'new'))).rejects.toThrow(/is inside the dataset's own folder/);
+    expect(readdirSync(join(dir, 'lfw', 'A'))).toEqual(['A_0001.jpg', 'A_0002.jpg']);
   });
 });

@@ -3,13 +3,11 @@
  * batched, with progress, cached by content hash, and as an Arrow table
  * (image_id, embedding: fixed-size list<float32>, norm).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { createHash } from 'node:crypto';
-import { cacheDir, configHash, progress, sha256Hex, stableStringify } from '@aikd/core';
-import { readResultTable, writeResultTable, type ProvenanceInput } from '@aikd/results';
-import type { Dataset, RawImage } from '@aikd/datasets';
+import { cacheDir, configHash, packageCodeVersion, progress, sha256Hex } from '@aikd/core';
+import { readCachedTable, writeCachedTable, type ProvenanceInput } from '@aikd/results';
+import { datasetFingerprint, type Dataset, type RawImage } from '@aikd/datasets';
 import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
 import type { Recognizer } from './types.ts';
 import { flipHorizontal } from './preprocess.ts';
@@ -50,16 +48,6 @@ export interface EmbedDatasetOptions {
   /** Reuse and write the content-addressed cache (default true). */
   cache?: boolean;
   label?: string;
-}
-
-/**
- * A key that changes whenever any image's bytes or landmarks change (a rebuilt dataset can keep its ids and get
- * new pixels). Reads every image once: ~0.5 s for a 12,000-image .bin.
- */
-export async function datasetContentKey(ds: Dataset): Promise<string> {
-  const h = createHash('sha256');
-  for (const r of ds.images()) h.update(`${r.id}\0${sha256Hex(await ds.readImage(r.id))}\0${stableStringify(r.landmarks ?? null)}\n`);
-  return h.digest('hex').slice(0, 16);
 }
 
 /** A key that changes whenever the dataset's image list changes. */
@@ -115,7 +103,7 @@ export async function embedDataset(ds: Dataset, rec: Recognizer, opts: EmbedData
   const settings: EmbeddingSettings = {
     dataset: ds.name,
     datasetKey: datasetKey(ds),
-    contentKey: await datasetContentKey(ds),
+    contentKey: (await datasetFingerprint(ds)).key,
     model: rec.id,
     modelWeights: rec.spec.weightsHash,
     inputSize: rec.spec.inputSize,
@@ -124,12 +112,11 @@ export async function embedDataset(ds: Dataset, rec: Recognizer, opts: EmbedData
     seed,
     flipSum: !!opts.flipSum,
   };
-  const key = configHash({ kind: 'embeddings', ...settings, template: rec.spec.template, colour: rec.spec.colour, normalisation: rec.spec.normalisation });
+  // the code that computes them is part of the key: a changed model wrapper or warp never reuses old embeddings
+  const key = configHash({ kind: 'embeddings', ...settings, code: packageCodeVersion('fr-models'), template: rec.spec.template, colour: rec.spec.colour, normalisation: rec.spec.normalisation });
   const cachePath = join(cacheDir('embeddings'), `${key}.arrow`);
-  if (opts.cache !== false && existsSync(cachePath)) {
-    const { table } = readResultTable(cachePath);
-    return { ...tableToEmbeddings(table), settings, cachePath, fromCache: true };
-  }
+  const cached = opts.cache !== false ? readCachedTable(cachePath) : undefined;
+  if (cached) return { ...tableToEmbeddings(cached.table), settings, cachePath, fromCache: true };
   const images = ds.images();
   const n = images.length;
   const batchSize = opts.batchSize ?? (rec.spec.engine === 'onnx' ? 32 : 16);
@@ -149,7 +136,7 @@ export async function embedDataset(ds: Dataset, rec: Recognizer, opts: EmbedData
   const norms = new Float32Array(n);
   for (let i = 0; i < n; i++) norms[i] = l2(data.subarray(i * dim, (i + 1) * dim));
   const set: EmbeddingSet = { ids: images.map((r) => r.id), dim, data, norms, settings, cachePath, fromCache: false };
-  if (opts.cache !== false) writeResultTable(cachePath, embeddingsTable(set), embeddingProvenance(set, 'cache'));
+  if (opts.cache !== false) writeCachedTable(cachePath, embeddingsTable(set), embeddingProvenance(set, 'cache'));
   return set;
 }
 

@@ -3,14 +3,13 @@
  * batched, with progress, cached by content hash, and as an Arrow table (image_id, quality) with provenance.
  * The same shape as fr-models' `embedDataset`, whose dataset key it shares.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { cacheDir, configHash, progress, AikdError, InputError } from '@aikd/core';
-import { readResultTable, writeResultTable, type ProvenanceInput } from '@aikd/results';
-import type { Dataset } from '@aikd/datasets';
+import { cacheDir, configHash, packageCodeVersion, progress, AikdError, InputError } from '@aikd/core';
+import { readCachedTable, writeCachedTable, type ProvenanceInput } from '@aikd/results';
+import { datasetFingerprint, type Dataset } from '@aikd/datasets';
 import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
-import { datasetKey, datasetContentKey } from '@aikd/fr-models';
+import { datasetKey } from '@aikd/fr-models';
 import { SCORES_CACHE_VERSION } from './constants.ts';
 import type { QualityMethod } from './types.ts';
 
@@ -93,7 +92,7 @@ export async function scoreDataset(ds: Dataset, method: QualityMethod, opts: Sco
   const settings: ScoreSettings = {
     dataset: ds.name,
     datasetKey: datasetKey(ds),
-    contentKey: await datasetContentKey(ds),
+    contentKey: (await datasetFingerprint(ds)).key,
     method: method.id,
     params: method.params,
     frModel: method.frModel,
@@ -104,13 +103,13 @@ export async function scoreDataset(ds: Dataset, method: QualityMethod, opts: Sco
     seed,
     range: method.range,
   };
-  const key = configHash({ kind: 'scores', version: SCORES_CACHE_VERSION, ...settings, template: method.input.template });
+  // the code that computes them is part of the key (this package's and, for methods other packages register, theirs)
+  const code = [packageCodeVersion('teachers'), method.codeVersion].filter(Boolean).join('+');
+  const key = configHash({ kind: 'scores', version: SCORES_CACHE_VERSION, ...settings, code, template: method.input.template });
   const cachePath = join(cacheDir('scores'), `${key}.arrow`);
   const useCache = opts.cache !== false && !!method.weightsHash;
-  if (useCache && existsSync(cachePath)) {
-    const { table } = readResultTable(cachePath);
-    return { ...tableToScores(table, cachePath), settings, cachePath, fromCache: true, seconds: 0 };
-  }
+  const cached = useCache ? readCachedTable(cachePath) : undefined;
+  if (cached) return { ...tableToScores(cached.table, cachePath), settings, cachePath, fromCache: true, seconds: 0 };
   const images = ds.images();
   const n = images.length;
   const batchSize = opts.batchSize ?? method.batchSize ?? 16;
@@ -125,6 +124,6 @@ export async function scoreDataset(ds: Dataset, method: QualityMethod, opts: Sco
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
   const set: ScoreSet = { ids: images.map((r) => r.id), quality, settings, cachePath: useCache ? cachePath : undefined, fromCache: false, seconds };
-  if (useCache) writeResultTable(cachePath, scoresTable(set), scoresProvenance(set, 'cache'));
+  if (useCache) writeCachedTable(cachePath, scoresTable(set), scoresProvenance(set, 'cache'));
   return set;
 }

@@ -34,6 +34,8 @@ export interface QualityMethod {
   readonly frModel?: string;
   /** Content hash of the weights the scores depend on (FR model or the method's own network); part of cache keys. */
   readonly weightsHash?: string;
+  /** Code version of the package that implements it, when that is not this one (`aikd:<run-id>`); part of cache keys. */
+  readonly codeVersion?: string;
   /** Raw score range, for the record ("higher = better" always). */
   readonly range: { min: number | null; max: number | null; note?: string };
   /** The crops it wants: square side and the 5-point template they are aligned to. */

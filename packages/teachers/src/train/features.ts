@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AikdError, cacheDir, configHash, progress, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
-import type { Dataset, RawImage } from '@aikd/datasets';
+import { AikdError, cacheDir, configHash, fileHash, packageCodeVersion, progress, sha256Hex, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
+import { datasetFingerprint, type Dataset, type RawImage } from '@aikd/datasets';
 import { alignDataset, type AlignmentProcedure } from '@aikd/alignment';
-import { datasetContentKey, datasetKey, embedDataset, type Recognizer } from '@aikd/fr-models';
+import { datasetKey, embedDataset, type Recognizer } from '@aikd/fr-models';
 
 export type FeatureInput = 'embedding' | 'features';
 
@@ -46,7 +46,8 @@ export async function frozenFeatures(ds: Dataset, rec: Recognizer, o: { input: F
     kind: 'features',
     version: 1,
     datasetKey: datasetKey(ds),
-    contentKey: await datasetContentKey(ds),
+    contentKey: (await datasetFingerprint(ds)).key,
+    code: packageCodeVersion('teachers'),
     model: rec.id,
     weights: rec.spec.weightsHash,
     alignment: o.procedure.id,
@@ -56,11 +57,8 @@ export async function frozenFeatures(ds: Dataset, rec: Recognizer, o: { input: F
     template: rec.spec.template,
   });
   const base = join(cacheDir('features'), key);
-  if (existsSync(base + '.json') && existsSync(base + '.f32')) {
-    const meta = JSON.parse(readFileSync(base + '.json', 'utf8')) as { ids: string[]; featureShape: number[] };
-    const buf = readFileSync(base + '.f32');
-    return { ...meta, X: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)), fromCache: true, seconds: (performance.now() - t0) / 1000 };
-  }
+  const cached = readFeatureCache(base);
+  if (cached) return { ...cached, fromCache: true, seconds: (performance.now() - t0) / 1000 };
   const images = ds.images();
   const n = images.length;
   const bar = progress(`features ${ds.name} ${rec.id}`, n);
@@ -87,9 +85,23 @@ export async function frozenFeatures(ds: Dataset, rec: Recognizer, o: { input: F
   bar.done();
   if (k !== n) throw new AikdError(`features of ${ds.name}: alignment gave ${k} crops for ${n} images`);
   // the data first, the JSON last: a cache entry counts only when both are complete
-  writeFileAtomic(base + '.f32', new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
-  writeJsonAtomic(base + '.json', { ids: images.map((r) => r.id), featureShape, model: rec.id, dataset: ds.name });
+  const bytes = new Uint8Array(X.buffer, X.byteOffset, X.byteLength);
+  writeFileAtomic(base + '.f32', bytes);
+  writeJsonAtomic(base + '.json', { ids: images.map((r) => r.id), featureShape, model: rec.id, dataset: ds.name, sha256: sha256Hex(bytes) });
   return { ids: images.map((r) => r.id), featureShape, X, fromCache: false, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** A cache entry whose data still has the hash recorded with it; anything else (missing, modified) is a miss. */
+function readFeatureCache(base: string): { ids: string[]; featureShape: number[]; X: Float32Array } | undefined {
+  try {
+    if (!existsSync(base + '.json') || !existsSync(base + '.f32')) return undefined;
+    const meta = JSON.parse(readFileSync(base + '.json', 'utf8')) as { ids: string[]; featureShape: number[]; sha256?: string };
+    if (!meta.sha256 || fileHash(base + '.f32') !== meta.sha256) return undefined;
+    const buf = readFileSync(base + '.f32');
+    return { ids: meta.ids, featureShape: meta.featureShape, X: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Aligned crops of every image, in dataset order (alignment's cache makes this a PNG decode per image). */
