@@ -113,7 +113,7 @@ export function register(program: Command): void {
       const { embedDataset } = await import('./embed.ts');
       const { verificationReport } = await import('./verification.ts');
       const { Run, backendOf } = await loadResults();
-      const { tableFromArrays } = await import('apache-arrow');
+      const arrow = await import('apache-arrow');
       const { subsetDataset, attributeFilter } = await import('@aikd/datasets');
       const rec = await createRecognizer(o.model);
       const opened = await openDataset(o.dataset);
@@ -126,26 +126,27 @@ export function register(program: Command): void {
         const r = verificationReport(ds, set);
         run.writeTable(
           'verification',
-          tableFromArrays({
-            dataset: [r.dataset],
-            fr_model: [r.model],
-            alignment: [r.alignment],
-            flip_sum: [r.flip_sum],
-            n_pairs: Int32Array.from([r.n_pairs]),
-            accuracy: Float64Array.from([r.accuracy.mean]),
-            accuracy_std: Float64Array.from([r.accuracy.std]),
-            tar_far_1e3: Float64Array.from([r.tar_at_far['0.001']!.tar]),
-            tar_far_1e4: Float64Array.from([r.tar_at_far['0.0001']!.tar]),
-            eer: Float64Array.from([r.eer]),
-            auc: Float64Array.from([r.auc]),
+          new arrow.Table({
+            dataset: arrow.vectorFromArray([r.dataset], new arrow.Utf8()),
+            fr_model: arrow.vectorFromArray([r.model], new arrow.Utf8()),
+            alignment: arrow.vectorFromArray([r.alignment], new arrow.Utf8()),
+            flip_sum: arrow.vectorFromArray([r.flip_sum], new arrow.Bool()),
+            n_pairs: arrow.makeVector(Int32Array.from([r.n_pairs])),
+            // null when the pair list has a single fold
+            accuracy: arrow.vectorFromArray([r.accuracy?.mean ?? null], new arrow.Float64()),
+            accuracy_std: arrow.vectorFromArray([r.accuracy?.std ?? null], new arrow.Float64()),
+            tar_far_1e3: arrow.makeVector(Float64Array.from([r.tar_at_far['0.001']!.tar])),
+            tar_far_1e4: arrow.makeVector(Float64Array.from([r.tar_at_far['0.0001']!.tar])),
+            eer: arrow.makeVector(Float64Array.from([r.eer])),
+            auc: arrow.makeVector(Float64Array.from([r.auc])),
           }),
           { fr_model: r.model, dataset: r.dataset, alignment: r.alignment, seed: typeof seed === 'number' ? seed : undefined },
         );
-        run.finish({ accuracy: r.accuracy.mean, eer: r.eer, auc: r.auc });
+        run.finish({ accuracy: r.accuracy?.mean ?? null, eer: r.eer, auc: r.auc });
         emit({ run_id: run.id, ...r }, () =>
           [
             `${r.dataset} / ${r.model} (${r.alignment}${r.flip_sum ? ', flip-sum' : ''}): ${r.n_pairs} pairs (${r.n_mated} mated)`,
-            `accuracy   ${(100 * r.accuracy.mean).toFixed(2)} ± ${(100 * r.accuracy.std).toFixed(2)} % (10-fold, ${r.accuracy.fold_source} folds)`,
+            r.accuracy ? `accuracy   ${(100 * r.accuracy.mean).toFixed(2)} ± ${(100 * r.accuracy.std).toFixed(2)} % (10-fold, ${r.accuracy.fold_source} folds)` : `accuracy   ${r.accuracy_note}`,
             ...Object.entries(r.tar_at_far).map(([far, t]) => `TAR@FAR=${far}  ${(100 * t.tar).toFixed(2)} % (achieved FAR ${t.achieved_far.toExponential(2)})`),
             `EER        ${(100 * r.eer).toFixed(2)} %`,
             `AUC        ${r.auc.toFixed(4)}`,

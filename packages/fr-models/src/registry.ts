@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z, AikdError, MissingResourceError, loadYamlConfig, resolveFromRoot, workspaceRoot } from '@aikd/core';
-import { BUILTIN_RECOGNIZERS, ONNX_PRESETS, type OnnxPreset } from './constants.ts';
+import { z, AikdError, InputError, MissingResourceError, loadYamlConfig, resolveFromRoot, workspaceRoot } from '@aikd/core';
+import { BUILTIN_RECOGNIZERS, ONNX_PRESETS, faceapiModelDir, humanModelsDir, type OnnxPreset } from './constants.ts';
 import type { OnnxPreprocess, Recognizer, RecognizerOptions } from './types.ts';
 
 const preprocessSchema = z
@@ -50,6 +50,15 @@ export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { 
     looked.push(`${path} (AIKD_MODELS)`);
   }
   if (!preset && !entry) throw new AikdError(`unknown FR model "${name}": expected one of ${[...BUILTIN_RECOGNIZERS, ...Object.keys(ONNX_PRESETS)].join(', ')}, a models.yaml entry, or onnx:<path>`);
+  if (path && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    const onnx = readdirSync(path).filter((f) => f.endsWith('.onnx'));
+    throw new InputError({
+      file: entry && !opts.path ? cfg!.file : path,
+      where: entry && !opts.path ? `models.${name}.path` : undefined,
+      expected: `the path of an ONNX file for FR model "${name}"`,
+      got: `a folder, ${path}${onnx.length ? ` (it holds ${onnx.slice(0, 3).join(', ')}${onnx.length > 3 ? ', …' : ''}: give the file)` : ' (with no .onnx file in it)'}`,
+    });
+  }
   if (!path || !existsSync(path))
     throw new MissingResourceError(
       `FR model "${name}" needs your ONNX weights — bring your weights: put the file at $AIKD_MODELS/${name}.onnx or add "${name}: {path: …}" under "models:" in models.yaml` +
@@ -68,13 +77,33 @@ export function recognizerMissing(name: string): string[] {
   if (name.startsWith('tfjs:')) return recognizerMissing(name.slice(5));
   if (name.startsWith('onnx:')) {
     const p = resolveFromRoot(name.slice(5));
-    return existsSync(p) ? [] : [p];
+    const st = statSync(p, { throwIfNoEntry: false });
+    return st?.isFile() ? [] : [st ? `${p} (a folder: expected an ONNX file)` : p];
   }
   try {
     resolveOnnxModel(name);
     return [];
   } catch (e) {
     return [(e as Error).message];
+  }
+}
+
+/**
+ * The weight files a recogniser is built from, found without loading it (results computed with it depend on their
+ * content): the built-in models' files inside their npm packages, the user's ONNX file. Empty when the name cannot
+ * be resolved here (then the model is missing, and nothing runs with it).
+ */
+export function recognizerWeightFiles(name: string): string[] {
+  if (isBuiltin(name)) {
+    if (name === 'faceapi-resnet') return ['face_recognition_model-weights_manifest.json', 'face_recognition_model.bin'].map((f) => join(faceapiModelDir(), f)).filter((f) => existsSync(f));
+    return [`${name}.json`, `${name}.bin`].map((f) => join(humanModelsDir(), f));
+  }
+  if (name.startsWith('tfjs:')) return recognizerWeightFiles(name.slice(5));
+  try {
+    const path = name.startsWith('onnx:') ? resolveFromRoot(name.slice(5)) : resolveOnnxModel(name).path;
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ? [path] : [];
+  } catch {
+    return [];
   }
 }
 

@@ -30,7 +30,10 @@ export interface VerificationReport {
   n_pairs: number;
   n_mated: number;
   n_nonmated: number;
-  accuracy: { mean: number; std: number; folds: TenFold['folds']; fold_source: TenFold['foldSource'] };
+  /** null when the pair list has a single fold (e.g. LFW's pairsDevTest.txt): there is no "other nine" to pick a threshold on. */
+  accuracy: { mean: number; std: number; folds: TenFold['folds']; fold_source: TenFold['foldSource'] } | null;
+  /** Why the accuracy is missing, when it is. */
+  accuracy_note?: string;
   tar_at_far: Record<string, { tar: number; threshold: number; achieved_far: number }>;
   eer: number;
   auc: number;
@@ -40,7 +43,9 @@ export function verificationReport(ds: Dataset, set: EmbeddingSet, fars = [1e-3,
   const { pairs, similarity, mated } = scorePairs(ds, set);
   const nM = mated.filter(Boolean).length;
   if (!nM || nM === pairs.length) throw new AikdError(`${ds.name}: verification needs mated and non-mated pairs (has ${nM} mated of ${pairs.length})`);
-  const tf = tenFoldAccuracy(similarity, mated, pairs.map((p) => p.fold));
+  const folds = pairs.map((p) => p.fold);
+  const protocolFolds = folds.every((f) => f !== undefined) ? new Set(folds).size : undefined;
+  const tf = protocolFolds === 1 ? undefined : tenFoldAccuracy(similarity, mated, folds);
   const tar: VerificationReport['tar_at_far'] = {};
   for (const far of fars) {
     const r = tarAtFar(similarity, mated, far);
@@ -54,7 +59,8 @@ export function verificationReport(ds: Dataset, set: EmbeddingSet, fars = [1e-3,
     n_pairs: pairs.length,
     n_mated: nM,
     n_nonmated: pairs.length - nM,
-    accuracy: { mean: tf.mean, std: tf.std, folds: tf.folds, fold_source: tf.foldSource },
+    accuracy: tf ? { mean: tf.mean, std: tf.std, folds: tf.folds, fold_source: tf.foldSource } : null,
+    ...(tf ? {} : { accuracy_note: 'not applicable: the pair list has one fold (k-fold accuracy picks each fold\'s threshold on the others); AUC, EER and TAR@FAR use all pairs' }),
     tar_at_far: tar,
     eer: eer(similarity, mated).eer,
     auc: rocAuc(similarity, mated),

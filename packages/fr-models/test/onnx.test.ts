@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rngFor } from '@aikd/core';
 import type { RawImage } from '@aikd/datasets';
-import { createRecognizer, cropsToOnnxInput, onnxProto, splitBeforeLastLinear } from '../src/index.ts';
+import { createRecognizer, cropsToOnnxInput, onnxProto, splitBeforeLastLinear, recognizerMissing, recognizerWeightFiles } from '../src/index.ts';
 import { D, S, tinyRecognizerOnnx, tinyReference } from './onnx-model.ts';
 
 let dir: string;
@@ -80,9 +80,36 @@ describe('ONNX recogniser', () => {
       if (saved === undefined) delete process.env.AIKD_MODELS;
       else process.env.AIKD_MODELS = saved;
     }
+    // a models.yaml entry (or an onnx: path) that names a folder says so, instead of "not found"
+    const folder = join(dir, 'weights-folder');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'adaface_ir101.onnx'), 'x');
+    const yaml = join(dir, 'models.yaml');
+    writeFileSync(yaml, `models:\n  adaface:\n    path: ${folder}\n`);
+    process.env.AIKD_MODELS = yaml;
+    try {
+      await expect(createRecognizer('adaface')).rejects.toThrow(`${yaml}, models.adaface.path: expected the path of an ONNX file for FR model "adaface" (got a folder, ${folder} (it holds adaface_ir101.onnx: give the file))`);
+      expect(recognizerMissing('adaface')[0]).toMatch(/got a folder/);
+    } finally {
+      if (saved === undefined) delete process.env.AIKD_MODELS;
+      else process.env.AIKD_MODELS = saved;
+    }
+    await expect(createRecognizer(`onnx:${folder}`)).rejects.toThrow(`${folder}: expected an ONNX model file (got a folder: give the path of the .onnx file in it)`);
+    expect(recognizerMissing(`onnx:${folder}`)).toEqual([`${folder} (a folder: expected an ONNX file)`]);
     const garbage = join(dir, 'garbage.onnx');
     writeFileSync(garbage, 'not a model');
     await expect(createRecognizer(`onnx:${garbage}`)).rejects.toThrow(/garbage\.onnx: expected a valid ONNX model/);
+  });
+
+  it('names its weight files without loading the model (what results computed with it depend on)', () => {
+    expect(recognizerWeightFiles(`onnx:${modelPath}`)).toEqual([modelPath]);
+    expect(recognizerWeightFiles(`onnx:${join(dir, 'nope.onnx')}`)).toEqual([]);
+    for (const name of ['mobileface', 'faceres', 'faceres-deep', 'faceapi-resnet']) {
+      const files = recognizerWeightFiles(name);
+      expect(files.length, name).toBe(2);
+      expect(files.every((f) => existsSync(f)), name).toBe(true);
+    }
+    expect(recognizerWeightFiles('faceapi-resnet')[1]).toMatch(/face_recognition_model\.bin$/);
   });
 
   it('a crop of the wrong size is rejected with its index', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bestThreshold, cosine, eer, rocAuc, tarAtFar, tenFoldAccuracy } from '../src/verify.ts';
+import { verificationReport } from '../src/verification.ts';
 import { rngFor } from '@aikd/core';
 
 describe('verification metrics', () => {
@@ -56,5 +57,31 @@ describe('verification metrics', () => {
     // protocol folds are used as given
     const folds = mated.map((_, i) => i % 5);
     expect(tenFoldAccuracy(sep, mated, folds).folds).toHaveLength(5);
+  });
+});
+
+describe('verification report', () => {
+  const ids = ['a1', 'a2', 'b1', 'b2', 'c1', 'c2'];
+  const v = (x: number, y: number) => Float32Array.from([x, y]);
+  // identities point in three directions; mated pairs are close, non-mated far
+  const emb = [v(1, 0), v(0.9, 0.1), v(0, 1), v(0.1, 0.9), v(-1, 0), v(-0.9, -0.2)];
+  const set = { ids, dim: 2, data: Float32Array.from(emb.flatMap((e) => [...e])), norms: new Float32Array(6), settings: { model: 'm', alignment: 'proper', flipSum: false }, fromCache: false } as never;
+  const dataset = (fold: (i: number) => number | undefined) => {
+    const pairs = [['a1', 'a2', true], ['b1', 'b2', true], ['c1', 'c2', true], ['a1', 'b1', false], ['a2', 'c1', false], ['b2', 'c2', false]].map(([a, b, mated], i) => ({ a: a as string, b: b as string, mated: mated as boolean, fold: fold(i) }));
+    return { name: 'toy', pairs: () => pairs } as never;
+  };
+
+  it('on a one-fold pair list (LFW pairsDevTest.txt) reports AUC, EER and TAR, with the k-fold accuracy marked not applicable', () => {
+    const r = verificationReport(dataset(() => 0), set);
+    expect(r.accuracy).toBeNull();
+    expect(r.accuracy_note).toMatch(/^not applicable: the pair list has one fold/);
+    expect(r.auc).toBe(1);
+    expect(r.eer).toBe(0);
+    expect(r.tar_at_far['0.001']!.tar).toBe(1);
+  });
+
+  it('with protocol folds, or none, gives the k-fold accuracy', () => {
+    expect(verificationReport(dataset((i) => i % 2), set).accuracy?.fold_source).toBe('protocol');
+    expect(verificationReport(dataset(() => undefined), set).accuracy?.fold_source).toBe('stratified');
   });
 });

@@ -57,6 +57,8 @@ function valueInfo(meta: readonly ort.InferenceSession.ValueMetadata[] | undefin
  */
 export async function createOnnxSession(model: string | Uint8Array, opts: OnnxSessionOptions & { label?: string } = {}): Promise<OnnxSession> {
   const path = typeof model === 'string' ? model : (opts.label ?? '(in-memory model)');
+  if (typeof model === 'string' && existsSync(model) && statSync(model).isDirectory())
+    throw new InputError({ file: model, expected: 'an ONNX model file', got: 'a folder: give the path of the .onnx file in it' });
   if (typeof model === 'string' && (!existsSync(model) || !statSync(model).isFile()))
     throw new MissingResourceError(`ONNX model not found: ${model} — bring your own weights (see README, "Your own models")`);
   const want = opts.provider ?? ((process.env.AIKD_ONNX_PROVIDER as OnnxProvider | 'auto' | undefined) || 'auto');
