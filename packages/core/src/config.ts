@@ -34,6 +34,19 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKe
 }
 
 /**
+ * Line numbers of key paths in a YAML text (`['methods', 1, 'params', 'T']` → 14), for errors found after the
+ * schema passed (a method id that does not exist, a parameter its method rejects). Undefined when unknown.
+ */
+export function yamlLineLocator(text: string): (path: readonly PropertyKey[]) => number | undefined {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  return (path) => {
+    const node = nodeAt(doc, path);
+    return node?.range ? lc.linePos(node.range[0]).line : undefined;
+  };
+}
+
+/**
  * Parse YAML text and validate it against a zod schema. Every problem is reported as
  * `line L: key.path: what was expected`, prefixed by the file name.
  */

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { InputError, dataRoot as defaultDataRoot } from '@aikd/core';
+import { join } from 'node:path';
+import { InputError, MissingResourceError, aikdHome, dataRoot as defaultDataRoot, lock, log } from '@aikd/core';
 import type { DatasetEntry, DatasetsFile } from '@aikd/core';
 import { findEntry, optionReader, parseDatasetEntry, resolveConfig, resolveDataPath } from './config.ts';
 import { formatLoaders } from './formats/index.ts';
@@ -70,6 +71,32 @@ export function listDatasets(opts: { config?: DatasetsFile | string; dataRoot?: 
   return config.datasets.map((e) => datasetStatus(e, opts.dataRoot ?? defaultDataRoot()));
 }
 
+/** Builders of the datasets the workbench makes itself (`builtin: true`), registered by the CLI's composition root. */
+const builders = new Map<string, () => Promise<unknown>>();
+
+/** Let opening a built-in dataset build it first when it is not there (the demo set: `aikd datasets build demo`). */
+export function registerDatasetBuilder(name: string, build: () => Promise<unknown>): void {
+  builders.set(name, build);
+}
+
+/**
+ * Build a built-in dataset that is not there yet (one process at a time: a second waits and finds it built).
+ * Without a registered builder, a clear error names the command that builds it.
+ */
+export async function ensureDatasetBuilt(entry: DatasetEntry, root: string = defaultDataRoot()): Promise<void> {
+  if (!entry.builtin || datasetStatus(entry, root).present) return;
+  const build = builders.get(entry.name);
+  if (!build) throw new MissingResourceError(`dataset "${entry.name}" is made by the workbench and is not built yet: run \`pnpm aikd datasets build ${entry.name}\` (missing ${datasetStatus(entry, root).missing.join(', ')})`);
+  const held = await lock(join(aikdHome(), 'locks', `build-${entry.name}.lock`), { onWait: () => log.info(`another process is building the ${entry.name} dataset; waiting for it`) });
+  try {
+    if (datasetStatus(entry, root).present) return;
+    log.info(`building the built-in ${entry.name} dataset (first use) …`);
+    await build();
+  } finally {
+    held.release();
+  }
+}
+
 /** Open a dataset by its datasets.yaml name. */
 export async function openDataset(name: string, opts: OpenOptions = {}): Promise<OpenedDataset> {
   const config = resolveConfig(opts.config);
@@ -84,6 +111,7 @@ export async function openDatasetEntry(
   const configFile = opts.configFile ?? '(dataset entry)';
   const entry = parseDatasetEntry(rawEntry, configFile);
   const root = opts.dataRoot ?? defaultDataRoot();
+  await ensureDatasetBuilt(entry, root);
   const paths = resolvedPaths(entry, root);
   const loader = formatLoaders[entry.format];
   const sink = createProblemSink(opts.onProblem);

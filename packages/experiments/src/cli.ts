@@ -17,18 +17,22 @@ export function register(program: Command): void {
     .command('run')
     .description('run an experiment grid (align → embed → score → compare → EDC), cached and resumable; --shard i/N for one of N processes')
     .argument('<experiment.yaml>', 'experiment file, e.g. experiments/quickstart.yaml')
-    .option('--dry-run', 'show the plan and what is missing on this machine; run nothing')
+    .option('--dry-run', 'validate the whole grid (method ids, parameters, procedures; with line numbers), show the plan and what is missing on this machine; run nothing')
+    .option('--explain', 'say for each unit why it is reused or computed (what changed: images, parameters, weights, code, a modified result file)')
     .option('--shard <i/N>', 'run shard i (0-based) of N: a deterministic share of the work units')
     .option('--no-evaluate', 'do not run the evaluation phase at the end (use `aikd merge` later)')
     .option('--no-report', 'do not print the table at the end')
     .option('--results <dir>', 'results folder (default AIKD_RESULTS or ./results)')
-    .action(async (file: string, o: { dryRun?: boolean; shard?: string; evaluate: boolean; report: boolean; results?: string }) => {
+    .action(async (file: string, o: { dryRun?: boolean; explain?: boolean; shard?: string; evaluate: boolean; report: boolean; results?: string }) => {
       const { loadPlan, parseShard, assignShards } = await import('./plan.ts');
       const plan = loadPlan(resolve(file));
       const shard = parseShard(o.shard ?? shardFromScheduler());
       if (o.dryRun) {
         const { checkAvailability } = await import('./availability.ts');
+        const { validatePlan } = await import('./validate.ts');
+        await validatePlan(plan);
         const missing = await checkAvailability(plan);
+        const explain = o.explain ? await (await import('./run.ts')).explainPlan(plan, o.results) : undefined;
         const shards = assignShards(plan.workUnits, shard.count);
         const mine = shards[shard.index]!;
         const out = {
@@ -43,6 +47,7 @@ export function register(program: Command): void {
           shard: { ...shard, work_units: mine.map((w) => w.key) },
           all_work_units: plan.workUnits.map((w) => ({ key: w.key, units: w.units.map((u) => u.key), cost: Math.round(w.cost) })),
           missing,
+          explain,
         };
         emit(out, () =>
           [
@@ -54,7 +59,9 @@ export function register(program: Command): void {
             `  ${out.units} units in ${out.work_units} work units, then ${out.edc_cells} EDC cells`,
             `  ${['embed', 'score', 'train'].map((k) => `${plan.workUnits.flatMap((w) => w.units).filter((u) => u.kind === k).length} ${k}`).join(', ')} units` +
               (shard.count > 1 ? `; shard ${shard.index}/${shard.count} takes ${mine.length} work units: ${mine.map((w) => w.key).join(', ')}` : ' (--json lists them)'),
+            'the grid is valid (method ids, parameters, procedures)',
             missing.length ? `missing on this machine (${missing.length}):\n${missing.map((m) => `  ${m.kind} ${m.name}: ${m.missing.join('; ')}`).join('\n')}` : 'nothing missing: everything can run here',
+            ...(explain ? [explainText(explain)] : []),
           ].join('\n'),
         );
         return;
@@ -75,8 +82,8 @@ export function register(program: Command): void {
       }
       emit({ ...r, report }, () =>
         [
-          `experiment ${r.experiment}${r.shard.count > 1 ? ` shard ${r.shard.index}/${r.shard.count}` : ''}: ${r.computed.length} units computed, ${r.reused.length} reused, ${r.skipped.length} skipped, ${r.failed.length} failed, ${r.seconds} s`,
-          ...r.failed.map((f) => `  failed ${f.unit}: ${f.error}`),
+          `experiment ${r.experiment}${r.shard.count > 1 ? ` shard ${r.shard.index}/${r.shard.count}` : ''}: ${r.computed.length} units computed, ${r.reused.length} reused, ${r.skipped.length} skipped, ${r.failed.length} failed, ${r.seconds} s${r.evaluated ? ` (${r.status})` : ''}`,
+          ...(o.explain ? [explainText(r.explain)] : r.failed.map((f) => `  failed ${f.unit}: ${f.error}`)),
           r.evaluated
             ? `results: pnpm aikd report ${r.experiment} [--format markdown|csv] — dashboard: pnpm aikd serve, then open http://127.0.0.1:8787`
             : `${r.pending.length} units still pending elsewhere; when all shards are done: pnpm aikd merge ${file}`,
@@ -148,6 +155,12 @@ export function register(program: Command): void {
         cat.close();
       }
     });
+}
+
+/** One line per unit: what happens to it and why. */
+function explainText(ds: { unit: string; action: string; why: string }[]): string {
+  const w = Math.max(0, ...ds.map((d) => d.unit.length));
+  return ds.map((d) => `  ${d.action.padEnd(7)} ${d.unit.padEnd(w)}  ${d.why}`).join('\n');
 }
 
 /** Shard from a scheduler's environment when --shard is not given: Kubernetes Indexed Jobs, Slurm arrays. */

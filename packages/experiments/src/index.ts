@@ -5,9 +5,10 @@
 export * from './schema.ts';
 export * from './plan.ts';
 export { Resources } from './resources.ts';
-export { runUnit, unitHash, unitRunId, doneRun, unitTable, methodTrainers, trainedHere, type MethodTrainer, type TrainedMethod } from './units.ts';
+export { runUnit, unitRunId, unitTable, previousResult, UnitKeys, methodTrainers, trainedHere, type MethodTrainer, type TrainedMethod, type UnitKey, type UnitInputs, type PreviousResult } from './units.ts';
 export { evaluatePlan, evaluateCell } from './evaluate.ts';
-export { runExperiment, mergeExperiment, pendingUnits, type RunExperimentOptions, type RunExperimentResult } from './run.ts';
+export { runExperiment, mergeExperiment, pendingUnits, explainPlan, type RunExperimentOptions, type RunExperimentResult, type UnitDecision } from './run.ts';
+export { validatePlan, gridIssues, methodParamsSchema, type GridIssue } from './validate.ts';
 export { checkAvailability, type MissingItem } from './availability.ts';
 export { buildReport, reportText, paperReference, findExperiment, type Report, type ReportTable } from './report.ts';
 export { shardFromScheduler } from './cli.ts';

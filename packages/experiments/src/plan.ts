@@ -3,6 +3,7 @@
  * scores, trainings) that can run anywhere; the evaluation cells (EDC per dataset × condition × FR model); what is
  * missing on this machine. Pure and deterministic: the same file gives the same plan, unit keys and shards.
  */
+import { readFileSync } from 'node:fs';
 import { configHash, stableStringify, AikdError, loadYamlConfig } from '@aikd/core';
 import { experimentSchema, type Experiment, type MethodSpecInput, type ProcedureName } from './schema.ts';
 
@@ -77,6 +78,8 @@ export interface Plan {
   workUnits: WorkUnit[];
   cells: EdcCell[];
   sensitivity?: { datasets: DatasetSpec[]; frModels: string[]; methods: MethodSpec[]; conditions: ConditionSpec[] };
+  /** The experiment file it came from (for line numbers in validation errors). */
+  source?: { file: string; text: string };
 }
 
 /** A label as a piece of a unit key / run id: `aikd(serfiq)` → `aikd_serfiq`. */
@@ -127,7 +130,8 @@ function unitCost(u: Unit, images: number): number {
 
 /** Read, validate and plan an experiment file. */
 export function loadPlan(file: string, imageCounts: (ds: DatasetSpec) => number = () => 1000): Plan {
-  return makePlan(loadYamlConfig(file, experimentSchema), imageCounts);
+  const plan = makePlan(loadYamlConfig(file, experimentSchema), imageCounts);
+  return { ...plan, source: { file, text: readFileSync(file, 'utf8') } };
 }
 
 export function makePlan(exp: Experiment, imageCounts: (ds: DatasetSpec) => number = () => 1000): Plan {

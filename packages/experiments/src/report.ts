@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AikdError, workspaceRoot } from '@aikd/core';
+import { AikdError, log, workspaceRoot } from '@aikd/core';
 import type { Catalogue } from '@aikd/results';
 
 export interface ReportOptions {
@@ -37,6 +37,8 @@ export interface Report {
   fmr: number;
   discard_limit: number;
   tables: ReportTable[];
+  /** Which of several experiment runs of that name was used, and how to choose another. */
+  note?: string;
 }
 
 interface PaperRow {
@@ -59,11 +61,20 @@ export function paperReference(): PaperRow[] {
   });
 }
 
-/** Find an experiment run: by id, or the newest experiment of that name. */
-export async function findExperiment(cat: Catalogue, ref: string): Promise<{ id: string; name: string }> {
-  const rows = await cat.query(`select id, name from runs where kind = 'experiment' and (id = $1 or name = $1) order by started_at desc limit 1`, [ref]);
+/**
+ * Find an experiment run: by id, or the newest experiment of that name. When several runs have the name (the grid
+ * changed between runs), `note` says which was used, what the others are, and how to choose one.
+ */
+export async function findExperiment(cat: Catalogue, ref: string): Promise<{ id: string; name: string; note?: string }> {
+  const rows = await cat.query(`select id, name, status, started_at from runs where kind = 'experiment' and (id = $1 or name = $1) order by (id = $1) desc, started_at desc`, [ref]);
   if (!rows.length) throw new AikdError(`no experiment "${ref}" in ${cat.root} (give an experiment id, a name, or the YAML file; see \`aikd runs --kind experiment\`)`);
-  return { id: String(rows[0]!.id), name: String(rows[0]!.name) };
+  const [chosen, ...others] = rows;
+  const id = String(chosen!.id);
+  if (id === ref || !others.length) return { id, name: String(chosen!.name) };
+  const desc = (r: (typeof rows)[number]) => `${r.id} (${r.status}, started ${r.started_at})`;
+  const note = `${rows.length} experiment runs are named "${ref}"; using the newest, ${desc(chosen!)}. Others: ${others.map(desc).join('; ')}. To use another, give its id (e.g. aikd report ${others[0]!.id}) or the experiment's YAML file.`;
+  log.warn(note);
+  return { id, name: String(chosen!.name), note };
 }
 
 function rankBlock(values: (number | null)[]): (number | undefined)[] {
@@ -140,7 +151,7 @@ export async function buildReport(cat: Catalogue, experimentRef: string, opts: R
       for (const row of out) for (const c of [...Object.values(row.cells), row.mean]) delete c.paper;
     return { condition, datasets, rows: out };
   });
-  return { experiment: exp.id, name: exp.name, mode: String(mode), fmr: Number(fmr), discard_limit: Number(limit), tables };
+  return { experiment: exp.id, name: exp.name, mode: String(mode), fmr: Number(fmr), discard_limit: Number(limit), tables, ...(exp.note ? { note: exp.note } : {}) };
 }
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
@@ -158,7 +169,7 @@ export function reportText(r: Report, format: 'text' | 'markdown' | 'csv' = 'tex
     return lines.join('\n') + '\n';
   }
   const head = `${r.name} (${r.experiment}) — pAUC_norm (lower is better), ${r.mode} EDC, FMR ${r.fmr}, discard limit ${r.discard_limit}; ¹²³ = best three per FR model and column`;
-  const parts = [format === 'markdown' ? `### ${head}` : head];
+  const parts = [format === 'markdown' ? `### ${head}` : head, ...(r.note ? [r.note] : [])];
   for (const t of r.tables) {
     const cols = ['FR model', 'method', ...t.datasets, 'mean'];
     const cell = (c: ReportCell) => {

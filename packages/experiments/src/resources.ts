@@ -2,14 +2,16 @@
  * What units share inside one process: opened datasets (with their filters and identity splits), FR models and
  * quality methods. Each is opened once and released at the end.
  */
-import { AikdError } from '@aikd/core';
-import { openDataset, subsetDataset, attributeFilter, splitByIdentity, type Dataset } from '@aikd/datasets';
-import { createRecognizer, type Recognizer } from '@aikd/fr-models';
+import { AikdError, configHash, fileHashes, log } from '@aikd/core';
+import { openDataset, subsetDataset, attributeFilter, splitByIdentity, datasetFingerprint, type Dataset, type DatasetFingerprint, type OpenedDataset } from '@aikd/datasets';
+import { createRecognizer, recognizerWeightFiles, type Recognizer } from '@aikd/fr-models';
 import { createQualityMethod, type QualityMethod } from '@aikd/teachers';
 import type { DatasetSpec, MethodSpec } from './plan.ts';
 
 export class Resources {
-  private datasets = new Map<string, Promise<{ eval: Dataset; train?: Dataset; base: Dataset }>>();
+  private datasets = new Map<string, Promise<{ eval: Dataset; train?: Dataset; base: OpenedDataset }>>();
+  private fingerprints = new Map<string, Promise<DatasetFingerprint>>();
+  private weights = new Map<string, string>();
   private recognizers = new Map<string, Promise<Recognizer>>();
   private methods = new Map<string, Promise<QualityMethod>>();
 
@@ -43,6 +45,41 @@ export class Resources {
     return d.train ?? d.eval;
   }
 
+  /** The resolved datasets.yaml entry (format, paths against the data root, options) with the split and filter. */
+  async datasetEntryKey(spec: DatasetSpec): Promise<string> {
+    const { base } = await this.open(spec);
+    return configHash({ entry: { ...base.entry, name: undefined, notes: undefined, expected: undefined }, paths: base.paths, split: spec.split ?? null, filter: spec.filter ?? null });
+  }
+
+  /** Fingerprint of what a unit reads from a dataset: the evaluation (or training) images, with the pairs if asked. */
+  fingerprint(spec: DatasetSpec, part: 'eval' | 'train', pairs: boolean): Promise<DatasetFingerprint> {
+    const k = `${spec.key}|${part}|${pairs}`;
+    let p = this.fingerprints.get(k);
+    if (!p) {
+      p = (async () => {
+        const ds = part === 'eval' ? await this.evalDataset(spec) : await this.trainDataset(spec);
+        const t0 = performance.now();
+        const f = await datasetFingerprint(ds, { pairs });
+        const s = (performance.now() - t0) / 1000;
+        if (s > 2) log.info(`fingerprinted ${ds.name}: ${f.images} images in ${s.toFixed(1)} s (cached for the next run)`);
+        return f;
+      })();
+      this.fingerprints.set(k, p);
+    }
+    return p;
+  }
+
+  /** Hash of an FR model's weight files (read through the file-hash cache, so only a changed file is re-read). */
+  weightsKey(frModel: string): string {
+    let w = this.weights.get(frModel);
+    if (w === undefined) {
+      const files = recognizerWeightFiles(frModel);
+      w = files.length ? configHash(fileHashes(files)) : 'unresolved';
+      this.weights.set(frModel, w);
+    }
+    return w;
+  }
+
   recognizer(name: string): Promise<Recognizer> {
     let p = this.recognizers.get(name);
     if (!p) {
@@ -74,5 +111,6 @@ export class Resources {
     this.methods.clear();
     this.recognizers.clear();
     this.datasets.clear();
+    this.fingerprints.clear();
   }
 }

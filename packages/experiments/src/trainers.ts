@@ -51,14 +51,25 @@ const aikdTrainer: MethodTrainer = async (m, train, ctx) => {
     train: s.train,
   });
   const hash = configHash(cfg);
+  // reused only when it was trained on the same data with the same code and weights (the training unit's key):
+  // the configuration names the dataset, not its content
   const previous = listRuns(ctx.root)
-    .filter((r) => r.kind === 'train' && r.status === 'completed' && (r.params as { config?: unknown }).config !== undefined && configHash((r.params as { config?: unknown }).config) === hash)
+    .filter(
+      (r) =>
+        r.kind === 'train' &&
+        r.status === 'completed' &&
+        (r.params as { config?: unknown }).config !== undefined &&
+        configHash((r.params as { config?: unknown }).config) === hash &&
+        ctx.inputs !== undefined &&
+        r.summary?.unit_inputs === ctx.inputs,
+    )
     .at(-1);
   if (previous) return { methodId: `aikd:${previous.id}`, runId: previous.id, summary: { reused: true } };
   const { labels, info } = await teacherLabels(cfg, train.dataset);
   const r = await trainAikd({ config: cfg, dataset: train.dataset, labels, labelsInfo: info }, { resultsRoot: ctx.root, parent: ctx.parent });
   r.models.dispose();
   if (!r.finished) throw new AikdError(`training ${r.run.id} did not finish`);
+  if (ctx.inputs) r.run.setSummary({ unit_inputs: ctx.inputs });
   return { methodId: `aikd:${r.run.id}`, runId: r.run.id, summary: { steps: r.steps, best_val_loss: r.bestValLoss, best_step: r.bestStep, median_step_s: r.stepSeconds } };
 };
 

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { configHash, AikdError } from '@aikd/core';
-import { Run, readRunRecord, readResultTable, runsDir } from '@aikd/results';
+import { configHash, AikdError, fileHash, filesDigest, listFilesRecursive, packageCodeVersion, resolveFromRoot } from '@aikd/core';
+import { Run, readRunRecord, readResultTable, runFileProblems, runsDir, type RunRecord } from '@aikd/results';
 import { createProcedure } from '@aikd/alignment';
 import { embedDataset, scorePairs } from '@aikd/fr-models';
 import { scoreDataset, scoresTable, scoresProvenance } from '@aikd/teachers';
@@ -16,24 +16,149 @@ import type { Resources } from './resources.ts';
 
 export const unitRunId = (plan: Plan, key: string) => `${plan.id}.${key}`;
 
-/** What makes a unit's result what it is (not the code version: caches survive commits; provenance records it). */
-export function unitHash(u: Unit): string {
-  const ds = (d: DatasetSpec) => ({ name: d.name, split: d.split, filter: d.filter });
-  if (u.kind === 'embed') return configHash({ kind: u.kind, dataset: ds(u.dataset), condition: u.condition, frModel: u.frModel });
-  if (u.kind === 'score') return configHash({ kind: u.kind, dataset: ds(u.dataset), condition: u.condition, method: u.method });
-  return configHash({ kind: u.kind, dataset: ds(u.dataset), method: u.method });
+/**
+ * What a unit's result depends on, part by part (each a short hash), recorded in the unit's run so a re-run can say
+ * what changed: the resolved dataset entry, the content of every image it reads (+ the pairs for comparisons), the
+ * test condition (procedure, parameters, seed), the FR model and its weights, the method with its parameters and
+ * weights (for a method trained here: the training run's files), and the code of the package that computes it
+ * (with the workspace packages it depends on).
+ */
+export interface UnitInputs {
+  dataset: string;
+  content: string;
+  condition?: string;
+  fr_model?: string;
+  method?: string;
+  code: string;
+  /** Images read (not part of the key: for the explanation). */
+  images: number;
 }
 
-/** A completed child run with the same content hash, or undefined. */
-export function doneRun(plan: Plan, u: { key: string }, hash: string, root?: string): ReturnType<typeof readRunRecord> | undefined {
-  const p = join(runsDir(root), unitRunId(plan, u.key), 'run.json');
-  if (!existsSync(p)) return undefined;
-  try {
-    const r = readRunRecord(p);
-    return r.status === 'completed' && (r.params as { unit_hash?: string }).unit_hash === hash ? r : undefined;
-  } catch {
-    return undefined;
+export interface UnitKey {
+  hash: string;
+  inputs: UnitInputs;
+}
+
+const PART_NAMES: Record<Exclude<keyof UnitInputs, 'images'>, string> = {
+  dataset: 'the dataset entry (format, paths, options, split or filter)',
+  content: 'the images it reads (content, landmarks, identities, pairs)',
+  condition: 'the test condition (procedure, parameters, seed)',
+  fr_model: 'the FR model or its weights',
+  method: "the method, its parameters or its weights",
+  code: 'the code that computes it',
+};
+
+/** Workspace packages whose code computes a unit (each includes the packages it depends on). */
+function computingPackages(u: Unit): string[] {
+  const usesAikd = (m?: MethodSpec): boolean => !!m && (m.id === 'aikd' || m.id.startsWith('aikd:') || !!m.frModel?.startsWith('tfjs:') || usesAikd(m.teacher));
+  if (u.kind === 'embed') return u.frModel.startsWith('tfjs:') ? ['fr-models', 'aikd'] : ['fr-models'];
+  if (u.kind === 'score') return usesAikd(u.method) ? ['teachers', 'aikd'] : ['teachers'];
+  return u.method.id === 'aikd' ? ['aikd'] : ['teachers'];
+}
+
+/** Hash of the files of a trained run (weights, heads, manifests; not its record or metrics). */
+function runFilesKey(runId: string, root?: string): string {
+  const dir = join(runsDir(root), runId);
+  if (!existsSync(dir)) return 'missing';
+  const files = listFilesRecursive(dir).filter((f) => f !== 'run.json' && f !== 'metrics.jsonl' && !f.startsWith('.'));
+  return filesDigest(dir, files);
+}
+
+/** Computes (and remembers) the keys of a plan's units in one process. */
+export class UnitKeys {
+  /** Method label → method id of a method trained in this experiment (`aikd:<run-id>`), once its training is done. */
+  readonly trained = new Map<string, string>();
+  private readonly memo = new Map<string, Promise<UnitKey | undefined>>();
+  constructor(
+    readonly plan: Plan,
+    readonly res: Resources,
+    readonly root?: string,
+  ) {}
+
+  private methodKey(m: MethodSpec, resolvedId?: string): unknown {
+    const id = resolvedId ?? m.id;
+    const onnx = m.onnx ? resolveFromRoot(m.onnx) : undefined;
+    return {
+      id,
+      params: m.params,
+      fr_model: m.frModel ?? null,
+      fr_weights: m.frModel ? this.res.weightsKey(m.frModel) : null,
+      onnx: onnx ? { path: onnx, sha256: existsSync(onnx) ? fileHash(onnx) : 'missing' } : null,
+      run_files: id.includes(':') ? runFilesKey(id.slice(id.indexOf(':') + 1), this.root) : null,
+      teacher: m.teacher ? this.methodKey(m.teacher) : null,
+      train: m.train ?? null,
+    };
   }
+
+  /**
+   * The unit's key, or undefined when it cannot be known yet: a score unit of a method trained here before its
+   * training is done (its key includes the trained model).
+   */
+  key(u: Unit): Promise<UnitKey | undefined> {
+    const resolved = u.kind === 'score' ? this.trained.get(u.method.label) : undefined;
+    const memoKey = `${u.key}|${resolved ?? ''}`;
+    let p = this.memo.get(memoKey);
+    if (!p) {
+      p = (async () => {
+        if (u.kind === 'score' && trainedHere(u.method) && !resolved) return undefined;
+        const fp = await this.res.fingerprint(u.dataset, u.kind === 'train' ? 'train' : 'eval', u.kind === 'embed');
+        const code = computingPackages(u).map((name) => `${name}@${packageCodeVersion(name)}`).join(',');
+        const inputs: UnitInputs = {
+          dataset: (await this.res.datasetEntryKey(u.dataset)).slice(0, 12),
+          content: fp.key.slice(0, 12),
+          code,
+          images: fp.images,
+        };
+        if (u.kind !== 'train') inputs.condition = configHash({ procedure: u.condition.procedure, params: u.condition.params, seed: u.condition.seed }).slice(0, 12);
+        if (u.kind === 'embed') inputs.fr_model = configHash({ name: u.frModel, weights: this.res.weightsKey(u.frModel) }).slice(0, 12);
+        else inputs.method = configHash(this.methodKey(u.method, resolved)).slice(0, 12);
+        const { images: _images, ...parts } = inputs;
+        return { hash: configHash({ kind: u.kind, ...parts }), inputs };
+      })();
+      this.memo.set(memoKey, p);
+    }
+    return p;
+  }
+}
+
+/** A unit's previous result: reusable, or why not. */
+export type PreviousResult = { reusable: true; record: RunRecord } | { reusable: false; why: string };
+
+/**
+ * Can the unit's last result be reused? Only a completed run whose recorded inputs equal `key` and whose result
+ * files still have the hashes recorded when they were written (a file modified outside the workbench is recomputed).
+ */
+export function previousResult(plan: Plan, u: { key: string }, key: UnitKey, root?: string): PreviousResult {
+  const dir = join(runsDir(root), unitRunId(plan, u.key));
+  const p = join(dir, 'run.json');
+  if (!existsSync(p)) return { reusable: false, why: 'never computed' };
+  let r: RunRecord;
+  try {
+    r = readRunRecord(p);
+  } catch {
+    return { reusable: false, why: 'its run record is unreadable' };
+  }
+  if (r.status === 'running') return { reusable: false, why: 'the last attempt did not finish (interrupted, or running elsewhere)' };
+  if (r.status !== 'completed') return { reusable: false, why: `the last attempt ${r.status}${r.error ? `: ${r.error}` : ''}` };
+  const params = r.params as { unit_hash?: string; unit_inputs?: UnitInputs };
+  if (params.unit_hash !== key.hash) {
+    const before = params.unit_inputs;
+    if (!before) return { reusable: false, why: 'computed by an older version of the workbench (its inputs were not recorded)' };
+    const changed = (Object.keys(PART_NAMES) as (keyof typeof PART_NAMES)[]).filter((k) => before[k] !== key.inputs[k]);
+    const parts = changed.map((k) => {
+      if (k === 'content' && before.images !== key.inputs.images) return `${PART_NAMES[k]}: ${before.images} → ${key.inputs.images} images`;
+      if (k === 'code') {
+        const pk = (s: string) => new Map(s.split(',').map((x) => x.split('@') as [string, string]));
+        const a = pk(before.code), b = pk(key.inputs.code);
+        return `the code of ${[...b.keys()].filter((n) => a.get(n) !== b.get(n)).join(', ') || 'its packages'}`;
+      }
+      return PART_NAMES[k];
+    });
+    return { reusable: false, why: `changed: ${parts.join('; ') || 'its key'}` };
+  }
+  const problems = runFileProblems(r, dir);
+  if (problems.length) return { reusable: false, why: `result not trusted: ${problems.join('; ')}` };
+  return { reusable: true, record: r };
 }
 
 /** Trainers for methods learned within an experiment (`aikd` and learned teachers register here). */
@@ -43,7 +168,12 @@ export interface TrainedMethod {
   runId: string;
   summary?: Record<string, unknown>;
 }
-export type MethodTrainer = (method: MethodSpec, train: { dataset: import('@aikd/datasets').Dataset; spec: DatasetSpec }, ctx: { seed: number | string; parent: string; root?: string }) => Promise<TrainedMethod>;
+export type MethodTrainer = (
+  method: MethodSpec,
+  train: { dataset: import('@aikd/datasets').Dataset; spec: DatasetSpec },
+  /** `inputs`: the training unit's key (data content, method, weights, code): a training is reused only with the same. */
+  ctx: { seed: number | string; parent: string; root?: string; inputs?: string },
+) => Promise<TrainedMethod>;
 export const methodTrainers = new Map<string, MethodTrainer>();
 
 export interface UnitContext {
@@ -52,11 +182,12 @@ export interface UnitContext {
   root?: string;
   /** Method label → trained method id, for scoring units of methods trained in this experiment. */
   trained: Map<string, string>;
+  /** The unit's key (from `UnitKeys`). */
+  key: UnitKey;
 }
 
 export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
   const { plan, res } = ctx;
-  const hash = unitHash(u);
   const run = Run.create({
     // a training unit's own run is `train-unit`; the training it starts is a `train` / `teacher-train` run
     kind: u.kind === 'train' ? 'train-unit' : u.kind,
@@ -64,7 +195,7 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
     parent: plan.id,
     name: u.key,
     root: ctx.root,
-    params: { unit: u.key, unit_hash: hash, experiment: plan.experiment.name, ...describeUnit(u) },
+    params: { unit: u.key, unit_hash: ctx.key.hash, unit_inputs: ctx.key.inputs, experiment: plan.experiment.name, ...describeUnit(u) },
   });
   try {
     if (u.kind === 'embed') {
@@ -99,7 +230,7 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
       const trainer = methodTrainers.get(u.method.id);
       if (!trainer) throw new AikdError(`method ${u.method.label}: no trainer for "${u.method.id}" is registered (give official weights with onnx:)`);
       const ds = await res.trainDataset(u.dataset);
-      const t = await trainer(u.method, { dataset: ds, spec: u.dataset }, { seed: plan.experiment.seed, parent: plan.id, root: ctx.root });
+      const t = await trainer(u.method, { dataset: ds, spec: u.dataset }, { seed: plan.experiment.seed, parent: plan.id, root: ctx.root, inputs: ctx.key.hash });
       ctx.trained.set(u.method.label, t.methodId);
       run.finish({ method_id: t.methodId, training_run: t.runId, ...t.summary });
     }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseYamlConfig } from '@aikd/core';
-import { experimentSchema, makePlan, assignShards, parseShard, shardFromScheduler } from '../src/index.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, parseYamlConfig, workspaceRoot } from '@aikd/core';
+import { experimentSchema, makePlan, loadPlan, validatePlan, assignShards, parseShard, shardFromScheduler } from '../src/index.ts';
 import { TINY_EXPERIMENT } from './fixture.ts';
 
 const plan = () => makePlan(parseYamlConfig(TINY_EXPERIMENT, 'tiny.yaml', experimentSchema));
@@ -60,5 +63,53 @@ describe('experiment plan', () => {
     expect(names).toContain('bbox');
     expect(p.sensitivity!.conditions.filter((c) => c.procedure === 'landmark-jitter').map((c) => c.strength)).toEqual([0, 3, 6]);
     expect(p.conditions.filter((c) => c.sweepOnly).length).toBe(4);
+  });
+});
+
+describe('grid validation before any work', () => {
+  const write = (yaml: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'aikd-grid-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, yaml);
+    return file;
+  };
+  const BAD = `name: bad
+datasets: [{ name: demo, split: { test_fraction: 0.5 } }]
+fr_models: [mobileface, mobilefase]
+methods:
+  - embeding-norm
+  - id: serfiq
+    params: { T: -5 }
+  - id: faceqan
+    params: { steps: 3 }
+  - id: aikd
+    teacher: { id: serfiq, params: { p: 2 } }
+    train: { epochs: 1, learning_rate: 0.1 }
+conditions:
+  - proper
+  - { procedure: landmark-jitter, params: { p: -3 } }
+  - { procedure: affine-jitter, params: { rotation: 5, zoom: 2 } }
+`;
+
+  it('reports every unknown method, bad parameter and bad procedure parameter with its line', async () => {
+    const file = write(BAD);
+    const err = await validatePlan(loadPlan(file)).then(() => undefined, (e: unknown) => e as ConfigError);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.issues).toEqual([
+      'line 3: fr_models[1]: unknown FR model "mobilefase" (a built-in model, an ONNX preset, a models.yaml entry, onnx:<path> or tfjs:<model>)',
+      'line 5: methods[0].id: unknown method "embeding-norm" (expected one of serfiq, faceqan, magface, embedding-norm, crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r, aikd, or <family>:<run-id>)',
+      expect.stringMatching(/^line 7: methods\[1\]\.params\.T: serfiq: parameter T: /),
+      expect.stringMatching(/^line 9: methods\[2\]\.params\.steps: faceqan: unknown parameter steps \(parameters: /),
+      expect.stringMatching(/^line 11: methods\[3\]\.teacher\.params\.p: serfiq: parameter p: /),
+      expect.stringMatching(/^line 12: methods\[3\]\.train\.learning_rate: method aikd\(serfiq\): train\.learning_rate is not a training setting/),
+      'line 15: conditions[1].params.p: procedure landmark-jitter: parameter "p" must be ≥ 0 (got -3)',
+      expect.stringMatching(/^line 16: conditions\[2\]\.params\.zoom: procedure affine-jitter: unknown parameter "zoom"/),
+    ]);
+    expect(err!.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 3: fr_models\\[1\\]`));
+  });
+
+  it('passes a valid grid (the shipped experiments included)', async () => {
+    await expect(validatePlan(loadPlan(write(TINY_EXPERIMENT.replace('name: synth', 'name: demo'))))).resolves.toBeUndefined();
+    for (const f of ['quickstart.yaml', 'paper-benchmark.yaml', 'sensitivity-demo.yaml']) await expect(validatePlan(loadPlan(join(workspaceRoot, 'experiments', f))), f).resolves.toBeUndefined();
   });
 });

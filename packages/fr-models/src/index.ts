@@ -1,6 +1,6 @@
 export * from './types.ts';
 export { BUILTIN_RECOGNIZERS, ONNX_PRESETS, humanModelsDir, faceapiModelDir, type OnnxPreset, type BuiltinRecognizer } from './constants.ts';
-export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, isBuiltin, recognizerMissing, recognizerWeightFiles, type RecognizerInfo } from './registry.ts';
+export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, isBuiltin, recognizerMissing, recognizerWeightFiles, isKnownRecognizer, type RecognizerInfo } from './registry.ts';
 export { cropsToPixels, cropsToOnnxInput, flipHorizontal } from './preprocess.ts';
 export * from './embed.ts';
 export * from './verify.ts';

@@ -71,6 +71,13 @@ export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { 
   return { path, preprocess: { ...base, ...fromEntry, ...opts.preprocess }, description: description ?? preset?.description, looked };
 }
 
+/** A name the workbench knows (built-in, preset, models.yaml entry, `onnx:<path>`, `tfjs:<known>`), whether or not its files are here. */
+export function isKnownRecognizer(name: string): boolean {
+  if (isBuiltin(name) || name.startsWith('onnx:') || Object.hasOwn(ONNX_PRESETS, name)) return true;
+  if (name.startsWith('tfjs:')) return isKnownRecognizer(name.slice(5));
+  return !!loadModelsConfig()?.config.models[name];
+}
+
 /** What is missing on this machine to open the recogniser (empty when it can run). */
 export function recognizerMissing(name: string): string[] {
   if (isBuiltin(name)) return [];

@@ -6,7 +6,8 @@ import { configHash, codeVersion, resultsDir, writeJsonAtomic, InputError, AikdE
 import { writeResultTable, type WrittenResult } from './arrow-files.ts';
 import type { ProvenanceInput } from './provenance.ts';
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+/** `partial`: finished with results, but some of its parts failed (an experiment with failed units). */
+export type RunStatus = 'running' | 'completed' | 'partial' | 'failed' | 'interrupted';
 
 export interface ArtifactRecord {
   name: string;
@@ -163,9 +164,10 @@ export class Run {
     this.save();
   }
 
-  finish(summary?: Record<string, unknown>): void {
+  finish(summary?: Record<string, unknown>, status: 'completed' | 'partial' | 'failed' = 'completed'): void {
     if (summary) this.record.summary = { ...this.record.summary, ...summary };
-    this.end('completed');
+    if (status === 'completed') delete this.record.error;
+    this.end(status);
   }
 
   /** Mark the run failed. Best effort: when the disk is full this cannot be written either, and the run stays

@@ -41,4 +41,4 @@ export { cosineBetaSchedule, alphasCumprod, qSample, ddimTimePairs, ddimCoeffici
 export { diffiqaScores, diffiqaNoise, diffiqaSchedule, pixelEmbedder, type Denoiser, type DiffiqaSettings, type DiffiqaTrace } from './methods/diffiqa/loop.ts';
 export { areaDownsample, bilinearUpsample } from './methods/diffiqa/resample.ts';
 export { diffiqaScoreParams } from './methods/diffiqa/params.ts';
-export { createOnnxRegressor } from './methods/onnx-regressor.ts';
+export { createOnnxRegressor, onnxRegressorParams } from './methods/onnx-regressor.ts';

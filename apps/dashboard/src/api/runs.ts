@@ -27,7 +27,7 @@ export async function overview({ store }: ApiContext) {
 
 /** Sort keys the client may ask for → the column they sort by (the only way a client choice reaches SQL text). */
 const SORTS = { started_at: 'r.started_at', duration_s: 'r.duration_s', kind: 'r.kind', status: 'r.status', id: 'r.id', name: 'r.name' } as const;
-const STATUSES = ['running', 'completed', 'failed', 'interrupted'] as const;
+const STATUSES = ['running', 'completed', 'partial', 'failed', 'interrupted'] as const;
 
 const listQuery = query({
   kind: name.optional(),
