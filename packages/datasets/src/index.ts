@@ -2,7 +2,7 @@ export * from './types.ts';
 export * from './image-codec.ts';
 export { DATASETS_FILE, DEFAULT_MAX_PAIRS, DEFAULT_FOLDS } from './constants.ts';
 export { loadDatasetsConfig, defaultDatasetsFile, resolveDataPath, findEntry, parseDatasetEntry, type LoadedDatasetsConfig } from './config.ts';
-export { openDataset, openDatasetEntry, listDatasets, datasetStatus, registerDatasetBuilder, ensureDatasetBuilt, type OpenOptions, type OpenedDataset, type DatasetStatus } from './open.ts';
+export { openDataset, openDatasetEntry, listDatasets, datasetStatus, registerDatasetBuilder, ensureDatasetBuilt, datasetBuilders, type OpenOptions, type OpenedDataset, type DatasetStatus } from './open.ts';
 export { problemLine, type DatasetProblem } from './problems.ts';
 export { countDataset, type DatasetCounts } from './summary.ts';
 export { checkDataset, type CheckReport, type CheckOptions, type FoldCount } from './check.ts';

@@ -79,6 +79,11 @@ export function registerDatasetBuilder(name: string, build: () => Promise<unknow
   builders.set(name, build);
 }
 
+/** Names of the built-in datasets a builder is registered for. */
+export function datasetBuilders(): string[] {
+  return [...builders.keys()];
+}
+
 /**
  * Build a built-in dataset that is not there yet (one process at a time: a second waits and finds it built).
  * Without a registered builder, a clear error names the command that builds it.
