@@ -2,7 +2,7 @@
  * The dashboard as an Express 5 app: a read-only JSON API over the results catalogue, the single-page front-end
  * (public/), and vega / vega-lite / vega-embed served from node_modules (the machines are offline: no CDN).
  */
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { AikdError, errorLine, log, resolveFromRoot, resultsDir as defaultResultsDir } from '@aikd/core';
@@ -37,6 +37,16 @@ function vendorFiles(): Record<string, string> {
 
 /** Page scripts come from this server only; vega compiles its expressions with `Function`, hence 'unsafe-eval'. */
 const CSP = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'";
+
+/**
+ * A message without this machine's absolute paths: the results folder becomes `results/…`, any other absolute
+ * path its last component (`…/name`).
+ */
+export function hidePaths(message: string, resultsDir: string): string {
+  const root = resultsDir.replace(/[\\/]+$/, '');
+  const m = root ? message.split(root + sep).join('results/').split(root).join('results') : message;
+  return m.replace(/(?<![\w.~])(?:[A-Za-z]:)?[\\/](?:[^\s'"`,;()[\]{}<>\\/]+[\\/])+([^\s'"`,;()[\]{}<>\\/]*)/g, (_p, last: string) => `…/${last}`);
+}
 
 export function createApp(options: DashboardOptions = {}): DashboardApp {
   const store = createStore(options.resultsDir ?? defaultResultsDir(), options.refreshMs ?? DEFAULT_REFRESH_MS);
@@ -84,7 +94,8 @@ export function createApp(options: DashboardOptions = {}): DashboardApp {
 
   app.get('/favicon.ico', (_req, res) => void res.status(204).end());
   app.get('/vendor/:file', (req, res) => {
-    const file = vendor[req.params.file];
+    // own keys only: `constructor`, `__proto__`, `toString` are not vendor files
+    const file = Object.hasOwn(vendor, req.params.file) ? vendor[req.params.file] : undefined;
     if (!file) return void res.status(404).json({ error: `no vendor file ${req.params.file}` });
     res.sendFile(file, { maxAge: '1h', dotfiles: 'allow' }); // pnpm keeps packages under node_modules/.pnpm
   });
@@ -93,12 +104,14 @@ export function createApp(options: DashboardOptions = {}): DashboardApp {
 
   // Errors: the client's (ApiError, or Express's own 4xx such as a malformed URL) with their status; anything else
   // is logged and answered with one line, never a stack trace.
+  // The answers never hold an absolute path of this machine (the log does).
+  const hide = (message: string) => hidePaths(message, store.resultsDir);
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof ApiError) return void res.status(err.status).json({ error: err.message });
+    if (err instanceof ApiError) return void res.status(err.status).json({ error: hide(err.message) });
     const status = (err as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: errorLine(err).replace(/^\w*Error: /, '') });
+    if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: hide(errorLine(err).replace(/^\w*Error: /, '')) });
     log.warn(`dashboard: ${req.method} ${req.originalUrl}: ${errorLine(err)}`);
-    res.status(500).json({ error: err instanceof AikdError ? errorLine(err) : 'internal error (see the server log)' });
+    res.status(500).json({ error: err instanceof AikdError ? hide(errorLine(err)) : 'internal error (see the server log)' });
   });
 
   return Object.assign(app, { close: () => store.close() });

@@ -2,6 +2,7 @@
  * The catalogue as the server uses it: opened lazily, its views rebuilt at most every `refreshMs` (so runs
  * written while the dashboard is open appear), and queries run one at a time on its single DuckDB connection.
  */
+import { sep } from 'node:path';
 import { AikdError, errorLine } from '@aikd/core';
 import { Catalogue, type Row } from '@aikd/results';
 
@@ -18,6 +19,8 @@ export interface Store {
   close(): Promise<void>;
 }
 
+const relativeToResults = (line: string, root: string) => line.split(root.replace(/[\\/]+$/, '') + sep).join('');
+
 export function createStore(resultsDir: string, refreshMs: number): Store {
   let catalogue: Promise<Catalogue> | undefined;
   let refreshedAt = 0;
@@ -32,7 +35,7 @@ export function createStore(resultsDir: string, refreshMs: number): Store {
 
   // The catalogue leaves out result files DuckDB cannot read (listed by /api/overview); anything else that fails it
   // (e.g. a malformed run.json) is reported with the file, and retried on the next request.
-  const failed = (e: unknown) => new AikdError(`results catalogue (${resultsDir}): ${errorLine(e).replace(/\s+/g, ' ')}`, 'CATALOGUE_ERROR');
+  const failed = (e: unknown) => new AikdError(`results catalogue: ${errorLine(e).replace(/\s+/g, ' ')}`, 'CATALOGUE_ERROR');
   const fresh = async (): Promise<Catalogue> => {
     if (!catalogue) {
       catalogue = Catalogue.open(resultsDir);
@@ -57,7 +60,8 @@ export function createStore(resultsDir: string, refreshMs: number): Store {
     query: (sql, params) => serial(async () => (await fresh()).query(sql, params as Parameters<Catalogue['query']>[1])),
     has: (view) => serial(async () => (await fresh()).has(view)),
     resultKinds: () => serial(async () => (await fresh()).resultKinds),
-    skippedFiles: () => serial(async () => (await fresh()).skipped),
+    // relative to the results folder (what the user needs to find them; no absolute path leaves the server)
+    skippedFiles: () => serial(async () => (await fresh()).skipped.map((f) => relativeToResults(f, resultsDir))),
     close: () =>
       serial(async () => {
         if (catalogue) (await catalogue).close();

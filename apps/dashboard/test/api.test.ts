@@ -107,8 +107,8 @@ describe('overview and runs', () => {
     expect(edcRun.parent).toMatchObject({ id: fx.experiment, kind: 'experiment' });
     const points = METHODS.flatMap((m) => ['iso', 'recomputed'].map((mode) => result('lfw', 'adaface', 'proper', m, mode).points.discardFraction.length)).reduce((a, b) => a + b, 0);
     expect(edcRun.run.artifacts).toEqual([
-      { name: 'edc_points', kind: 'edc_points', path: 'edc_points.arrow', rows: points },
-      { name: 'edc_summary', kind: 'edc_summary', path: 'edc_summary.arrow', rows: METHODS.length * 2 * 2 },
+      { name: 'edc_points', kind: 'edc_points', path: 'edc_points.arrow', rows: points, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), parquet_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { name: 'edc_summary', kind: 'edc_summary', path: 'edc_summary.arrow', rows: METHODS.length * 2 * 2, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), parquet_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
     ]);
 
     const train = (await srv.get(`/api/runs/${fx.trainRun}`)).body;
@@ -433,6 +433,10 @@ describe('hostile and malformed requests', () => {
     ['/api/nope', 404],
     ['/vendor/..%2f..%2fpackage.json', 404],
     ['/vendor/vega.js', 404],
+    ['/vendor/constructor', 404],
+    ['/vendor/__proto__', 404],
+    ['/vendor/toString', 404],
+    ['/vendor/hasOwnProperty', 404],
   ];
   for (const [path, expected] of cases)
     it(`${path.slice(0, 90)} → ${expected}`, async () => {

@@ -213,7 +213,7 @@ export async function buildFixture(root = mkdtempSync(join(tmpdir(), 'aikd-dashb
  * is not a dependency of the dashboard, so DuckDB writes it (COPY … TO); values are bound as parameters.
  */
 async function writeSensitivity(run: Run, rows: Fixture['sensitivityRows']): Promise<void> {
-  const cat = await Catalogue.open(join(run.dir, 'no-runs-here'));
+  const cat = await Catalogue.open(join(run.dir, 'no-runs-here'), { allowWrite: true });
   try {
     const values: (string | number | null)[] = [];
     const tuples = rows.map((r) => {

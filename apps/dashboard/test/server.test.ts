@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Run } from '@aikd/results';
 import { computeEdc, edcTables } from '@aikd/edc';
 import { serve, EMPTY_HINT } from '../src/index.ts';
+import { hidePaths } from '../src/app.ts';
 import { startApp, type TestServer } from './http.ts';
 
 const servers: { close(): Promise<void> }[] = [];
@@ -80,20 +81,41 @@ describe('server-side failures', () => {
     expect((await srv.get('/api/runs')).body.runs.map((x: { id: string }) => x.id)).toEqual(['edc-broken']);
   });
 
-  it('answers with one JSON line and a 500, never a stack trace', async () => {
+  it('skips a malformed run.json with a note naming it, and keeps every other run', async () => {
     const root = tmp('malformed');
     const dir = join(root, 'runs', 'r-malformed');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'run.json'), '{"id": "r-malformed", "kind": ');
+    const good = Run.create({ kind: 'edc', params: {}, root });
+    good.finish();
     const srv = await start(root);
     const r = await srv.get('/api/runs');
-    expect(r.status).toBe(500);
-    // names the file DuckDB could not read
-    expect(r.body.error).toMatch(/r-malformed\/run\.json/);
-    expect(r.text).not.toMatch(/\\n|\bat .*\(|\.ts:\d+/);
-    // fixed on disk → the next request works
+    expect(r.status).toBe(200);
+    expect(r.body.runs.map((x: { id: string }) => x.id)).toEqual([good.id]);
+    const skipped = (await srv.get('/api/overview')).body.skipped_files as string[];
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatch(/^runs\/r-malformed\/run\.json: expected a run record \(JSON\)/);
+    // fixed on disk → back on the next request
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ id: 'r-malformed', kind: 'edc', status: 'completed', params: {}, started_at: new Date().toISOString(), artifacts: [] }));
-    expect((await srv.get('/api/runs')).body.runs.map((x: { id: string }) => x.id)).toEqual(['r-malformed']);
+    expect((await srv.get('/api/runs')).body.runs.map((x: { id: string }) => x.id).sort()).toEqual([good.id, 'r-malformed'].sort());
+  });
+
+  it('answers a server-side failure with one JSON line and a 500: no stack trace, no absolute path', async () => {
+    const root = tmp('gone');
+    const run = Run.create({ kind: 'edc', params: {}, root });
+    const set = { similarity: Float64Array.from([0.9, 0.2, 0.1]), mated: Uint8Array.from([1, 1, 0]), qualityA: Float64Array.from([3, 1, 2]), qualityB: Float64Array.from([3, 1, 2]) };
+    const { points, summary } = edcTables([computeEdc(set, { operatingPoint: { kind: 'threshold', value: 0.5 } }, 'toy')], { dataset: 'demo', fr_model: 'mobileface', condition: 'proper' });
+    run.writeTable('edc_points', points, {});
+    run.writeTable('edc_summary', summary, {});
+    run.finish();
+    const srv = await start(root, 3_600_000); // the views are not rebuilt: the file breaks under them
+    expect((await srv.get('/api/edc/options')).status).toBe(200);
+    writeFileSync(join(run.dir, 'edc_summary.parquet'), 'damaged after the catalogue was built');
+    const r = await srv.get('/api/edc/options');
+    expect(r.status).toBe(500);
+    expect(r.body.error).toMatch(/edc_summary\.parquet/);
+    expect(r.text).not.toContain(root);
+    expect(r.text).not.toMatch(/\/tmp\/|\\n|\bat .*\(|\.ts:\d+/);
   });
 });
 
@@ -109,6 +131,16 @@ function getWithHost(url: string, host: string): Promise<{ status: number; body:
     req.end();
   });
 }
+
+describe('hidePaths', () => {
+  it('turns the results folder into results/… and any other absolute path into its last part', () => {
+    expect(hidePaths(`could not read /srv/r/runs/x/edc_summary.parquet: bad (file '/srv/r/runs/x/edc_summary.parquet')`, '/srv/r')).toBe(
+      `could not read results/runs/x/edc_summary.parquet: bad (file 'results/runs/x/edc_summary.parquet')`,
+    );
+    expect(hidePaths('model /home/alice/weights/adaface.onnx, data C:\\data\\lfw\\pairs.txt', '/srv/r')).toBe('model …/adaface.onnx, data …/pairs.txt');
+    expect(hidePaths('no run "abc" (see `aikd runs`), 3 of 4 ok', '/srv/r')).toBe('no run "abc" (see `aikd runs`), 3 of 4 ok');
+  });
+});
 
 describe('serve()', () => {
   it('binds to 127.0.0.1 by default and answers only to loopback host names', async () => {
