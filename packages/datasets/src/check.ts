@@ -93,7 +93,8 @@ async function checkOpened(ds: OpenedDataset, problems: DatasetProblem[], opts: 
     if (p.a === p.b) warn({ ...origin(i), expected: 'two different images', got: `${p.a} paired with itself` });
     const key = p.a < p.b ? `${p.a}\n${p.b}` : `${p.b}\n${p.a}`;
     const first = seenPairs.get(key);
-    if (first !== undefined) warn({ ...origin(i), expected: 'each pair once', got: `the same images as ${ds.pairOrigin(first) ?? `pair ${first}`}` });
+    // (the same pair with the opposite label is the loader's error)
+    if (first !== undefined && pairs[first]!.mated === p.mated) warn({ ...origin(i), expected: 'each pair once', got: `the same images as ${ds.pairOrigin(first) ?? `pair ${first}`}` });
     else seenPairs.set(key, i);
     if (a?.identity !== undefined && b?.identity !== undefined && (a.identity === b.identity) !== p.mated)
       err({ ...origin(i), expected: p.mated ? 'a mated pair to show one identity' : 'a non-mated pair to show two identities', got: `${a.identity} and ${b.identity}` });

@@ -149,6 +149,7 @@ export async function openDatasetEntry(
     if (entry.landmarks) attachLandmarks(resolveDataPath(entry.landmarks, root), matcher, sink);
   }
   const pairs: PairRecord[] = parts.pairs ?? parts.generatePairs?.(images) ?? [];
+  if (parts.pairs) checkPairLabels(parts.pairs, parts, sink);
   const byId = new Map<string, ImageRecord>(images.map((r) => [r.id, r]));
   const readRecord = parts.readImage ?? readImageFile;
 
@@ -179,6 +180,22 @@ export async function openDatasetEntry(
       await parts.close?.();
     },
   };
+}
+
+/**
+ * A protocol that lists one pair twice with opposite labels (mated and non-mated) makes every number computed on it
+ * wrong: an error naming both places (a repeat with the same label is `aikd datasets check`'s warning).
+ */
+function checkPairLabels(pairs: readonly PairRecord[], parts: { location: string; pairOrigin?: (i: number) => string | undefined }, sink: ReturnType<typeof createProblemSink>): void {
+  const seen = new Map<string, number>();
+  pairs.forEach((p, i) => {
+    const key = p.a < p.b ? `${p.a}\n${p.b}` : `${p.b}\n${p.a}`;
+    const j = seen.get(key);
+    if (j === undefined) return void seen.set(key, i);
+    if (pairs[j]!.mated === p.mated) return;
+    const at = (k: number) => parts.pairOrigin?.(k) ?? `pair ${k}`;
+    sink.report({ severity: 'error', file: parts.pairOrigin?.(i) ? at(i) : parts.location, where: parts.pairOrigin?.(i) ? undefined : `pair ${i}`, expected: 'each pair labelled once', got: `${p.a} and ${p.b} ${p.mated ? 'mated' : 'non-mated'} here, ${pairs[j]!.mated ? 'mated' : 'non-mated'} at ${at(j)}` });
+  });
 }
 
 async function readImageFile(rec: ImageRecord): Promise<Uint8Array> {

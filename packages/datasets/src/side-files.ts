@@ -4,6 +4,7 @@
  * or by a unique file name.
  */
 import { basename, dirname, resolve } from 'node:path';
+import { duplicateColumn } from '@aikd/core';
 import { readText, readTextLines, tokens } from './text-files.ts';
 import type { ProblemSink } from './problems.ts';
 import type { ImageRecord, Landmarks5, Point } from './types.ts';
@@ -160,6 +161,11 @@ export function attachAttributes(file: string, matcher: ImageMatcher, sink: Prob
   const header = rows[0]!.cells.map((c) => c.trim());
   if (header[0] !== 'image') {
     sink.report({ severity: 'error', file, where: `line ${rows[0]!.line}`, expected: 'a header whose first column is `image`', got: JSON.stringify(header.join(',').slice(0, 80)) });
+    return;
+  }
+  const dup = duplicateColumn(header);
+  if (dup) {
+    sink.report({ severity: 'error', file, where: `line ${rows[0]!.line}`, expected: 'each column name once', got: `"${dup.name}" twice, columns ${dup.first} and ${dup.second}` });
     return;
   }
   const boxCols = BOX_COLUMNS.map((c) => header.indexOf(c));

@@ -59,6 +59,26 @@ describe('check', async () => {
     expect(r.notes).toEqual(['5 of 7 images are in no pair']);
   });
 
+  it('a pair labelled mated in one place and non-mated in another is an error naming both lines (a repeat is a warning)', async () => {
+    writeFile(join(dir, 'pl2/pairs.txt'), 'A/A_0001.jpg A/A_0002.jpg 1\nB/B_0001.jpg A/A_0001.jpg 0\nA/A_0002.jpg A/A_0001.jpg 0\nB/B_0001.jpg A/A_0001.jpg 0\n');
+    const pl = { name: 'pl2', format: 'pair-list', paths: { images: 'lfw', pairs: 'pl2/pairs.txt' } };
+    const pairs = join(dir, 'pl2/pairs.txt');
+    await expect(openDatasetEntry(pl, { dataRoot: dir })).rejects.toThrow(`${pairs} line 3: expected each pair labelled once (got A/A_0002.jpg and A/A_0001.jpg non-mated here, mated at ${pairs} line 1)`);
+    const r = await checkDataset(pl, { dataRoot: dir, decode: false });
+    expect(r.problems.filter((p) => /pair/.test(p.expected)).map((p) => `${p.severity}: ${problemLine(p)}`)).toEqual([
+      `error: ${pairs} line 3: expected each pair labelled once (got A/A_0002.jpg and A/A_0001.jpg non-mated here, mated at ${pairs} line 1)`,
+      `warning: ${pairs} line 4: expected each pair once (got the same images as ${pairs} line 2)`,
+    ]);
+  });
+
+  it('an attributes CSV that names a column twice is an error', async () => {
+    writeFile(join(dir, 'pl3/pairs.txt'), 'A/A_0001.jpg A/A_0002.jpg 1\n');
+    const attrs = writeFile(join(dir, 'pl3/attrs.csv'), 'image,identity,severity,Identity\nA/A_0001.jpg,a,1,b\n');
+    await expect(openDatasetEntry({ name: 'pl3', format: 'pair-list', paths: { images: 'lfw', pairs: 'pl3/pairs.txt' }, attributes: 'pl3/attrs.csv' }, { dataRoot: dir })).rejects.toThrow(
+      `${attrs}, line 1: expected each column name once (got "Identity" twice, columns 2 and 4)`,
+    );
+  });
+
   it('a clean .bin checks OK; repeated images there are a note, not a warning', async () => {
     const imgs = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((k) => jpeg(k)));
     imgs[4] = imgs[0]!;

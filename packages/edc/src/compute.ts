@@ -1,5 +1,8 @@
 import { AikdError } from '@aikd/core';
 import {
+  EDC_MODES,
+  ERROR_TYPES,
+  PAIR_QUALITY_RULES,
   DEFAULT_DISCARD_LIMITS,
   DEFAULT_ERROR,
   DEFAULT_GRID_MAX,
@@ -21,6 +24,15 @@ export const limitKey = (limit: number): string => String(limit);
 
 /** Throw on options no computation can honour (before any work is done). */
 export function validateEdcOptions(o: EdcOptions): void {
+  // the library is called from JS too: a typo in a string option must not silently pick a default branch
+  const oneOf = (what: string, v: unknown, allowed: readonly string[]) => {
+    if (v !== undefined && !allowed.includes(v as string)) throw new AikdError(`${what}: expected ${allowed.map((x) => `"${x}"`).join(' or ')} (got ${JSON.stringify(v)})`);
+  };
+  oneOf('mode', o.mode, EDC_MODES);
+  oneOf('error', o.error, ERROR_TYPES);
+  oneOf('pairQuality', o.pairQuality, PAIR_QUALITY_RULES);
+  oneOf('operatingPoint.kind', o.operatingPoint?.kind, ['fmr', 'threshold', 'starting_error']);
+  if (o.operatingPoint && typeof o.operatingPoint.value !== 'number') throw new AikdError(`operatingPoint.value: expected a number (got ${JSON.stringify(o.operatingPoint.value)})`);
   const op = o.operatingPoint ?? DEFAULT_OPERATING_POINT;
   if (op.kind === 'fmr' && !(op.value >= 0 && op.value <= 1)) throw new AikdError(`--fmr: expected a rate in [0, 1] (got ${op.value})`);
   if (op.kind === 'starting_error' && !(op.value >= 0 && op.value <= 1)) throw new AikdError(`--starting-error: expected a rate in [0, 1] (got ${op.value})`);
@@ -134,6 +146,11 @@ export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   const fnmrAt0 = nMated ? countBelow(simM, threshold) / nMated : null;
   const errorAt0 = points.error[0]!;
   if (nFailedToAssess > 0) notes.push(`${nFailedToAssess} comparisons without an assessed quality were discarded first`);
+  const ranked = mode === 'recomputed' ? quality : error === 'fnmr' ? qM : qN;
+  if (ranked.length && ranked.every((q) => q === -Infinity))
+    warnings.push(
+      `method "${method}": none of the ${ranked.length} ${mode === 'recomputed' ? '' : error === 'fnmr' ? 'mated ' : 'non-mated '}comparisons has an assessed quality (all NaN or missing): discarding ranks nothing, so the curve and its pAUC_norm say nothing about the method`,
+    );
 
   const area = mode === 'iso' ? pauc : paucTrapezoid;
   const paucs: Record<string, number | null> = {};

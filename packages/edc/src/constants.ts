@@ -10,6 +10,11 @@ export const DEFAULT_ERROR: ErrorType = 'fnmr';
 /** CR-FIQA's grid: `np.arange(0, 0.98, 0.05)` = 0, 0.05, …, 0.95. */
 export const DEFAULT_GRID_STEP = 0.05;
 export const DEFAULT_GRID_MAX = 0.95;
+/**
+ * At most this many recomputed-mode grid points (a step ≥ 1e-5 over [0, 0.95]): each point recomputes the threshold
+ * over all kept comparisons, and a step like 1e-9 would ask for ~10⁹ of them (V8 runs out of memory).
+ */
+export const MAX_GRID_POINTS = 100_001;
 /** Slack for float grid arithmetic (0.05 · 19 = 0.9500000000000001) and the `floor(u · N + 1e-9)` cut. */
 export const GRID_EPS = 1e-9;
 

@@ -1,7 +1,7 @@
 import { AikdError } from '@aikd/core';
 import { argsortStable } from './sort.ts';
 import { thresholdClosestFmr, countBelow } from './threshold.ts';
-import { GRID_EPS } from './constants.ts';
+import { GRID_EPS, MAX_GRID_POINTS } from './constants.ts';
 import type { EdcPoints } from './types.ts';
 
 export interface RecomputedCurve extends EdcPoints {
@@ -14,6 +14,9 @@ export interface RecomputedCurve extends EdcPoints {
 export function discardGrid(step: number, max: number): Float64Array {
   if (!(step > 0 && step <= 1)) throw new AikdError(`grid step: expected a number in (0, 1] (got ${step})`);
   if (!(max >= 0 && max < 1)) throw new AikdError(`grid maximum: expected a number in [0, 1) (got ${max})`);
+  const count = Math.floor(max / step + GRID_EPS) + 1;
+  if (count > MAX_GRID_POINTS)
+    throw new AikdError(`grid step ${step}: gives ${count.toExponential(2)} grid points over [0, ${max}]; at most ${MAX_GRID_POINTS.toLocaleString('en')} (a step of at least ${(max / (MAX_GRID_POINTS - 1)).toExponential(1)})`);
   const u: number[] = [];
   for (let i = 0; i * step <= max + GRID_EPS; i++) u.push(i * step);
   return Float64Array.from(u);

@@ -37,6 +37,10 @@ describe('reading score files', () => {
     expect(pairs(readScoreFile(h, { column: 'other' }))).toEqual([['x/a.png', 9], ['x/b.png', 8]]);
     expect(() => readScoreFile(h, { column: 'nope' })).toThrow(/h\.csv, header: expected a quality column "nope" \(got columns image, quality, other\)/);
     expect(() => readScoreFile(write('n.csv', 'path,score\nx/a.png,\n'))).toThrow(/n\.csv, line 2: expected an image path and a numeric "score"/);
+    // a header that names a column twice: which one is the quality would be arbitrary
+    const dup = write('dup.csv', 'image,quality,Quality\nx/a.png,0.5,9\n');
+    expect(() => readScoreFile(dup)).toThrow(`${dup}, line 1 (header): expected each column name once (got "Quality" twice, columns 2 and 3)`);
+    expect(() => readScoreFile(write('dup.txt', 'path score score\nx/a.png 0.5 0.7\n'), { column: 'score' })).toThrow(/dup\.txt, line 1 \(header\): expected each column name once \(got "score" twice, columns 2 and 3\)/);
   });
 
   it('OFIQ: ;-separated with the UnifiedQualityScore.scalar column by default; −1 (FailureToAssess) becomes NaN', () => {

@@ -2,7 +2,7 @@
  * What the long-format readers (csv, arrow, parquet) share: which columns they need, how a cell becomes a number,
  * and growable typed arrays for splitting rows by method.
  */
-import { InputError, describeValue } from '@aikd/core';
+import { InputError, checkUniqueColumns, describeValue } from '@aikd/core';
 import { DEFAULT_METHOD } from '../constants.ts';
 import type { MethodComparisons } from '../types.ts';
 
@@ -28,6 +28,7 @@ export interface ColumnPlan {
 }
 
 export function planColumns(names: readonly string[], file: string, where: string): ColumnPlan {
+  checkUniqueColumns(names, file, where);
   const index = new Map<string, number>();
   names.forEach((name, i) => {
     const key = name.trim().toLowerCase();

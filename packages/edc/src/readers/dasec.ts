@@ -45,6 +45,8 @@ export function readDasecJson(file: string): LoadedComparisons {
   const pairIds: string[] = [];
   const similarity: number[] = [];
   const mated: number[] = [];
+  /** Unordered pair → where it was labelled, and how: one pair labelled mated and non-mated is an error. */
+  const labelled = new Map<string, { key: string; type: string }>();
   blocks.forEach((block, b) => {
     const base = Array.isArray(raw) ? `similarity_scores[${b}]` : 'similarity_scores';
     if (!isObject(block)) throw err(base, 'an object {"type", "scores_by_pair_ids"}', block);
@@ -56,6 +58,10 @@ export function readDasecJson(file: string): LoadedComparisons {
       const key = `${base}.scores_by_pair_ids.${pairId}`;
       if (typeof s !== 'number' || !Number.isFinite(s)) throw err(key, 'a finite similarity score', s);
       const [a, b2] = splitPairId(pairId, sampleIds, () => err(key, 'a pair id "A-B" naming two known sample ids', pairId));
+      const unordered = a < b2 ? `${a}\n${b2}` : `${b2}\n${a}`;
+      const before = labelled.get(unordered);
+      if (before && before.type !== type) throw new InputError({ file, where: `key "${key}"`, expected: 'each pair labelled once', got: `${type === 'mated' ? 'mated' : 'non-mated'} here, ${before.type === 'mated' ? 'mated' : 'non-mated'} at "${before.key}"` });
+      labelled.set(unordered, { key, type });
       pairsA.push(a);
       pairsB.push(b2);
       pairIds.push(pairId);

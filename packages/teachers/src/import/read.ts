@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type * as arrow from 'apache-arrow';
-import { InputError } from '@aikd/core';
+import { InputError, checkUniqueColumns } from '@aikd/core';
 import { parseCsv } from '@aikd/datasets';
 import { readParquetTable, readResultTable } from '@aikd/results';
 import { readPickledScores } from './pickle-dict.ts';
@@ -184,6 +184,7 @@ function readDelimited(
   let idCol = 0;
   let qCol = rows[0]!.cells.length - 1;
   if (header) {
+    checkUniqueColumns(header, file, `line ${rows[0]!.line} (header)`);
     idCol = pickColumn(file, header, opts.idColumn, opts.ofiq ? ['filename'] : ID_COLUMNS, 0, 'image id');
     qCol = pickColumn(file, header, opts.column, SCORE_COLUMNS, header.length > 1 ? header.length - 1 : undefined, 'quality');
   } else if (opts.column || opts.idColumn) throw new InputError({ file, where: `line ${rows[0]!.line}`, expected: 'a header row naming the columns (--column/--id-column name columns)' });
