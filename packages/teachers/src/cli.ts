@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option('--aligned', 'with --images: the files are already aligned crops (resized, no detection)')
     .option('--batch <n>', 'images per batch')
     .option('--no-cache', 'ignore and do not write the score cache')
-    .option('--out <file>', 'with --dataset: also write the Arrow table here; with --images: the CSV (file,quality) to write')
+    .option('--out <file>', 'with --dataset: also write the Arrow table here; with --images: the CSV (file,quality,error) to write')
     .action(async (o: ScoreOpts) => {
       if (!o.method) throw new AikdError("aikd score: give --method (see `aikd methods list`)");
       if (!!o.dataset === !!o.images) throw new AikdError('aikd score: give exactly one of --dataset NAME or --images DIR (or use `aikd score import`)');
@@ -89,12 +89,11 @@ export function register(program: Command): void {
       try {
         if (o.dataset) await scoreDatasetCommand(o, method, seed, batchSize);
         else {
-          const { scoreImageFiles } = await import('./score-files.ts');
+          const { scoreImageFiles, imageScoresCsv } = await import('./score-files.ts');
           const records = await scoreImageFiles(o.images!, method, { aligned: o.aligned, seed, batchSize });
           if (o.out) {
             const { writeFileAtomic } = await import('@aikd/core');
-            const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-            writeFileAtomic(resolve(o.out), ['file,quality', ...records.map((r) => `${csvCell(r.file)},${r.quality ?? ''}`)].join('\n') + '\n');
+            writeFileAtomic(resolve(o.out), imageScoresCsv(records));
           }
           const failed = records.filter((r) => r.quality === null);
           emit(records, () =>

@@ -22,7 +22,7 @@ export {
 export { createQualityMethod, registerQualityMethodFactory, registeredPrefixes, listMethods } from './registry.ts';
 export { parseParamArgs, resolveParams } from './params.ts';
 export { scoreDataset, scoresTable, tableToScores, scoresProvenance, type ScoreSet, type ScoreSettings, type ScoreDatasetOptions } from './score-dataset.ts';
-export { scoreImageFiles, type ImageFileScore } from './score-files.ts';
+export { scoreImageFiles, imageScoresCsv, type ImageFileScore } from './score-files.ts';
 export * from './import/index.ts';
 export { dropoutMasks, serfiqFromEmbeddings, serfiqDisplayRescale } from './methods/serfiq/math.ts';
 export { serfiqParams } from './methods/serfiq/serfiq.ts';

@@ -58,3 +58,10 @@ export async function scoreImageFiles(dir: string, method: QualityMethod, opts: 
   }
   return out;
 }
+
+const csvCell = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** `aikd score --images … --out scores.csv`: file, quality and, for a file without a score, why (no face, undecodable). */
+export function imageScoresCsv(records: readonly ImageFileScore[]): string {
+  return ['file,quality,error', ...records.map((r) => `${csvCell(r.file)},${r.quality ?? ''},${csvCell(r.error ?? '')}`)].join('\n') + '\n';
+}
