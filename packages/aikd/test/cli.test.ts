@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { workspaceRoot } from '@aikd/core';
+import { rngFor, workspaceRoot } from '@aikd/core';
 import { encodePng, type Landmarks5 } from '@aikd/datasets';
 import { alignToTemplate, disposeSharedDetectors, templateForSize } from '@aikd/alignment';
 import { flipHorizontal } from '@aikd/fr-models';
@@ -121,4 +121,45 @@ describe('aikd train (CLI)', () => {
     // every weight and momentum buffer bit-identical
     expect(resumed.sha256).toBe(straight.sha256);
   });
+
+  it('random SIGKILLs during training and during its resumes end bit-identical to the uninterrupted run (fault injection)', async () => {
+    expect(runId).not.toBe('');
+    const rng = rngFor(18, 'train-kills');
+    const res = mkdtempSync(join(tmpdir(), 'aikd-kills-'));
+    temps.push(res);
+    const runsDir = join(res, 'runs');
+    const start = (args: string[]) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), ...args], { cwd: workspaceRoot, env: { ...env(), AIKD_RESULTS: res }, stdio: 'ignore' });
+      return { child, exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
+    };
+    const step = (id: string) => (existsSync(join(runsDir, id, 'checkpoint', 'checkpoint.json')) ? lastCheckpoint(join(runsDir, id)).step : -1);
+    // the first process: killed a random 0–0.6 s after its first checkpoint (possibly in the middle of a write)
+    const first = start([...TRAIN, '--scores', scoresFile]);
+    let id: string | undefined;
+    for (let i = 0; i < 2400 && !(id && step(id) >= 1); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      id = existsSync(runsDir) ? readdirSync(runsDir)[0] : undefined;
+    }
+    expect(id).toBeDefined();
+    await new Promise((r) => setTimeout(r, rng.int(600)));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(JSON.parse(readFileSync(join(runsDir, id!, 'run.json'), 'utf8')).status).toBe('running'); // killed before it finished
+    // two resumes, each killed a random 0.5–4 s after it starts (if it has not finished by then)
+    const kills: number[] = [];
+    for (let k = 0; k < 2; k++) {
+      const p = start(['train', '--resume', id!]);
+      const finished = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 500 + rng.int(3500)))]);
+      if (finished) break;
+      p.child.kill('SIGKILL');
+      await p.exited;
+      kills.push(step(id!));
+    }
+    const r = cli(['train', '--resume', id!, '--json'], { AIKD_RESULTS: res });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ finished: true, steps: 9 });
+    const resumed = lastCheckpoint(join(runsDir, id!)), straight = lastCheckpoint(join(results, 'runs', runId));
+    expect(resumed.step).toBe(9);
+    expect(resumed.sha256).toBe(straight.sha256);
+  }, 600_000);
 });
