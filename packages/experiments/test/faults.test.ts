@@ -11,7 +11,7 @@
  * - one image of one dataset changed: only the units that read it are recomputed (counted).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rngFor } from '@aikd/core';
 import { makeFixture, type Fixture } from './fixture.ts';
@@ -101,6 +101,28 @@ describe('fault injection', () => {
     expect(out.reused.length + out.computed.length).toBe(FAULT_UNITS);
     expect(await edcSummary(env.AIKD_RESULTS)).toEqual(reference);
   }, 600_000);
+
+  it('an invalid grid stops before any work (dry run and real run); a unit that fails at run time makes the experiment partial', async () => {
+    const env = fresh('partial');
+    const bad = fx.experiment(FAULT_EXPERIMENT.replace('  - embedding-norm', '  - embeding-norm'), 'bad.yaml');
+    for (const args of [['run', bad, '--dry-run'], ['run', bad, '--no-report']]) {
+      const r = aikdSync(args, env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`error: ${bad}: line 8: methods[0].id: unknown method "embeding-norm"`);
+    }
+    expect(existsSync(env.AIKD_RESULTS)).toBe(false); // nothing was written
+    // a trained run that does not exist passes validation (it is looked up when scoring) and fails its units
+    const failing = fx.experiment(FAULT_EXPERIMENT.replace('  - embedding-norm', '  - crfiqa:no-such-run'), 'failing.yaml');
+    const r = aikdSync(['run', failing, '--json', '--no-report'], { ...env, AIKD_HOME: fresh('reference').AIKD_HOME });
+    expect(r.code).toBe(1);
+    const out = r.json();
+    expect(out.failed.map((f: { unit: string }) => f.unit).sort()).toEqual(['score.synth-identity-p0-p1-p2-p3-.proper.crfiqa-no-such-run', 'score.synth-identity-p4-p5-p6-p7-.proper.crfiqa-no-such-run']);
+    expect(out.evaluated).toBe(true);
+    expect(out.status).toBe('partial');
+    const exp = JSON.parse(readFileSync(join(env.AIKD_RESULTS, 'runs', out.experiment, 'run.json'), 'utf8'));
+    expect(exp.status).toBe('partial');
+    expect(exp.summary.failed_units).toBe(2);
+  }, 300_000);
 
   it('changing one image recomputes exactly the units that read it', async () => {
     const env = fresh('reference');
