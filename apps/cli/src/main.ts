@@ -4,7 +4,7 @@
  * in their `src/cli.ts`; this file adds the global options and turns errors into one line + exit code 1.
  */
 import { Command, Option } from '@aikd/core/cli';
-import { setOutputMode, errorLine, AikdError } from '@aikd/core';
+import { setOutputMode, errorLine, AikdError, isDiskFull, writeFailed } from '@aikd/core';
 import { commandModules } from './commands.ts';
 
 export function buildProgram(): Command {
@@ -38,7 +38,7 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = err.exitCode ?? 1;
       return;
     }
-    process.stderr.write(`error: ${errorLine(e)}\n`);
+    process.stderr.write(`error: ${isDiskFull(e) && !(e instanceof AikdError) ? writeFailed((e as NodeJS.ErrnoException).path ?? '(a file)', e).message : errorLine(e)}\n`);
     if (process.env.AIKD_DEBUG && e instanceof Error && !(e instanceof AikdError)) process.stderr.write(`${e.stack}\n`);
     process.exitCode = 1;
   }

@@ -31,7 +31,7 @@ function diskFullError(): NodeJS.ErrnoException {
 }
 
 /** One line that says which file could not be written, why, and that the old content is untouched. */
-function writeFailed(path: string, e: unknown): AikdError {
+export function writeFailed(path: string, e: unknown): AikdError {
   const code = (e as NodeJS.ErrnoException).code;
   const why = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message;
   return new AikdError(`could not write ${path}: ${why}${code ? ` (${code})` : ''}; nothing was half-written (the previous version, if any, is unchanged)`, code ?? 'WRITE_ERROR', { cause: e });

@@ -10,6 +10,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmS
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { writeFailed } from './fs.ts';
 
 export interface LockOwner {
   host: string;
@@ -66,14 +67,18 @@ export function lockHolder(path: string, opts: LockOptions = {}): LockOwner | un
 
 /** Take the lock if nobody (alive) holds it; undefined when another process does. */
 export function tryLock(path: string, opts: LockOptions = {}): FileLock | undefined {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    throw writeFailed(path, e);
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
     const owner: LockOwner = { host: hostname(), pid: process.pid, token: randomBytes(8).toString('hex'), since: new Date().toISOString() };
     let fd: number;
     try {
       fd = openSync(path, 'wx');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailed(path, e);
       const judged = readOwner(path);
       if (lockHolder(path, opts)) return undefined;
       breakStale(path, judged);
@@ -81,9 +86,13 @@ export function tryLock(path: string, opts: LockOptions = {}): FileLock | undefi
     }
     try {
       writeSync(fd, JSON.stringify(owner));
-    } finally {
+    } catch (e) {
+      // (a full disk): no half-written lock left behind to look held
       closeSync(fd);
+      rmSync(path, { force: true });
+      throw writeFailed(path, e);
     }
+    closeSync(fd);
     const beat = setInterval(() => {
       try {
         const t = new Date();

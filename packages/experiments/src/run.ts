@@ -190,17 +190,17 @@ export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {})
   };
 
   try {
-    const deferred: { w: WorkUnit; from: number }[] = [];
-    for (const w of mine) {
-      const at = await work(w, 0, false);
-      if (at !== undefined) deferred.push({ w, from: at });
+    try {
+      const deferred: { w: WorkUnit; from: number }[] = [];
+      for (const w of mine) {
+        const at = await work(w, 0, false);
+        if (at !== undefined) deferred.push({ w, from: at });
+      }
+      // what other processes were computing: wait for each, then reuse it (or do it, if they failed)
+      for (const d of deferred) await work(d.w, d.from, true);
+    } finally {
+      bar.done();
     }
-    // what other processes were computing: wait for each, then reuse it (or do it, if they failed)
-    for (const d of deferred) await work(d.w, d.from, true);
-  } finally {
-    bar.done();
-  }
-  try {
     const shardFile = join(runsDir(root), plan.id, `shard-${shard.index}-of-${shard.count}.json`);
     writeJsonAtomic(shardFile, { ...out, finished_at: new Date().toISOString() });
 

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statS
 import { isAbsolute, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type * as arrow from 'apache-arrow';
-import { configHash, codeVersion, resultsDir, writeJsonAtomic, InputError, AikdError, errorLine, fileHash, flushFileHashes, log } from '@aikd/core';
+import { configHash, codeVersion, resultsDir, writeJsonAtomic, InputError, AikdError, errorLine, fileHash, flushFileHashes, log, writeFailed } from '@aikd/core';
 import { writeResultTable, type WrittenResult } from './arrow-files.ts';
 import type { ProvenanceInput } from './provenance.ts';
 
@@ -83,7 +83,11 @@ export class Run {
     const id = opts.id ?? newRunId(opts.kind);
     if (!ID_RE.test(id)) throw new AikdError(`run id "${id}": expected letters, digits, ".", "_", ":" or "-"`);
     const dir = join(runsDir(opts.root), id);
-    mkdirSync(dir, { recursive: true });
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw writeFailed(dir, e);
+    }
     const record: RunRecord = {
       id,
       kind: opts.kind,
@@ -130,7 +134,13 @@ export class Run {
       .filter(([, v]) => v !== undefined)
       .map(([name, value]) => JSON.stringify({ step, name, value: Number.isFinite(value) ? value : null, time }))
       .join('\n');
-    if (lines) appendFileSync(join(this.dir, 'metrics.jsonl'), lines + '\n');
+    if (!lines) return;
+    try {
+      appendFileSync(join(this.dir, 'metrics.jsonl'), lines + '\n');
+    } catch (e) {
+      // a partly appended line is skipped by the catalogue's reader; the earlier lines stay
+      throw writeFailed(join(this.dir, 'metrics.jsonl'), e);
+    }
   }
 
   /** Write a result table into the run folder as `<name>.arrow` (+ Parquet twin) with provenance. */
