@@ -50,8 +50,8 @@ const PART_NAMES: Record<Exclude<keyof UnitInputs, 'images'>, string> = {
 
 /** Workspace packages whose code computes a unit (each includes the packages it depends on). */
 function computingPackages(u: Unit): string[] {
-  const usesAikd = (m?: MethodSpec): boolean => !!m && (m.id === 'aikd' || m.id.startsWith('aikd:') || !!m.frModel?.startsWith('tfjs:') || usesAikd(m.teacher));
-  if (u.kind === 'embed') return u.frModel.startsWith('tfjs:') ? ['fr-models', 'aikd'] : ['fr-models'];
+  const usesAikd = (m?: MethodSpec): boolean => !!m && (m.id === 'aikd' || m.id.startsWith('aikd:') || usesAikd(m.teacher));
+  if (u.kind === 'embed') return ['fr-models'];
   if (u.kind === 'score') return usesAikd(u.method) ? ['teachers', 'aikd'] : ['teachers'];
   return u.method.id === 'aikd' ? ['aikd'] : ['teachers'];
 }
