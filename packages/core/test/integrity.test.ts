@@ -60,7 +60,7 @@ describe('cached file hashes', () => {
     expect(later()).toBe('from-the-cache');
     writeFileSync(f, 'changed');
     expect(later()).toBe(sha('changed'));
-  });
+  }, 120_000);
 });
 
 describe('package code versions', () => {

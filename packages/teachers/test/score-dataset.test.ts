@@ -107,14 +107,15 @@ describe('aikd score --images / methods list', () => {
     await program.parseAsync(['node', 'aikd', ...args]);
   };
 
-  it('scores a folder of aligned crops into a CSV (file,quality); undecodable files get an empty quality', async () => {
+  it('scores a folder of aligned crops into a CSV (file,quality,error); undecodable files get an empty quality and the reason', async () => {
     writeFileSync(join(root, 'crops', 'p3', 'broken.png'), 'not an image');
     const out = join(root, 'scores.csv');
     await run('score', '--images', join(root, 'crops'), '--aligned', '--method', 'embedding-norm', '--fr-model', 'mobileface', '--out', out);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('file,quality');
+    expect(lines[0]).toBe('file,quality,error');
     expect(lines.map((l) => l.split(',')[0])).toEqual(['file', 'p1/a.png', 'p1/b.png', 'p2/c.png', 'p2/d.png', 'p3/broken.png', 'p3/e.png']);
-    expect(lines[5]).toBe('p3/broken.png,');
+    expect(lines[5]).toMatch(/^p3\/broken\.png,,.*decod/);
+    expect(lines[1]).toMatch(/^p1\/a\.png,[-0-9.e]+,$/);
     const set = await scoreDataset(ds, norm, { seed: 0 });
     expect(Number(lines[1]!.split(',')[1])).toBe(set.quality[0]);
   });
