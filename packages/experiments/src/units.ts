@@ -158,6 +158,9 @@ export function previousResult(plan: Plan, u: { key: string }, key: UnitKey, roo
   }
   const problems = runFileProblems(r, dir);
   if (problems.length) return { reusable: false, why: `result not trusted: ${problems.join('; ')}` };
+  // a training unit's result is its training run: reusable only while that run is there
+  const training = (r.summary as { training_run?: string } | undefined)?.training_run;
+  if (training && !existsSync(join(runsDir(root), training, 'run.json'))) return { reusable: false, why: `its training run ${training} is gone` };
   return { reusable: true, record: r };
 }
 

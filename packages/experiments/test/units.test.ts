@@ -1,0 +1,58 @@
+/** Whether a unit's last result may be reused, and the reason given when not (`aikd run --explain`). */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
+import { parseYamlConfig } from '@aikd/core';
+import { Run } from '@aikd/results';
+import { experimentSchema, makePlan, previousResult, unitRunId, type UnitKey } from '../src/index.ts';
+import { TINY_EXPERIMENT } from './fixture.ts';
+
+const plan = makePlan(parseYamlConfig(TINY_EXPERIMENT, 'tiny.yaml', experimentSchema));
+const unit = { key: 'score.synth-test.proper.serfiq' };
+const key = (over: Partial<UnitKey['inputs']> = {}, hash = 'h1'): UnitKey => ({
+  hash,
+  inputs: { dataset: 'd', content: 'c', condition: 'k', method: 'm', code: 'teachers@aaa', images: 16, ...over },
+});
+const record = (root: string, k: UnitKey, status: 'completed' | 'failed' | 'running' = 'completed', summary: Record<string, unknown> = {}) => {
+  const run = Run.create({ kind: 'score', id: unitRunId(plan, unit.key), root, params: { unit_hash: k.hash, unit_inputs: k.inputs } });
+  run.writeTable('scores', arrow.tableFromArrays({ image_id: ['a'], quality: Float64Array.from([0.5]) }), {});
+  if (status === 'completed') run.finish(summary);
+  else if (status === 'failed') run.fail(new Error('out of memory'));
+  return run;
+};
+
+describe('previousResult', () => {
+  it('reuses a completed unit with the same key and verified files', () => {
+    const root = mkdtempSync(join(tmpdir(), 'aikd-units-'));
+    expect(previousResult(plan, unit, key(), root)).toEqual({ reusable: false, why: 'never computed' });
+    record(root, key());
+    expect(previousResult(plan, unit, key(), root).reusable).toBe(true);
+  });
+
+  it('says what changed, part by part', () => {
+    const root = mkdtempSync(join(tmpdir(), 'aikd-units-'));
+    record(root, key());
+    expect(previousResult(plan, unit, key({ content: 'c2', images: 15 }, 'h2'), root)).toEqual({ reusable: false, why: 'changed: the images it reads (content, landmarks, identities, pairs): 16 → 15 images' });
+    expect(previousResult(plan, unit, key({ code: 'teachers@bbb' }, 'h2'), root)).toEqual({ reusable: false, why: 'changed: the code of teachers' });
+    expect(previousResult(plan, unit, key({ method: 'm2', condition: 'k2' }, 'h2'), root)).toEqual({ reusable: false, why: 'changed: the test condition (procedure, parameters, seed); the method, its parameters or its weights' });
+  });
+
+  it('does not reuse a failed or interrupted attempt, a modified file, or a training whose run is gone', () => {
+    const root = mkdtempSync(join(tmpdir(), 'aikd-units-'));
+    const r = record(root, key(), 'failed');
+    expect(previousResult(plan, unit, key(), root)).toEqual({ reusable: false, why: 'the last attempt failed: Error: out of memory' });
+    record(root, key(), 'running');
+    expect(previousResult(plan, unit, key(), root).why).toBe('the last attempt did not finish (interrupted, or running elsewhere)');
+    record(root, key());
+    writeFileSync(join(r.dir, 'scores.parquet'), 'x');
+    expect(previousResult(plan, unit, key(), root).why).toBe('result not trusted: scores.parquet was modified after it was written (its content hash is not the recorded one)');
+    const training = Run.create({ kind: 'train', params: {}, root });
+    training.finish();
+    record(root, key(), 'completed', { method_id: `aikd:${training.id}`, training_run: training.id });
+    expect(previousResult(plan, unit, key(), root).reusable).toBe(true);
+    rmSync(training.dir, { recursive: true });
+    expect(previousResult(plan, unit, key(), root).why).toBe(`its training run ${training.id} is gone`);
+  });
+});
