@@ -42,10 +42,17 @@ check('uninterrupted run (reference)', reference.length === 16, `${FAULT_UNITS} 
 
 t0 = performance.now();
 {
-  const env = fresh('kills');
-  const { final, killedAt } = await runWithRandomKills(file, env, rngFor(18, 'bench-kills'), KILLS, 800);
-  const ok = same(await edcSummary(env.AIKD_RESULTS), reference) && untrustedRuns(env.AIKD_RESULTS).length === 0 && final.reused.length + final.computed.length === FAULT_UNITS;
-  check(`${KILLS} random SIGKILLs`, ok, `${killedAt.length} kills landed (units done at each: ${killedAt.join(', ')}); last run computed ${final.computed.length}, reused ${final.reused.length}`, t0);
+  // a 6-unit grid offers only a few moments to kill: rounds on fresh folders until KILLS kills have landed
+  const rng = rngFor(18, 'bench-kills');
+  const landed: number[] = [];
+  let ok = true;
+  for (let round = 0; landed.length < KILLS && round < 2 * KILLS; round++) {
+    const env = fresh(`kills-${round}`);
+    const { final, killedAt } = await runWithRandomKills(file, env, rng, 3, 800);
+    landed.push(...killedAt);
+    ok &&= same(await edcSummary(env.AIKD_RESULTS), reference) && untrustedRuns(env.AIKD_RESULTS).length === 0 && final.reused.length + final.computed.length === FAULT_UNITS;
+  }
+  check(`${KILLS} random SIGKILLs`, ok && landed.length >= KILLS, `${landed.length} kills landed; units done at each: ${landed.join(', ')}`, t0);
 }
 
 t0 = performance.now();
