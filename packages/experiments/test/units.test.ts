@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { parseYamlConfig } from '@aikd/core';
 import { Run } from '@aikd/results';
-import { experimentSchema, makePlan, previousResult, unitRunId, type UnitKey } from '../src/index.ts';
+import { experimentSchema, makePlan, previousResult, unitRunId, type PreviousResult, type UnitKey } from '../src/index.ts';
 import { TINY_EXPERIMENT } from './fixture.ts';
 
 const plan = makePlan(parseYamlConfig(TINY_EXPERIMENT, 'tiny.yaml', experimentSchema));
@@ -15,6 +15,7 @@ const key = (over: Partial<UnitKey['inputs']> = {}, hash = 'h1'): UnitKey => ({
   hash,
   inputs: { dataset: 'd', content: 'c', condition: 'k', method: 'm', code: 'teachers@aaa', images: 16, ...over },
 });
+const why = (r: PreviousResult) => (r.reusable ? 'reusable' : r.why);
 const record = (root: string, k: UnitKey, status: 'completed' | 'failed' | 'running' = 'completed', summary: Record<string, unknown> = {}) => {
   const run = Run.create({ kind: 'score', id: unitRunId(plan, unit.key), root, params: { unit_hash: k.hash, unit_inputs: k.inputs } });
   run.writeTable('scores', arrow.tableFromArrays({ image_id: ['a'], quality: Float64Array.from([0.5]) }), {});
@@ -44,15 +45,15 @@ describe('previousResult', () => {
     const r = record(root, key(), 'failed');
     expect(previousResult(plan, unit, key(), root)).toEqual({ reusable: false, why: 'the last attempt failed: Error: out of memory' });
     record(root, key(), 'running');
-    expect(previousResult(plan, unit, key(), root).why).toBe('the last attempt did not finish (interrupted, or running elsewhere)');
+    expect(why(previousResult(plan, unit, key(), root))).toBe('the last attempt did not finish (interrupted, or running elsewhere)');
     record(root, key());
     writeFileSync(join(r.dir, 'scores.parquet'), 'x');
-    expect(previousResult(plan, unit, key(), root).why).toBe('result not trusted: scores.parquet was modified after it was written (its content hash is not the recorded one)');
+    expect(why(previousResult(plan, unit, key(), root))).toBe('result not trusted: scores.parquet was modified after it was written (its content hash is not the recorded one)');
     const training = Run.create({ kind: 'train', params: {}, root });
     training.finish();
     record(root, key(), 'completed', { method_id: `aikd:${training.id}`, training_run: training.id });
     expect(previousResult(plan, unit, key(), root).reusable).toBe(true);
     rmSync(training.dir, { recursive: true });
-    expect(previousResult(plan, unit, key(), root).why).toBe(`its training run ${training.id} is gone`);
+    expect(why(previousResult(plan, unit, key(), root))).toBe(`its training run ${training.id} is gone`);
   });
 });
