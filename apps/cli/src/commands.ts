@@ -10,6 +10,9 @@ import { register as teachers } from '@aikd/teachers/cli';
 import { register as aikd } from '@aikd/aikd/cli';
 import { register as experiments } from '@aikd/experiments/cli';
 import { register as dashboard } from '@aikd/dashboard/cli';
+import { dashboardLabels, type Workbench } from './workbench.ts';
 
-/** Every package's subcommands, in the order `aikd --help` lists them. */
-export const commandModules: RegisterCommands[] = [env, runtime, results, edc, datasets, alignment, frModels, teachers, aikd, experiments, dashboard];
+/** Every package's subcommands, in the order `aikd --help` lists them, on the composed workbench. */
+export function commandModules(w: Workbench): RegisterCommands[] {
+  return [env, runtime, results, edc, datasets, alignment, frModels, teachers, aikd, experiments, (p) => dashboard(p, { labels: dashboardLabels(w) })];
+}

@@ -20,7 +20,7 @@ import { configHash, log, textTable } from '@aikd/core';
 import { openDataset, type Dataset, type ImageRecord } from '@aikd/datasets';
 import { createProcedure } from '@aikd/alignment';
 import { createRecognizer, embedDataset } from '@aikd/fr-models';
-import { createQualityMethod, scoreDataset, trainTeacher, LEARNED_METHOD_IDS, TEACHER_RUN_KIND, type QualityMethod } from '@aikd/teachers';
+import { createQualityMethod, scoreDataset, trainMethod, learnedMethodIds, METHOD_TRAIN_RUN_KIND, type QualityMethod } from '@aikd/teachers';
 import { computeEdc } from '@aikd/edc';
 import { Run, listRuns } from '@aikd/results';
 import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
@@ -127,14 +127,14 @@ log.info(`demo study: ${ds.images().length} images; test identities ${split.test
  * training identities only (its own run; reused when one with the same settings exists) → `crfiqa:<run-id>`.
  */
 async function teacherMethodId(teacher: string, backbone: string): Promise<string> {
-  if (!(LEARNED_METHOD_IDS as readonly string[]).includes(teacher)) return teacher;
+  if (!learnedMethodIds().includes(teacher)) return teacher;
   const trainDs = subset(ds, split.train, `train-${SPLIT_SEED}`);
   const done = listRuns().filter((r) => {
     const p = r.params as { method?: string; dataset?: string; fr_model?: string; seed?: unknown };
-    return r.kind === TEACHER_RUN_KIND && r.status === 'completed' && p.method === teacher && p.dataset === trainDs.name && p.fr_model === backbone && p.seed === SPLIT_SEED;
+    return r.kind === METHOD_TRAIN_RUN_KIND && r.status === 'completed' && p.method === teacher && p.dataset === trainDs.name && p.fr_model === backbone && p.seed === SPLIT_SEED;
   });
   if (done.length) return `${teacher}:${done.at(-1)!.id}`;
-  const t = await trainTeacher(teacher, { dataset: trainDs, frModel: backbone, seed: SPLIT_SEED, testIdentities: split.testIdentities });
+  const t = await trainMethod(teacher, { dataset: trainDs, frModel: backbone, seed: SPLIT_SEED, testIdentities: split.testIdentities });
   teacherRuns.push({ teacher, backbone, run: t.runId, dataset: trainDs.name });
   return t.methodId;
 }

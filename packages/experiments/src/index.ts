@@ -5,10 +5,9 @@
 export * from './schema.ts';
 export * from './plan.ts';
 export { Resources } from './resources.ts';
-export { runUnit, unitHash, unitRunId, doneRun, unitTable, methodTrainers, trainedHere, type MethodTrainer, type TrainedMethod } from './units.ts';
+export { runUnit, unitHash, unitRunId, doneRun, unitTable } from './units.ts';
 export { evaluatePlan, evaluateCell } from './evaluate.ts';
 export { runExperiment, mergeExperiment, pendingUnits, type RunExperimentOptions, type RunExperimentResult } from './run.ts';
 export { checkAvailability, type MissingItem } from './availability.ts';
 export { buildReport, reportText, paperReference, findExperiment, type Report, type ReportTable } from './report.ts';
 export { shardFromScheduler } from './cli.ts';
-export { registerTrainers, aikdTrainSections } from './trainers.ts';

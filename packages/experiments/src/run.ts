@@ -9,9 +9,8 @@ import { Run, runsDir } from '@aikd/results';
 import { assignShards, type Plan, type Unit } from './plan.ts';
 import { Resources } from './resources.ts';
 import { checkAvailability, blockedBy, type MissingItem } from './availability.ts';
-import { doneRun, runUnit, unitHash, trainedHere } from './units.ts';
+import { doneRun, runUnit, unitHash } from './units.ts';
 import { evaluatePlan } from './evaluate.ts';
-import { registerTrainers } from './trainers.ts';
 
 export interface RunExperimentOptions {
   shard?: { index: number; count: number };
@@ -48,9 +47,6 @@ export function pendingUnits(plan: Plan, root?: string): string[] {
 
 export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {}): Promise<RunExperimentResult> {
   const t0 = performance.now();
-  registerTrainers();
-  // AI-KD registers the aikd:<run-id> methods on import
-  await import('@aikd/aikd');
   const shard = opts.shard ?? { index: 0, count: 1 };
   const root = opts.root;
   const exp = openExperimentRun(plan, root);
@@ -62,7 +58,7 @@ export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {})
   for (const m of missing) log.warn(`skipping ${m.kind} ${m.name}: ${m.missing.join('; ')}`);
 
   const mine = assignShards(plan.workUnits, shard.count)[shard.index]!;
-  const res = new Resources();
+  const res = new Resources(root);
   const trained = new Map<string, string>();
   const out: RunExperimentResult = { experiment: plan.id, shard, computed: [], reused: [], skipped: [], failed: [], missing, evaluated: false, pending: [], seconds: 0 };
   const total = mine.reduce((a, w) => a + w.units.length, 0);
@@ -158,5 +154,3 @@ export async function mergeExperiment(plan: Plan, root?: string): Promise<{ eval
   openExperimentRun(plan, root).finish({ cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, merged_shards: shards });
   return { evaluated: true, pending, shards };
 }
-
-export { trainedHere };

@@ -11,7 +11,8 @@ import { Run, readRunRecord, readResultTable, runsDir } from '@aikd/results';
 import { createProcedure } from '@aikd/alignment';
 import { embedDataset, scorePairs } from '@aikd/fr-models';
 import { scoreDataset, scoresTable, scoresProvenance } from '@aikd/teachers';
-import type { Plan, Unit, MethodSpec, DatasetSpec } from './plan.ts';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
+import { trainsHere, type Plan, type Unit, type DatasetSpec } from './plan.ts';
 import type { Resources } from './resources.ts';
 
 export const unitRunId = (plan: Plan, key: string) => `${plan.id}.${key}`;
@@ -35,16 +36,6 @@ export function doneRun(plan: Plan, u: { key: string }, hash: string, root?: str
     return undefined;
   }
 }
-
-/** Trainers for methods learned within an experiment (`aikd` and learned teachers register here). */
-export interface TrainedMethod {
-  /** The id the teachers registry scores with, e.g. `aikd:<run-id>`. */
-  methodId: string;
-  runId: string;
-  summary?: Record<string, unknown>;
-}
-export type MethodTrainer = (method: MethodSpec, train: { dataset: import('@aikd/datasets').Dataset; spec: DatasetSpec }, ctx: { seed: number | string; parent: string; root?: string }) => Promise<TrainedMethod>;
-export const methodTrainers = new Map<string, MethodTrainer>();
 
 export interface UnitContext {
   plan: Plan;
@@ -87,7 +78,7 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
     } else if (u.kind === 'score') {
       const ds = await res.evalDataset(u.dataset);
       const resolved = ctx.trained.get(u.method.label);
-      if (trainedHere(u.method) && !resolved) throw new AikdError(`method ${u.method.label}: its training unit has not completed`);
+      if (trainsHere(u.method) && !resolved) throw new AikdError(`method ${u.method.label}: its training unit has not completed`);
       const method = await res.method(u.method, resolved);
       const procedure = createProcedure(u.condition.procedure, u.condition.params);
       const set = await scoreDataset(ds, method, { alignment: procedure, seed: u.condition.seed, label: `score ${u.dataset.key} ${u.condition.name} ${u.method.label}` });
@@ -96,10 +87,11 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
       const failed = set.quality.filter((q) => !Number.isFinite(q)).length;
       run.finish({ images: set.ids.length, failed_to_assess: failed, method_id: method.id, scores_from_cache: set.fromCache, seconds: set.seconds });
     } else {
-      const trainer = methodTrainers.get(u.method.id);
+      const trainer = methodCatalogue.get(u.method.id)?.trainer;
       if (!trainer) throw new AikdError(`method ${u.method.label}: no trainer for "${u.method.id}" is registered (give official weights with onnx:)`);
       const ds = await res.trainDataset(u.dataset);
-      const t = await trainer(u.method, { dataset: ds, spec: u.dataset }, { seed: plan.experiment.seed, parent: plan.id, root: ctx.root });
+      const data = { dataset: ds, name: u.dataset.name, description: `${u.dataset.key}${u.dataset.split ? ` (train part, split ${u.dataset.split.testFraction}/${u.dataset.split.seed})` : ''}` };
+      const t = await trainer.train({ method: u.method, data, seed: plan.experiment.seed, parent: plan.id, root: ctx.root, catalogue: methodCatalogue });
       ctx.trained.set(u.method.label, t.methodId);
       run.finish({ method_id: t.methodId, training_run: t.runId, ...t.summary });
     }
@@ -109,8 +101,6 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
   }
   return run;
 }
-
-export const trainedHere = (m: MethodSpec) => !m.onnx && !m.id.includes(':') && ['aikd', 'crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r'].includes(m.id);
 
 function describeUnit(u: Unit): Record<string, unknown> {
   const base = { dataset: u.dataset.name, dataset_key: u.dataset.key, split: u.dataset.split ?? null, filter: u.dataset.filter ?? null };

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseYamlConfig } from '@aikd/core';
+import { aikdMethod } from '@aikd/aikd/catalogue';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
 import { experimentSchema, makePlan, assignShards, parseShard, shardFromScheduler } from '../src/index.ts';
 import { TINY_EXPERIMENT } from './fixture.ts';
+
+// what the CLI's composition root does: AI-KD's method joins the catalogue
+methodCatalogue.register(aikdMethod);
 
 const plan = () => makePlan(parseYamlConfig(TINY_EXPERIMENT, 'tiny.yaml', experimentSchema));
 
@@ -49,6 +54,9 @@ describe('experiment plan', () => {
     expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('  - proper', '  - properly'), 'bad.yaml', experimentSchema)).toThrow(/^bad\.yaml: line 12: conditions\[0\]/);
     expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - serfiq'), 'dup.yaml', experimentSchema))).toThrow(/two methods are labelled "serfiq"/);
     expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - aikd'), 'x.yaml', experimentSchema))).toThrow(/aikd: needs a "teacher"/);
+    expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - { id: serfiq, name: s2, teacher: faceqan }'), 'x.yaml', experimentSchema))).toThrow(/method serfiq: only aikd takes a "teacher"/);
+    // method ids are the catalogue's (read when the file is parsed)
+    expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - ser-fiq'), 'x.yaml', experimentSchema)).toThrow(/^x\.yaml: line 8: .*unknown method "ser-fiq": expected one of serfiq, .*, aikd, crfiqa:<run-id>/);
   });
 
   it('adds the sensitivity sweep without duplicating table conditions', () => {

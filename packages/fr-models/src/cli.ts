@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { emit, textTable, AikdError } from '@aikd/core';
 import type { Command } from '@aikd/core/cli';
+import { frModelCatalogue } from './catalogue.ts';
 
 interface EmbedOpts {
   dataset?: string;
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     .option('--dataset <name>', 'a dataset from datasets.yaml')
     .option('--image <file>', 'one image file')
     .option('--images <dir>', 'a folder of image files')
-    .requiredOption('--model <name>', 'FR model: faceapi-resnet, faceres, faceres-deep, mobileface, an ONNX preset, or onnx:<path>')
+    .requiredOption('--model <name>', `FR model: ${frModelCatalogue.list().map((m) => m.id).join(', ')} (ONNX presets need your weights), a models.yaml entry, or onnx:<path>`)
     .option('--alignment <procedure>', 'alignment procedure for --dataset', 'proper')
     .option('--seed <seed>', 'seed of the alignment procedure', '0')
     .option('--flip-sum', 'sum the embeddings of the image and its mirror')

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
-import { emit, outputMode, textTable, AikdError } from '@aikd/core';
+import { emit, outputMode, textTable, AikdError, log } from '@aikd/core';
 import { listArg, type Command } from '@aikd/core/cli';
+import { methodCatalogue } from './catalogue/index.ts';
+import { isLearnedMethod } from './train/learned.ts';
 
 interface ScoreOpts {
   dataset?: string;
@@ -29,7 +31,7 @@ interface ImportOpts {
   out?: string;
 }
 
-interface TeacherTrainOpts {
+interface MethodTrainOpts {
   method?: string;
   dataset?: string;
   frModel?: string;
@@ -46,13 +48,15 @@ const seedOf = (s: string): number | string => (/^\d+$/.test(s) ? Number(s) : s)
 const paramOption = listArg<string>((s) => s);
 
 export function register(program: Command): void {
-  const methods = program.command('methods').description('FIQA methods (quality teachers)');
+  const methods = program
+    .command('methods')
+    .alias('method')
+    .description('FIQA methods: the catalogue (`aikd methods`), and training the learned ones (`aikd method train`)');
   methods
-    .command('list')
+    .command('list', { isDefault: true })
     .description('every FIQA method, what it needs, and whether it can run here')
     .action(async () => {
-      const { listMethods } = await import('./registry.ts');
-      const rows = await listMethods();
+      const rows = await methodCatalogue.describe();
       const needs = (r: (typeof rows)[number]) =>
         [r.requires.frModel && 'FR model', r.requires.gradients && 'input gradients', r.requires.training && 'trained weights'].filter(Boolean).join(', ') || '-';
       emit(rows, () =>
@@ -61,15 +65,16 @@ export function register(program: Command): void {
         ),
       );
     });
+  methodTrainCommand(methods.command('train'));
 
   const score = program
     .command('score')
     .description('quality scores of a dataset (Arrow, into the results store) or of a folder of images (CSV); `score import` reads scores made elsewhere')
     .option('--dataset <name>', 'a dataset from datasets.yaml')
     .option('--images <dir>', 'a folder of image files (faces are detected and aligned unless --aligned)')
-    .option('--method <id>', 'serfiq, faceqan, magface, embedding-norm, crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r (with --onnx), a trained run (crfiqa:<run-id>, …), or aikd:<run-id>')
+    .option('--method <id>', `a method of the catalogue (\`aikd methods\`): ${methodCatalogue.names().join(', ')}`)
     .option('--fr-model <name>', 'FR model the method runs on (default faceres; magface always uses the MagFace model)')
-    .option('--onnx <file>', 'official weights of a learned method (crfiqa, sddfiqa, faceqnet, diffiqa-r: the regressor; diffiqa: the UNet; magface: the MagFace ONNX)')
+    .option('--onnx <file>', `the weights of a method that takes a file (${methodCatalogue.list().filter((d) => d.needs.weights).map((d) => d.id).join(', ')}): official regressors, DifFIQA's UNet, the MagFace model`)
     .option('--param <key=value>', 'method parameter, repeatable (e.g. T=50, p=0.5, rescale=true; k=10, l=5, epsilon=0.001)', paramOption)
     .option('--alignment <procedure>', 'alignment procedure for --dataset', 'proper')
     .option('--seed <seed>', 'seed of the alignment and the method (dropout masks, noise)', '0')
@@ -81,9 +86,8 @@ export function register(program: Command): void {
       if (!o.method) throw new AikdError("aikd score: give --method (see `aikd methods list`)");
       if (!!o.dataset === !!o.images) throw new AikdError('aikd score: give exactly one of --dataset NAME or --images DIR (or use `aikd score import`)');
       if (o.images && !o.out && !outputMode().json) throw new AikdError('aikd score --images: give --out scores.csv (or --json to print the scores)');
-      const { createQualityMethod } = await import('./registry.ts');
       const { parseParamArgs } = await import('./params.ts');
-      const method = await createQualityMethod(o.method, { frModel: o.frModel, onnx: o.onnx, params: parseParamArgs(o.param ?? []) });
+      const method = await methodCatalogue.open(o.method, { frModel: o.frModel, onnx: o.onnx, params: parseParamArgs(o.param ?? []) });
       const seed = seedOf(o.seed);
       const batchSize = o.batch ? Number(o.batch) : undefined;
       try {
@@ -174,11 +178,19 @@ export function register(program: Command): void {
         await ds.close();
       }
     });
-  const teacher = program.command('teacher').description('learned FIQA methods (CR-FIQA, SDD-FIQA, FaceQnet, DifFIQA, DifFIQA(R)): train them on a labelled dataset');
-  teacher
-    .command('train')
-    .description('train a learned method on a frozen FR model → a run scored as <method>:<run-id> (official weights need no training: aikd score --method M --onnx FILE)')
-    .option('--method <id>', 'crfiqa, sddfiqa, faceqnet, diffiqa (the local UNet) or diffiqa-r')
+  // deprecated name of `aikd method train` ("teacher" now means only AI-KD's teacher); remove in the next release
+  const teacher = program.command('teacher').description('deprecated: use `aikd method train` (this alias goes in the next release)');
+  methodTrainCommand(teacher.command('train'), 'aikd teacher train is deprecated: use `aikd method train` (same options); the old name goes in the next release');
+}
+
+/** `aikd method train` (and its deprecated alias `aikd teacher train`): a learned method trained here. */
+function methodTrainCommand(cmd: Command, deprecation?: string): void {
+  const learned = methodCatalogue.list().filter(isLearnedMethod);
+  cmd
+    .description(
+      `train a learned method (${learned.map((d) => d.title).join(', ')}) on a frozen FR model → a run scored as <method>:<run-id> (official weights need no training: aikd score --method M --onnx FILE)`,
+    )
+    .option('--method <id>', learned.map((d) => d.id).join(', '))
     .option('--dataset <name>', 'labelled dataset from datasets.yaml (identities are needed)')
     .option('--fr-model <name>', 'frozen FR model (default faceres)')
     .option('--config <file.yaml>', 'YAML with method, dataset, fr_model, seed, test_identities and params (flags override it)')
@@ -187,16 +199,17 @@ export function register(program: Command): void {
     .option('--seed <seed>', 'seed of the splits, initialisation and label draws (default 0)')
     .option('--unet <file.onnx>', 'diffiqa-r: make the DifFIQA labels with this ONNX UNet (else a local UNet is trained first)')
     .option('--onnx <file>', 'not for training: official weights are scored directly (aikd score --method M --onnx FILE)')
-    .action(async (o: TeacherTrainOpts) => {
+    .action(async (o: MethodTrainOpts) => {
+      if (deprecation) log.warn(deprecation);
       if (o.onnx) throw new AikdError(`official weights need no training: score with \`aikd score --method ${o.method ?? 'M'} --onnx ${o.onnx} --dataset NAME\``);
-      const { loadTeacherTrainConfig, runTeacherTrain } = await import('./train/command.ts');
-      const cfg = o.config ? loadTeacherTrainConfig(resolve(o.config)) : undefined;
+      const { loadMethodTrainConfig, runMethodTrain } = await import('./train/command.ts');
+      const cfg = o.config ? loadMethodTrainConfig(resolve(o.config)) : undefined;
       const { parseParamArgs } = await import('./params.ts');
       const params = { ...(cfg?.params ?? {}), ...parseParamArgs(o.param ?? []), ...(o.unet ? { unet: resolve(o.unet) } : {}) };
       const method = o.method ?? cfg?.method;
       const dataset = o.dataset ?? cfg?.dataset;
-      if (!method || !dataset) throw new AikdError('aikd teacher train: give --method and --dataset (or put them in --config)');
-      const summary = await runTeacherTrain({
+      if (!method || !dataset) throw new AikdError('aikd method train: give --method and --dataset (or put them in --config)');
+      const summary = await runMethodTrain({
         method,
         dataset,
         frModel: o.frModel ?? cfg?.fr_model,

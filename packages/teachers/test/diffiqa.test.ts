@@ -246,7 +246,7 @@ describe('ONNX denoiser (the user UNet route)', () => {
     const big = await createQualityMethod('diffiqa', { onnx: unetOnnx(dir, 'u-big.onnx', ['batch', 3, 8, 8]), frModel: rec });
     await expect(big.score(crops, { ids: ['o0', 'o1'], seed: 1 })).rejects.toThrow(/denoiser works at 8×8, larger than tiny-tfjs's 4×4/);
     await big.dispose();
-    await expect(createQualityMethod('diffiqa', { frModel: rec })).rejects.toThrow(/diffiqa needs a denoiser: your UNet as ONNX.*aikd teacher train --method diffiqa/s);
+    await expect(createQualityMethod('diffiqa', { frModel: rec })).rejects.toThrow(/diffiqa needs a denoiser: your UNet as ONNX.*aikd method train --method diffiqa/s);
   });
 });
 

@@ -106,9 +106,9 @@ export async function paucTable(ctx: ApiContext, input: unknown): Promise<PaucTa
     block.forEach((b, i) =>
       out.push({
         fr_model: fr,
-        fr_model_name: ref.names.get(fr) ?? (fr || '(none)'),
+        fr_model_name: ref.names.get(fr) ?? (fr ? ctx.labels.frModel(fr) : '(none)'),
         method: b.method,
-        method_name: ref.names.get(b.method) ?? b.method,
+        method_name: ref.names.get(b.method) ?? ctx.labels.method(b.method),
         cells: datasets.map((_, j) => ({ ours: b.ours[j]!, paper: b.paper[j]!, rank: ranks[j]![i]! })),
         mean: { ours: b.meanOurs, paper: b.meanPaper, rank: meanRanks[i]! },
       }),
