@@ -29,6 +29,13 @@ import { trainAikd } from '../src/train/train.ts';
 import { teacherLabels } from '../src/train/command.ts';
 import { createAikdMethod } from '../src/method.ts';
 
+declare module '@aikd/results' {
+  interface ResultRows {
+    /** `aikd_study`: this script's pAUC_norm per backbone × teacher × training seed × condition (columns vary). */
+    aikd_study: Record<string, string | number | null>;
+  }
+}
+
 const { values: a } = parseArgs({
   options: {
     runs: { type: 'string', default: 'mobileface:serfiq,mobileface:faceqan' },

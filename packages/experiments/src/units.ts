@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { configHash, AikdError } from '@aikd/core';
-import { Run, readRunRecord, readResultTable, runsDir } from '@aikd/results';
+import { withRun, readRunRecord, readResultTable, runsDir, type ResultKind, type Run } from '@aikd/results';
 import { createProcedure } from '@aikd/alignment';
 import { embedDataset, scorePairs } from '@aikd/fr-models';
 import { scoreDataset, scoresTable, scoresProvenance } from '@aikd/teachers';
@@ -48,7 +48,7 @@ export interface UnitContext {
 export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
   const { plan, res } = ctx;
   const hash = unitHash(u);
-  const run = Run.create({
+  const opts = {
     // a training unit's own run is `train-unit`; the training it starts is a `train` / `teacher-train` run
     kind: u.kind === 'train' ? 'train-unit' : u.kind,
     id: unitRunId(plan, u.key),
@@ -56,8 +56,8 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
     name: u.key,
     root: ctx.root,
     params: { unit: u.key, unit_hash: hash, experiment: plan.experiment.name, ...describeUnit(u) },
-  });
-  try {
+  };
+  return withRun(opts, async (run) => {
     if (u.kind === 'embed') {
       const ds = await res.evalDataset(u.dataset);
       const rec = await res.recognizer(u.frModel);
@@ -95,11 +95,8 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
       ctx.trained.set(u.method.label, t.methodId);
       run.finish({ method_id: t.methodId, training_run: t.runId, ...t.summary });
     }
-  } catch (e) {
-    run.fail(e);
-    throw e;
-  }
-  return run;
+    return run;
+  });
 }
 
 function describeUnit(u: Unit): Record<string, unknown> {
@@ -113,7 +110,7 @@ function describeUnit(u: Unit): Record<string, unknown> {
 const numericSeed = (s: number | string) => (typeof s === 'number' ? s : undefined);
 
 /** Read a unit's result table back (after it ran here or elsewhere). */
-export function unitTable(plan: Plan, key: string, kind: 'comparisons' | 'scores', root?: string): arrow.Table | undefined {
+export function unitTable(plan: Plan, key: string, kind: ResultKind, root?: string): arrow.Table | undefined {
   const p = join(runsDir(root), unitRunId(plan, key), `${kind}.arrow`);
   return existsSync(p) ? readResultTable(p).table : undefined;
 }

@@ -51,22 +51,20 @@ export function register(program: Command): void {
         if (o.dataset) {
           const { openDataset } = await import('@aikd/datasets');
           const { embedDataset, embeddingsTable, embeddingProvenance } = await import('./embed.ts');
-          const { Run, writeResultTable, backendOf } = await loadResults();
+          const { withRun, writeResultTable, backendOf } = await loadResults();
           const ds = await openDataset(o.dataset);
           const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
-          const run = Run.create({ kind: 'embed', params: { dataset: o.dataset, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) });
           try {
-            const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum, batchSize: o.batch ? Number(o.batch) : undefined, cache: o.cache });
-            const table = embeddingsTable(set);
-            const prov = embeddingProvenance(set, run.id);
-            run.writeTable('embeddings', table, prov);
-            if (o.out) writeResultTable(resolve(o.out), table, prov);
-            run.finish({ images: set.ids.length, dim: set.dim, from_cache: set.fromCache });
-            const summary = { run_id: run.id, dataset: ds.name, model: rec.id, images: set.ids.length, dim: set.dim, from_cache: set.fromCache, file: `${run.dir}/embeddings.arrow` };
-            emit(summary, () => textTable([summary]));
-          } catch (e) {
-            run.fail(e);
-            throw e;
+            await withRun({ kind: 'embed', params: { dataset: o.dataset, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) }, async (run) => {
+              const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum, batchSize: o.batch ? Number(o.batch) : undefined, cache: o.cache });
+              const table = embeddingsTable(set);
+              const prov = embeddingProvenance(set, run.id);
+              run.writeTable('embeddings', table, prov);
+              if (o.out) writeResultTable(resolve(o.out), table, prov);
+              run.finish({ images: set.ids.length, dim: set.dim, from_cache: set.fromCache });
+              const summary = { run_id: run.id, dataset: ds.name, model: rec.id, images: set.ids.length, dim: set.dim, from_cache: set.fromCache, file: `${run.dir}/embeddings.arrow` };
+              emit(summary, () => textTable([summary]));
+            });
           } finally {
             await ds.close();
           }
@@ -113,7 +111,7 @@ export function register(program: Command): void {
       const { openDataset } = await import('@aikd/datasets');
       const { embedDataset } = await import('./embed.ts');
       const { verificationReport } = await import('./verification.ts');
-      const { Run, backendOf } = await loadResults();
+      const { withRun, backendOf } = await loadResults();
       const { tableFromArrays } = await import('apache-arrow');
       const { subsetDataset, attributeFilter } = await import('@aikd/datasets');
       const rec = await createRecognizer(o.model);
@@ -121,41 +119,39 @@ export function register(program: Command): void {
       const filter = o.filter?.length ? attributeFilter(o.filter) : undefined;
       const ds = filter ? subsetDataset(opened, filter.keep, filter.label) : opened;
       const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
-      const run = Run.create({ kind: 'verify', params: { dataset: o.dataset, filter: o.filter ?? null, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) });
       try {
-        const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum });
-        const r = verificationReport(ds, set);
-        run.writeTable(
-          'verification',
-          tableFromArrays({
-            dataset: [r.dataset],
-            fr_model: [r.model],
-            alignment: [r.alignment],
-            flip_sum: [r.flip_sum],
-            n_pairs: Int32Array.from([r.n_pairs]),
-            accuracy: Float64Array.from([r.accuracy.mean]),
-            accuracy_std: Float64Array.from([r.accuracy.std]),
-            tar_far_1e3: Float64Array.from([r.tar_at_far['0.001']!.tar]),
-            tar_far_1e4: Float64Array.from([r.tar_at_far['0.0001']!.tar]),
-            eer: Float64Array.from([r.eer]),
-            auc: Float64Array.from([r.auc]),
-          }),
-          { fr_model: r.model, dataset: r.dataset, alignment: r.alignment, seed: typeof seed === 'number' ? seed : undefined },
-        );
-        run.finish({ accuracy: r.accuracy.mean, eer: r.eer, auc: r.auc });
-        emit({ run_id: run.id, ...r }, () =>
-          [
-            `${r.dataset} / ${r.model} (${r.alignment}${r.flip_sum ? ', flip-sum' : ''}): ${r.n_pairs} pairs (${r.n_mated} mated)`,
-            `accuracy   ${(100 * r.accuracy.mean).toFixed(2)} ± ${(100 * r.accuracy.std).toFixed(2)} % (10-fold, ${r.accuracy.fold_source} folds)`,
-            ...Object.entries(r.tar_at_far).map(([far, t]) => `TAR@FAR=${far}  ${(100 * t.tar).toFixed(2)} % (achieved FAR ${t.achieved_far.toExponential(2)})`),
-            `EER        ${(100 * r.eer).toFixed(2)} %`,
-            `AUC        ${r.auc.toFixed(4)}`,
-            `run        ${run.id}`,
-          ].join('\n'),
-        );
-      } catch (e) {
-        run.fail(e);
-        throw e;
+        await withRun({ kind: 'verify', params: { dataset: o.dataset, filter: o.filter ?? null, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) }, async (run) => {
+          const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum });
+          const r = verificationReport(ds, set);
+          run.writeTable(
+            'verification',
+            tableFromArrays({
+              dataset: [r.dataset],
+              fr_model: [r.model],
+              alignment: [r.alignment],
+              flip_sum: [r.flip_sum],
+              n_pairs: Int32Array.from([r.n_pairs]),
+              accuracy: Float64Array.from([r.accuracy.mean]),
+              accuracy_std: Float64Array.from([r.accuracy.std]),
+              tar_far_1e3: Float64Array.from([r.tar_at_far['0.001']!.tar]),
+              tar_far_1e4: Float64Array.from([r.tar_at_far['0.0001']!.tar]),
+              eer: Float64Array.from([r.eer]),
+              auc: Float64Array.from([r.auc]),
+            }),
+            { fr_model: r.model, dataset: r.dataset, alignment: r.alignment, seed: typeof seed === 'number' ? seed : undefined },
+          );
+          run.finish({ accuracy: r.accuracy.mean, eer: r.eer, auc: r.auc });
+          emit({ run_id: run.id, ...r }, () =>
+            [
+              `${r.dataset} / ${r.model} (${r.alignment}${r.flip_sum ? ', flip-sum' : ''}): ${r.n_pairs} pairs (${r.n_mated} mated)`,
+              `accuracy   ${(100 * r.accuracy.mean).toFixed(2)} ± ${(100 * r.accuracy.std).toFixed(2)} % (10-fold, ${r.accuracy.fold_source} folds)`,
+              ...Object.entries(r.tar_at_far).map(([far, t]) => `TAR@FAR=${far}  ${(100 * t.tar).toFixed(2)} % (achieved FAR ${t.achieved_far.toExponential(2)})`),
+              `EER        ${(100 * r.eer).toFixed(2)} %`,
+              `AUC        ${r.auc.toFixed(4)}`,
+              `run        ${run.id}`,
+            ].join('\n'),
+          );
+        });
       } finally {
         await ds.close();
         await rec.dispose();

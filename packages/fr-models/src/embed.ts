@@ -14,6 +14,13 @@ import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from 
 import type { Recognizer } from './types.ts';
 import { flipHorizontal } from './preprocess.ts';
 
+declare module '@aikd/results' {
+  interface ResultRows {
+    /** `embeddings`: one unnormalised embedding per image (a fixed-size list) and its norm. */
+    embeddings: { image_id: string; embedding: number[]; norm: number };
+  }
+}
+
 export interface EmbeddingSet {
   ids: string[];
   dim: number;

@@ -130,7 +130,7 @@ export function register(program: Command): void {
       const { importScores, SCORE_FILE_FORMATS } = await import('./import/index.ts');
       if (o.format && !(SCORE_FILE_FORMATS as readonly string[]).includes(o.format)) throw new AikdError(`--format ${o.format}: expected one of ${SCORE_FILE_FORMATS.join(', ')}`);
       const { openDataset } = await import('@aikd/datasets');
-      const { Run, writeResultTable } = await import('@aikd/results');
+      const { withRun, writeResultTable } = await import('@aikd/results');
       const { scoresTable, scoresProvenance } = await import('./score-dataset.ts');
       const ds = await openDataset(o.dataset);
       try {
@@ -143,13 +143,18 @@ export function register(program: Command): void {
           alignment: o.alignment,
           minCoverage: Number(o.minCoverage ?? 0),
         });
-        const run = Run.create({ kind: 'score', params: { source: 'import', dataset: o.dataset, method: o.method, file: resolve(file), format: imp.file.format, column: imp.file.column ?? null, fr_model: o.frModel ?? null } });
-        const table = scoresTable(imp.set);
-        const prov = scoresProvenance(imp.set, run.id);
-        run.writeTable('scores', table, prov);
-        if (o.out) writeResultTable(resolve(o.out), table, prov);
         const r = imp.report;
-        run.finish({ images: imp.set.ids.length, matched: r.matched, unmatched_keys: r.unmatchedCount, ambiguous_keys: r.ambiguousCount, images_without_score: r.missingCount, failed_to_assess: imp.file.failed });
+        const run = await withRun(
+          { kind: 'score', params: { source: 'import', dataset: o.dataset, method: o.method, file: resolve(file), format: imp.file.format, column: imp.file.column ?? null, fr_model: o.frModel ?? null } },
+          (run) => {
+            const table = scoresTable(imp.set);
+            const prov = scoresProvenance(imp.set, run.id);
+            run.writeTable('scores', table, prov);
+            if (o.out) writeResultTable(resolve(o.out), table, prov);
+            run.finish({ images: imp.set.ids.length, matched: r.matched, unmatched_keys: r.unmatchedCount, ambiguous_keys: r.ambiguousCount, images_without_score: r.missingCount, failed_to_assess: imp.file.failed });
+            return run;
+          },
+        );
         const summary = {
           run_id: run.id,
           dataset: ds.name,
@@ -242,41 +247,35 @@ function importOptions(cmd: Command): ImportOpts {
 
 async function scoreDatasetCommand(o: ScoreOpts, method: import('./types.ts').QualityMethod, seed: number | string, batchSize: number | undefined): Promise<void> {
   const { openDataset } = await import('@aikd/datasets');
-  const { Run, writeResultTable } = await import('@aikd/results');
+  const { withRun, writeResultTable } = await import('@aikd/results');
   const { scoreDataset, scoresTable, scoresProvenance } = await import('./score-dataset.ts');
   const backend = method.frModel && !method.frModel.startsWith('onnx') ? (await import('@aikd/runtime')).backendReport()?.backend : undefined;
   const ds = await openDataset(o.dataset!);
-  const run = Run.create({
-    kind: 'score',
-    params: { dataset: o.dataset, method: method.id, fr_model: method.frModel ?? null, params: method.params, alignment: o.alignment, seed },
-    backend,
-  });
   try {
-    const set = await scoreDataset(ds, method, { alignment: o.alignment, seed, batchSize, cache: o.cache });
-    const table = scoresTable(set);
-    const prov = scoresProvenance(set, run.id);
-    run.writeTable('scores', table, prov);
-    if (o.out) writeResultTable(resolve(o.out), table, prov);
-    const q = Array.from(set.quality).filter(Number.isFinite);
-    const summary = {
-      run_id: run.id,
-      dataset: ds.name,
-      method: method.id,
-      fr_model: method.frModel ?? null,
-      alignment: set.settings.alignment,
-      seed,
-      images: set.ids.length,
-      min: q.length ? Math.min(...q) : null,
-      max: q.length ? Math.max(...q) : null,
-      from_cache: set.fromCache,
-      images_per_s: set.seconds > 0 ? set.ids.length / set.seconds : null,
-      file: `${run.dir}/scores.arrow`,
-    };
-    run.finish({ images: set.ids.length, from_cache: set.fromCache, seconds: set.seconds });
-    emit(summary, () => textTable([summary]));
-  } catch (e) {
-    run.fail(e);
-    throw e;
+    await withRun({ kind: 'score', params: { dataset: o.dataset, method: method.id, fr_model: method.frModel ?? null, params: method.params, alignment: o.alignment, seed }, backend }, async (run) => {
+      const set = await scoreDataset(ds, method, { alignment: o.alignment, seed, batchSize, cache: o.cache });
+      const table = scoresTable(set);
+      const prov = scoresProvenance(set, run.id);
+      run.writeTable('scores', table, prov);
+      if (o.out) writeResultTable(resolve(o.out), table, prov);
+      const q = Array.from(set.quality).filter(Number.isFinite);
+      const summary = {
+        run_id: run.id,
+        dataset: ds.name,
+        method: method.id,
+        fr_model: method.frModel ?? null,
+        alignment: set.settings.alignment,
+        seed,
+        images: set.ids.length,
+        min: q.length ? Math.min(...q) : null,
+        max: q.length ? Math.max(...q) : null,
+        from_cache: set.fromCache,
+        images_per_s: set.seconds > 0 ? set.ids.length / set.seconds : null,
+        file: `${run.dir}/scores.arrow`,
+      };
+      run.finish({ images: set.ids.length, from_cache: set.fromCache, seconds: set.seconds });
+      emit(summary, () => textTable([summary]));
+    });
   } finally {
     await ds.close();
   }

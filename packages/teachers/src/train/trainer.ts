@@ -16,7 +16,7 @@ import { AikdError, rngFor, writeJsonAtomic } from '@aikd/core';
 import type { Dataset } from '@aikd/datasets';
 import { createProcedure } from '@aikd/alignment';
 import type { Recognizer } from '@aikd/fr-models';
-import { Run } from '@aikd/results';
+import { withRun } from '@aikd/results';
 import { METHOD_TRAIN_RUN_KIND } from '../constants.ts';
 import { methodCatalogue } from '../catalogue/index.ts';
 import { resolveParams } from '../params.ts';
@@ -28,6 +28,14 @@ import { identityOf, isLearnedMethod, round2, type HeadTraining, type LearnedMet
 import type { HeadFile, MethodRunParams } from './store.ts';
 import { writeWeights } from './weights.ts';
 import type { HeadParams } from './params.ts';
+
+declare module '@aikd/results' {
+  interface ResultRows {
+    /** `teacher_labels`: a learned method's training labels, the trained head's predictions and each image's split
+     * (plus the method's own columns, e.g. CR-FIQA's ccs/nnccs). The kind keeps its first name for stored runs. */
+    teacher_labels: { image_id: string; identity: string; label: number; prediction: number; split: string };
+  }
+}
 
 export interface TrainMethodOptions {
   /** The labelled training data (already the training split: identity-disjoint from any evaluation data). */
@@ -158,17 +166,18 @@ export async function trainLearnedMethod(d: LearnedMethodDescriptor, o: TrainMet
   const procedure = createProcedure(P.alignment as never);
   const opened = await openRecognizer({ frModel: o.frModel });
   const params: MethodRunParams = { method, dataset: o.dataset.name, fr_model: opened.rec.id, seed: o.seed, params: P, test_identities: o.testIdentities ?? null };
-  const run = Run.create({ kind: METHOD_TRAIN_RUN_KIND, params: params as unknown as Record<string, unknown>, parent: o.parent, root: o.root, backend: backendReport()?.backend, name: `${method} ${o.dataset.name} ${opened.rec.id}` });
   const t0 = performance.now();
   try {
-    const ctx: MethodTrainContext = { ds: o.dataset, rec: opened.rec, procedure, seed: o.seed, run, root: o.root };
-    const body = training.kind === 'own' ? await training.train(P, ctx) : await trainRegressor(method, training, P as HeadParams & Record<string, unknown>, ctx);
-    const summary = { method_id: `${method}:${run.id}`, fr_model: opened.rec.id, dataset: o.dataset.name, ...body, total_seconds: round2((performance.now() - t0) / 1000) };
-    run.finish(summary);
-    return { runId: run.id, methodId: `${method}:${run.id}`, summary };
-  } catch (e) {
-    run.fail(e);
-    throw e;
+    return await withRun(
+      { kind: METHOD_TRAIN_RUN_KIND, params: params as unknown as Record<string, unknown>, parent: o.parent, root: o.root, backend: backendReport()?.backend, name: `${method} ${o.dataset.name} ${opened.rec.id}` },
+      async (run) => {
+        const ctx: MethodTrainContext = { ds: o.dataset, rec: opened.rec, procedure, seed: o.seed, run, root: o.root };
+        const body = training.kind === 'own' ? await training.train(P, ctx) : await trainRegressor(method, training, P as HeadParams & Record<string, unknown>, ctx);
+        const summary = { method_id: `${method}:${run.id}`, fr_model: opened.rec.id, dataset: o.dataset.name, ...body, total_seconds: round2((performance.now() - t0) / 1000) };
+        run.finish(summary);
+        return { runId: run.id, methodId: `${method}:${run.id}`, summary };
+      },
+    );
   } finally {
     if (opened.owned) await opened.rec.dispose();
   }
