@@ -8,7 +8,7 @@ beforeAll(async () => {
   await initRuntime({ backend: 'wasm' });
   expect((await sampleFaces()).faces.length).toBe(3);
   for (const id of frModelCatalogue.tfjsIds()) recs.set(id, await createRecognizer(id));
-});
+}, 120_000); // four models: more than the default 10 s when the machine is busy
 afterAll(async () => {
   for (const r of recs.values()) await r.dispose();
 });
