@@ -8,7 +8,7 @@ export { consistencyLoss, smoothL1Loss, aikdLoss, type LossWeights, type LossTer
 export { warmupFactor, warmupSteps } from './train/schedule.ts';
 export { createSgd, clipByGlobalNorm, type Sgd, type SgdGroup } from './train/optimizer.ts';
 export { createAikdModels, studentForward, teacherForward, type AikdModels } from './train/model.ts';
-export { identitySplit, stratifiedHoldout, normaliseLabels, epochOrder, type TrainItem } from './train/data.ts';
+export { stratifiedHoldout, normaliseLabels, epochOrder, type TrainItem } from './train/data.ts';
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TrainerState } from './train/checkpoint.ts';
 export { trainAikd, validate, toPixels, DEFAULT_MICRO_BATCH, IMPLEMENTATION_CHOICES, type TrainInputs, type TrainOptions, type TrainResult, type StepMetrics, type StudentInfo } from './train/train.ts';
 export { createAikdMethod } from './method.ts';

@@ -17,4 +17,4 @@ export { binContents } from './formats/insightface-bin.ts';
 export { parseLfwPairs, parseLfwPeople, lfwImageId } from './formats/lfw.ts';
 export { parseCsv } from './side-files.ts';
 export { datasetsCommand } from './cli.ts';
-export { subsetDataset, attributeFilter, splitByIdentity } from './subset.ts';
+export { subsetDataset, attributeFilter, splitByIdentity, splitItemsByIdentity, identityOf } from './subset.ts';

@@ -24,7 +24,7 @@ export { serfiqParams } from './methods/serfiq/serfiq.ts';
 export { faceqanParams, faceqanQuality, faceqanNoise, faceqanOne, attackStep, bimUpdate, cosineToRef, type FaceqanTrace } from './methods/faceqan/faceqan.ts';
 export { spearman, rankAverage } from './stats.ts';
 // learned methods (issue 8): training, label generators, DifFIQA
-export { trainMethod, trainLearnedMethod, learnedMethodIds, splitRowsByIdentity, type TrainMethodOptions, type TrainedMethodRun } from './train/trainer.ts';
+export { trainMethod, trainLearnedMethod, learnedMethodIds, type TrainMethodOptions, type TrainedMethodRun } from './train/trainer.ts';
 export { openMethodRun, openTrainedHead } from './train/load.ts';
 export { headParams } from './train/params.ts';
 export { learnedMethod, isLearnedMethod, needsWeights, type LearnedMethodDescriptor, type LearnedMethodDef, type LearnedTraining, type HeadTraining, type OwnTraining, type LabelSet, type MethodTrainContext } from './train/learned.ts';

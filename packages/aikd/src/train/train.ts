@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, initRuntime } from '@aikd/runtime';
 import { AikdError, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
-import type { Dataset, RawImage } from '@aikd/datasets';
+import { splitByIdentity, type Dataset, type RawImage } from '@aikd/datasets';
 import { Run } from '@aikd/results';
 import { createBackboneSource, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
 import type { TrainConfig } from './config.ts';
-import { alignProper, createJitter, epochOrder, identitySplit, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
+import { alignProper, createJitter, epochOrder, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
 import { aikdLoss, type LossWeights } from './losses.ts';
 import { createAikdModels, studentForward, teacherForward, type AikdModels } from './model.ts';
 import { clipByGlobalNorm, createSgd, type Sgd } from './optimizer.ts';
@@ -95,8 +95,11 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   const cfg = inputs.config;
   const ds = inputs.dataset;
   const T = cfg.train;
-  // ---- which images: the identity split, and the teacher's labels (checked before anything is built)
-  const split = identitySplit(ds.images(), cfg.data.test_identities, cfg.data.split_seed ?? cfg.seed);
+  // ---- which images: the identity split (datasets' one split, as teachers and experiments hold out), and the
+  // teacher's labels (checked before anything is built)
+  const splitSeed = cfg.data.split_seed ?? cfg.seed;
+  const held = cfg.data.test_identities > 0 ? splitByIdentity(ds, { testFraction: cfg.data.test_identities, seed: splitSeed }) : undefined;
+  const split = { train: (held?.train ?? ds).images(), test: held?.test.images() ?? [], testIdentities: held?.testIdentities ?? [] };
   const labelled = split.train.filter((r) => Number.isFinite(inputs.labels.get(r.id)));
   const unlabelled = split.train.length - labelled.length;
   if (!labelled.length && split.train.length)
@@ -148,7 +151,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     data: {
       dataset: ds.name,
       images: ds.images().length,
-      identity_split: { test_fraction: cfg.data.test_identities, seed: cfg.data.split_seed ?? cfg.seed, test_identities: split.testIdentities.length, train_images: split.train.length, test_images: split.test.length },
+      identity_split: { test_fraction: cfg.data.test_identities, seed: splitSeed, test_identities: split.testIdentities.length, ...(split.testIdentities.length ? { held_out: split.testIdentities } : {}), train_images: split.train.length, test_images: split.test.length },
       unlabelled,
       no_face: aligned.noFace,
       train: train.length,

@@ -6,7 +6,7 @@
  * of its own). Light: the training code is imported when a training starts.
  */
 import { AikdError, type z } from '@aikd/core';
-import type { Dataset } from '@aikd/datasets';
+import { identityOf as recordIdentity, type Dataset } from '@aikd/datasets';
 import type { AlignmentProcedure } from '@aikd/alignment';
 import type { Recognizer } from '@aikd/fr-models';
 import { frModelCatalogue } from '@aikd/fr-models/catalogue';
@@ -52,7 +52,7 @@ export interface OwnTraining {
 export type LearnedTraining = HeadTraining | OwnTraining;
 
 /** Each image's identity (images without one are their own identity). */
-export const identityOf = (ds: Dataset): string[] => ds.images().map((r) => r.identity ?? `#${r.id}`);
+export const identityOf = (ds: Dataset): string[] => ds.images().map(recordIdentity);
 
 /** Frozen features as label-generator rows. */
 export const rowsOf = (f: FrozenFeatures) => ({ n: f.ids.length, dim: f.featureShape.reduce((a, b) => a * b, 1), data: f.X });

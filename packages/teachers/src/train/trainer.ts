@@ -12,8 +12,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { AikdError, rngFor, writeJsonAtomic } from '@aikd/core';
-import type { Dataset } from '@aikd/datasets';
+import { AikdError, writeJsonAtomic } from '@aikd/core';
+import { splitItemsByIdentity, type Dataset } from '@aikd/datasets';
 import { createProcedure } from '@aikd/alignment';
 import type { Recognizer } from '@aikd/fr-models';
 import { withRun } from '@aikd/results';
@@ -59,13 +59,10 @@ export interface TrainedMethodRun {
   summary: Record<string, unknown>;
 }
 
-/** Rows split by identity: `fraction` of the identities (at least one, never all) go to validation; seeded. */
-export function splitRowsByIdentity(rows: readonly number[], identities: readonly string[], fraction: number, seed: number | string): { train: number[]; val: number[] } {
-  const names = [...new Set(rows.map((r) => identities[r]!))].sort();
-  if (!(fraction > 0) || names.length < 2) return { train: [...rows], val: [] };
-  const k = Math.min(names.length - 1, Math.max(1, Math.round(fraction * names.length)));
-  const val = new Set(rngFor(seed, 'teacher-val-split').shuffle([...names]).slice(0, k));
-  return { train: rows.filter((r) => !val.has(identities[r]!)), val: rows.filter((r) => val.has(identities[r]!)) };
+/** The validation split of a training set's rows: `fraction` of its identities (datasets' one split, own stream). */
+export function validationSplit(rows: readonly number[], identities: readonly string[], fraction: number, seed: number | string): { train: number[]; val: number[] } {
+  const s = splitItemsByIdentity(rows, (r) => identities[r]!, { fraction, seed, stream: ['teacher-val-split'] });
+  return { train: s.train, val: s.test };
 }
 
 async function trainRegressor(method: string, training: HeadTraining, P: HeadParams & Record<string, unknown>, ctx: MethodTrainContext): Promise<Record<string, unknown>> {
@@ -79,7 +76,7 @@ async function trainRegressor(method: string, training: HeadTraining, P: HeadPar
   const identities = identityOf(ds);
   const labelled = Array.from(labels.y.keys()).filter((i) => Number.isFinite(labels.y[i]!));
   if (labelled.length < 2) throw new AikdError(`${method}: only ${labelled.length} image(s) of ${ds.name} got a label (identities need at least 2 images for most methods)`);
-  const split = splitRowsByIdentity(labelled, identities, P.valFraction, ctx.seed);
+  const split = validationSplit(labelled, identities, P.valFraction, ctx.seed);
   const dir = join(run.dir, 'head');
   mkdirSync(dir, { recursive: true });
   let lo = Infinity, hi = -Infinity;

@@ -6,7 +6,7 @@ import type { RawImage } from '@aikd/datasets';
 import { alignedCrops } from '../../train/features.ts';
 import { identityOf, round2, type OwnTraining } from '../../train/learned.ts';
 import type { UnetFile } from '../../train/store.ts';
-import { splitRowsByIdentity } from '../../train/trainer.ts';
+import { validationSplit } from '../../train/trainer.ts';
 import { writeWeights } from '../../train/weights.ts';
 import type { DiffiqaTrainParams } from './params.ts';
 import { areaDownsample } from './resample.ts';
@@ -26,7 +26,7 @@ export const diffiqaTraining: OwnTraining = {
     const per = D * D * 3;
     const data = new Float32Array(crops.length * per);
     crops.forEach((c, i) => data.set(areaDownsample(Float32Array.from(c.data, (p) => p / 127.5 - 1), 1, S, D), i * per));
-    const split = splitRowsByIdentity(Array.from(crops.keys()), identityOf(ds), P.valFraction, ctx.seed);
+    const split = validationSplit(Array.from(crops.keys()), identityOf(ds), P.valFraction, ctx.seed);
     const pack = (rows: number[]) => {
       const out = new Float32Array(rows.length * per);
       rows.forEach((r, k) => out.set(data.subarray(r * per, (r + 1) * per), k * per));
