@@ -10,7 +10,7 @@ export { createSgd, clipByGlobalNorm, type Sgd, type SgdGroup } from './train/op
 export { createAikdModels, studentForward, teacherForward, type AikdModels } from './train/model.ts';
 export { stratifiedHoldout, normaliseLabels, epochOrder, type TrainItem } from './train/data.ts';
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TrainerState } from './train/checkpoint.ts';
-export { trainAikd, validate, toPixels, DEFAULT_MICRO_BATCH, IMPLEMENTATION_CHOICES, type TrainInputs, type TrainOptions, type TrainResult, type StepMetrics, type StudentInfo } from './train/train.ts';
+export { trainAikd, validate, DEFAULT_MICRO_BATCH, IMPLEMENTATION_CHOICES, type TrainInputs, type TrainOptions, type TrainResult, type StepMetrics, type StudentInfo } from './train/train.ts';
 export { createAikdMethod } from './method.ts';
 export { teacherLabels } from './train/command.ts';
 export { aikdMethod, AIKD_TRAIN_RUN_KIND } from './catalogue.ts';

@@ -10,9 +10,10 @@ import { AikdError, MissingResourceError, fileSha256, log } from '@aikd/core';
 import { readRunRecord, runsDir } from '@aikd/results';
 import type { QualityMethod, QualityMethodOptions } from '@aikd/teachers';
 import { AIKD_TRAIN_RUN_KIND } from './catalogue.ts';
+import { cropsToPixels } from '@aikd/fr-models';
 import { loadModel } from './train/checkpoint.ts';
 import { studentForward } from './train/model.ts';
-import { toPixels, DEFAULT_MICRO_BATCH, type StudentInfo } from './train/train.ts';
+import { DEFAULT_MICRO_BATCH, type StudentInfo } from './train/train.ts';
 
 export async function createAikdMethod(runId: string, opts: QualityMethodOptions = {}, root = opts.root): Promise<QualityMethod> {
   if (!runId) throw new AikdError('method "aikd:<run-id>": give the id of a training run (see `aikd runs list`)');
@@ -41,7 +42,7 @@ export async function createAikdMethod(runId: string, opts: QualityMethodOptions
     batchSize: DEFAULT_MICRO_BATCH[info.backbone.family] ?? 8,
     async score(crops) {
       if (!crops.length) return new Float64Array(0);
-      const q = tf.tidy(() => studentForward(model, toPixels(crops, size))[1]);
+      const q = tf.tidy(() => studentForward(model, cropsToPixels(crops, size))[1]);
       const out = Float64Array.from(q.dataSync());
       q.dispose();
       return out;
