@@ -30,7 +30,7 @@ import {
 import { onnxDenoiser } from '../src/methods/diffiqa/denoiser.ts';
 import { initUnet, unetForward, unetFromTensors, unetParamCount } from '../src/methods/diffiqa/unet.ts';
 import { trainLocalUnet } from '../src/methods/diffiqa/train-unet.ts';
-import { readWeights, writeWeights } from '../src/train/weights.ts';
+import { readWeights, writeWeights } from '@aikd/runtime';
 import { randomCrop, tempDir, tinyFeatures64, tinyHead64, tinyTfjsRecognizer, TS } from './helpers.ts';
 
 const ref = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'diffiqa-reference.json'), 'utf8')) as Record<string, any>;

@@ -6,7 +6,7 @@ import { rngFor } from '@aikd/core';
 import { initRuntime, tf } from '@aikd/runtime';
 import { splitItemsByIdentity } from '@aikd/datasets';
 import { predictHead, spearman, trainHead, type HeadConfig } from '../src/index.ts';
-import { readWeights, writeWeights } from '../src/train/weights.ts';
+import { readWeights, writeWeights } from '@aikd/runtime';
 import { tempDir } from './helpers.ts';
 
 /** The learned methods' validation split of rows (what trainTeacher uses). */

@@ -13,7 +13,7 @@ import { featuresOf } from './features.ts';
 import { HEAD_WEIGHT_NAMES, predictHead } from './head.ts';
 import type { LearnedMethodDescriptor } from './learned.ts';
 import { readJsonFile, methodRun, type HeadFile } from './store.ts';
-import { readWeights } from './weights.ts';
+import { readWeights } from '@aikd/runtime';
 
 /** Split given parameters into scoring overrides and training values that must match the run's. */
 export function checkRunParams(d: LearnedMethodDescriptor, runId: string, trained: Record<string, unknown>, given: Record<string, unknown> | undefined, scoring: readonly string[]): Record<string, unknown> {

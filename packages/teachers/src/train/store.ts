@@ -9,7 +9,7 @@ import { AikdError, InputError, MissingResourceError } from '@aikd/core';
 import { readRunRecord, runsDir, type RunRecord } from '@aikd/results';
 import { METHOD_TRAIN_RUN_KIND } from '../constants.ts';
 import type { HeadState } from './head.ts';
-import type { WeightsManifest } from './weights.ts';
+import type { WeightsManifest } from '@aikd/runtime';
 import type { UnetConfig } from '../methods/diffiqa/unet.ts';
 
 export interface MethodRunParams {

@@ -26,7 +26,7 @@ import { frozenFeatures } from './features.ts';
 import { predictHead, trainHead, type HeadState } from './head.ts';
 import { identityOf, isLearnedMethod, round2, type HeadTraining, type LearnedMethodDescriptor, type MethodTrainContext } from './learned.ts';
 import type { HeadFile, MethodRunParams } from './store.ts';
-import { writeWeights } from './weights.ts';
+import { writeWeights } from '@aikd/runtime';
 import type { HeadParams } from './params.ts';
 
 declare module '@aikd/results' {

@@ -9,7 +9,7 @@ import type { QualityMethod, QualityMethodOptions } from '../../types.ts';
 import type { LearnedMethodDescriptor } from '../../train/learned.ts';
 import { checkRunParams } from '../../train/load.ts';
 import { readJsonFile, methodRun, type UnetFile } from '../../train/store.ts';
-import { readWeights } from '../../train/weights.ts';
+import { readWeights } from '@aikd/runtime';
 import { openRecognizer, type OpenedRecognizer } from '../common.ts';
 import { localDenoiser } from './denoiser.ts';
 import { diffiqaMethod } from './diffiqa.ts';

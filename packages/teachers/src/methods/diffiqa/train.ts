@@ -7,7 +7,7 @@ import { alignedCrops } from '../../train/features.ts';
 import { identityOf, round2, type OwnTraining } from '../../train/learned.ts';
 import type { UnetFile } from '../../train/store.ts';
 import { validationSplit } from '../../train/trainer.ts';
-import { writeWeights } from '../../train/weights.ts';
+import { writeWeights } from '@aikd/runtime';
 import type { DiffiqaTrainParams } from './params.ts';
 import { areaDownsample } from './resample.ts';
 import { trainLocalUnet } from './train-unet.ts';
