@@ -69,6 +69,19 @@ export async function datasetContentKey(ds: Dataset): Promise<string> {
   return h.digest('hex').slice(0, 16);
 }
 
+/**
+ * A pass over a dataset's aligned crops (embedding, scoring): the alignment procedure, the seed, and the fields
+ * that identify the crops in cache keys and provenance (dataset, its image list and content, alignment, seed).
+ */
+export async function alignedDatasetPass(
+  ds: Dataset,
+  opts: { alignment?: string | AlignmentProcedure; alignmentParams?: Record<string, unknown>; seed?: number | string },
+): Promise<{ procedure: AlignmentProcedure; seed: number | string; identity: { dataset: string; datasetKey: string; contentKey: string; alignment: string; alignmentParams: Record<string, unknown>; seed: number | string } }> {
+  const procedure = typeof opts.alignment === 'object' ? opts.alignment : createProcedure((opts.alignment ?? 'proper') as never, opts.alignmentParams);
+  const seed = opts.seed ?? 0;
+  return { procedure, seed, identity: { dataset: ds.name, datasetKey: datasetKey(ds), contentKey: await datasetContentKey(ds), alignment: procedure.id, alignmentParams: procedure.params, seed } };
+}
+
 /** A key that changes whenever the dataset's image list changes. */
 export function datasetKey(ds: Dataset): string {
   return sha256Hex(ds.name + '\0' + ds.location + '\0' + ds.images().map((r) => r.id).join('\n')).slice(0, 16);
@@ -117,20 +130,8 @@ export async function embedCrops(rec: Recognizer, crops: RawImage[], flipSum: bo
 }
 
 export async function embedDataset(ds: Dataset, rec: Recognizer, opts: EmbedDatasetOptions = {}): Promise<EmbeddingSet> {
-  const procedure = typeof opts.alignment === 'object' ? opts.alignment : createProcedure((opts.alignment ?? 'proper') as never, opts.alignmentParams);
-  const seed = opts.seed ?? 0;
-  const settings: EmbeddingSettings = {
-    dataset: ds.name,
-    datasetKey: datasetKey(ds),
-    contentKey: await datasetContentKey(ds),
-    model: rec.id,
-    modelWeights: rec.spec.weightsHash,
-    inputSize: rec.spec.inputSize,
-    alignment: procedure.id,
-    alignmentParams: procedure.params,
-    seed,
-    flipSum: !!opts.flipSum,
-  };
+  const { procedure, seed, identity } = await alignedDatasetPass(ds, opts);
+  const settings: EmbeddingSettings = { ...identity, model: rec.id, modelWeights: rec.spec.weightsHash, inputSize: rec.spec.inputSize, flipSum: !!opts.flipSum };
   const key = configHash({ kind: 'embeddings', ...settings, template: rec.spec.template, colour: rec.spec.colour, normalisation: rec.spec.normalisation });
   const cachePath = join(cacheDir('embeddings'), `${key}.arrow`);
   if (opts.cache !== false && existsSync(cachePath)) {

@@ -9,8 +9,8 @@ import * as arrow from 'apache-arrow';
 import { cacheDir, configHash, progress, AikdError, InputError } from '@aikd/core';
 import { readResultTable, writeResultTable, type ProvenanceInput } from '@aikd/results';
 import type { Dataset } from '@aikd/datasets';
-import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
-import { datasetKey, datasetContentKey } from '@aikd/fr-models';
+import { alignDatasetInBatches, type AlignmentProcedure } from '@aikd/alignment';
+import { alignedDatasetPass } from '@aikd/fr-models';
 import { SCORES_CACHE_VERSION } from './constants.ts';
 import type { QualityMethod } from './types.ts';
 
@@ -88,22 +88,8 @@ export function scoresProvenance(set: Pick<ScoreSet, 'settings'>, runId: string)
 }
 
 export async function scoreDataset(ds: Dataset, method: QualityMethod, opts: ScoreDatasetOptions = {}): Promise<ScoreSet> {
-  const procedure = typeof opts.alignment === 'object' ? opts.alignment : createProcedure((opts.alignment ?? 'proper') as never, opts.alignmentParams);
-  const seed = opts.seed ?? 0;
-  const settings: ScoreSettings = {
-    dataset: ds.name,
-    datasetKey: datasetKey(ds),
-    contentKey: await datasetContentKey(ds),
-    method: method.id,
-    params: method.params,
-    frModel: method.frModel,
-    weightsHash: method.weightsHash,
-    inputSize: method.input.size,
-    alignment: procedure.id,
-    alignmentParams: procedure.params,
-    seed,
-    range: method.range,
-  };
+  const { procedure, seed, identity } = await alignedDatasetPass(ds, opts);
+  const settings: ScoreSettings = { ...identity, method: method.id, params: method.params, frModel: method.frModel, weightsHash: method.weightsHash, inputSize: method.input.size, range: method.range };
   const key = configHash({ kind: 'scores', version: SCORES_CACHE_VERSION, ...settings, template: method.input.template });
   const cachePath = join(cacheDir('scores'), `${key}.arrow`);
   const useCache = opts.cache !== false && !!method.weightsHash;
