@@ -9,7 +9,7 @@ import { matchScores, type MatchReport } from './match.ts';
 
 export { readScoreFile, detectFormat, SCORE_FILE_FORMATS, OFIQ_DEFAULT_COLUMN, type ScoreFileFormat, type ScoreEntry, type ScoreFile, type ReadScoresOptions } from './read.ts';
 export { matchScores, type MatchReport } from './match.ts';
-export { unpickleValue, readPickledScores, scoreOf } from './pickle-dict.ts';
+export { readPickledScores } from './pickled-scores.ts';
 
 export interface ImportScoresOptions extends ReadScoresOptions {
   /** Which method made the scores: a method id, or `<family>:<name>` (e.g. `aikd:<run-id>`, `ofiq:uqs`). */

@@ -12,7 +12,7 @@ import { extname } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { InputError, parseCsv } from '@aikd/core';
 import { readParquetTable, readResultTable } from '@aikd/results';
-import { readPickledScores } from './pickle-dict.ts';
+import { readPickledScores } from './pickled-scores.ts';
 
 export const SCORE_FILE_FORMATS = ['csv', 'ofiq', 'pickle', 'arrow', 'parquet'] as const;
 export type ScoreFileFormat = (typeof SCORE_FILE_FORMATS)[number];
