@@ -1,5 +1,5 @@
 /**
- * One identity-disjoint split: for the same (dataset, fraction, seed), `aikd teacher train --test-identities`,
+ * One identity-disjoint split: for the same (dataset, fraction, seed), `aikd method train --test-identities`,
  * `aikd train --test-identities` (the real CLI, child processes) and an experiment's `split:` (the runner's
  * resources) hold out the same identities, so a learned teacher and its student are never tested on each other's
  * training identities.
@@ -48,7 +48,7 @@ describe('teachers, students and experiments hold out the same identities', () =
     // not vacuous: another seed holds out other identities
     expect(await experimentHoldsOut(SEED + 1)).not.toEqual(experiment);
 
-    const teacher = aikd(['teacher', 'train', '--method', 'crfiqa', '--dataset', 'synth', '--fr-model', 'mobileface', '--seed', String(SEED), '--test-identities', String(FRACTION), '--param', 'epochs=1', '--param', 'batchSize=4'], fx.env);
+    const teacher = aikd(['method', 'train', '--method', 'crfiqa', '--dataset', 'synth', '--fr-model', 'mobileface', '--seed', String(SEED), '--test-identities', String(FRACTION), '--param', 'epochs=1', '--param', 'batchSize=4'], fx.env);
     const teacherRun = readRunRecord(join(fx.env.AIKD_RESULTS!, 'runs', teacher.run_id, 'run.json'));
     expect([...(teacherRun.params.test_identities as string[])].sort()).toEqual(experiment);
 
