@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
  * `aikd` — the AI-KD Workbench command. Packages contribute their subcommands through `register(program)`
- * in their `src/cli.ts`; this file adds the global options and turns errors into one line + exit code 1.
+ * in their `src/cli.ts`; workbench.ts composes the catalogues they read; this file adds the global options and turns
+ * errors into one line + exit code 1.
  */
 import { Command, Option } from '@aikd/core/cli';
 import { setOutputMode, errorLine, AikdError, isDiskFull, writeFailed } from '@aikd/core';
 import { commandModules } from './commands.ts';
+import { composeWorkbench } from './workbench.ts';
 
 export function buildProgram(): Command {
   const program = new Command('aikd')
@@ -22,7 +24,8 @@ export function buildProgram(): Command {
       // the runtime reads AIKD_BACKEND when the first command needs tensors
       if (o.backend) process.env.AIKD_BACKEND = o.backend;
     });
-  for (const register of commandModules) register(program);
+  // the composition root registers the packages' parts before any command reads the catalogues (help included)
+  for (const register of commandModules(composeWorkbench())) register(program);
   return program;
 }
 

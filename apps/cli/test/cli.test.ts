@@ -8,7 +8,8 @@ const results = mkdtempSync(join(tmpdir(), 'aikd-cli-'));
 
 describe('the composition root', () => {
   it('registers a builder for every built-in dataset, so any command that opens one builds it first', async () => {
-    await import('../src/commands.ts');
+    const { composeWorkbench } = await import('../src/workbench.ts');
+    composeWorkbench();
     const { datasetBuilders, loadDatasetsConfig } = await import('@aikd/datasets');
     const builtin = loadDatasetsConfig().datasets.filter((d) => d.builtin).map((d) => d.name);
     expect(builtin).toContain('demo');

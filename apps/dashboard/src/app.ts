@@ -16,7 +16,7 @@ import { paucCsv, paucCsvName, paucTable } from './api/pauc.ts';
 import { runMetrics } from './api/training.ts';
 import { compareRuns } from './api/compare.ts';
 import { sensitivity, sensitivityOptions } from './api/sensitivity.ts';
-import type { ApiContext, DashboardOptions } from './types.ts';
+import { ID_LABELS, type ApiContext, type DashboardOptions } from './types.ts';
 
 export type DashboardApp = Express & {
   /** Close the catalogue (the DuckDB instance). */
@@ -50,7 +50,7 @@ export function hidePaths(message: string, resultsDir: string): string {
 
 export function createApp(options: DashboardOptions = {}): DashboardApp {
   const store = createStore(options.resultsDir ?? defaultResultsDir(), options.refreshMs ?? DEFAULT_REFRESH_MS);
-  const ctx: ApiContext = { store, reference: loadPaperReference(options.referenceCsv ?? resolveFromRoot(PAPER_PAUC_CSV)) };
+  const ctx: ApiContext = { store, reference: loadPaperReference(options.referenceCsv ?? resolveFromRoot(PAPER_PAUC_CSV)), labels: options.labels ?? ID_LABELS };
   const vendor = vendorFiles();
   const app = express();
   app.disable('x-powered-by');
@@ -76,6 +76,7 @@ export function createApp(options: DashboardOptions = {}): DashboardApp {
     res.json(await handler(req));
   };
   api.get('/overview', json(() => overview(ctx)));
+  api.get('/methods', json(async () => ({ methods: ctx.labels.methods() })));
   api.get('/runs', json((req) => listRuns(ctx, req.query)));
   api.get('/runs/:id', json((req) => getRun(ctx, req.params)));
   api.get('/runs/:id/metrics', json((req) => runMetrics(ctx, req.params, req.query)));

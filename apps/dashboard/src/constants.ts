@@ -1,4 +1,6 @@
 /** Defaults and limits of the dashboard server. */
+import type { ResultKind } from '@aikd/results';
+import type {} from '@aikd/edc'; // declares the EDC result kinds
 
 export const DEFAULT_PORT = 8787;
 /** Loopback only unless the user asks for more: the dashboard has no authentication. */
@@ -28,6 +30,7 @@ export const PAPER_SETTING = { error_type: 'fnmr', operating_point: 'fmr', opera
 
 /** Run kinds with a meaning for the views. */
 export const EXPERIMENT_KIND = 'experiment';
-export const EDC_SUMMARY_VIEW = 'edc_summary';
-export const EDC_POINTS_VIEW = 'edc_points';
-export const SENSITIVITY_VIEW = 'sensitivity';
+/** Result kinds the views read (results' kinds.ts and the edc package declare their rows). */
+export const EDC_SUMMARY_VIEW = 'edc_summary' satisfies ResultKind;
+export const EDC_POINTS_VIEW = 'edc_points' satisfies ResultKind;
+export const SENSITIVITY_VIEW = 'sensitivity' satisfies ResultKind;

@@ -10,4 +10,4 @@ export { metricGroups } from './api/training.ts';
 export { paucCsv, type PaucTable, type PaucRow, type PaucCell } from './api/pauc.ts';
 export { ApiError } from './params.ts';
 export * from './constants.ts';
-export type { DashboardOptions, Chart } from './types.ts';
+export { ID_LABELS, type DashboardOptions, type DashboardLabels, type Chart } from './types.ts';

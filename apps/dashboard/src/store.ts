@@ -10,7 +10,8 @@ export type Param = string | number | boolean | null;
 
 export interface Store {
   readonly resultsDir: string;
-  query(sql: string, params?: Param[]): Promise<Row[]>;
+  /** `T`: what the query selects, e.g. `Pick<ViewRow<'edc_summary'>, 'method' | 'pauc_norm'>` (a type only). */
+  query<T = Row>(sql: string, params?: Param[]): Promise<T[]>;
   /** Does the catalogue have this view (`runs`, `metrics`, `artifacts`, or a result kind)? */
   has(view: string): Promise<boolean>;
   resultKinds(): Promise<readonly string[]>;
@@ -57,7 +58,7 @@ export function createStore(resultsDir: string, refreshMs: number): Store {
 
   return {
     resultsDir,
-    query: (sql, params) => serial(async () => (await fresh()).query(sql, params as Parameters<Catalogue['query']>[1])),
+    query: <T = Row>(sql: string, params?: Param[]) => serial(async () => (await fresh()).query<T>(sql, params as Parameters<Catalogue['query']>[1])),
     has: (view) => serial(async () => (await fresh()).has(view)),
     resultKinds: () => serial(async () => (await fresh()).resultKinds),
     // relative to the results folder (what the user needs to find them; no absolute path leaves the server)

@@ -17,17 +17,23 @@ import { parseArgs } from 'node:util';
 import * as arrow from 'apache-arrow';
 import { initRuntime } from '@aikd/runtime';
 import { configHash, log, textTable } from '@aikd/core';
-import { openDataset, type Dataset, type ImageRecord } from '@aikd/datasets';
+import { openDataset, splitByIdentity, type Dataset } from '@aikd/datasets';
 import { createProcedure } from '@aikd/alignment';
 import { createRecognizer, embedDataset } from '@aikd/fr-models';
-import { createQualityMethod, scoreDataset, trainTeacher, LEARNED_METHOD_IDS, TEACHER_RUN_KIND, type QualityMethod } from '@aikd/teachers';
+import { createQualityMethod, scoreDataset, trainMethod, learnedMethodIds, METHOD_TRAIN_RUN_KIND, type QualityMethod } from '@aikd/teachers';
 import { computeEdc } from '@aikd/edc';
 import { Run, listRuns } from '@aikd/results';
 import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
-import { identitySplit } from '../src/train/data.ts';
 import { trainAikd } from '../src/train/train.ts';
 import { teacherLabels } from '../src/train/command.ts';
 import { createAikdMethod } from '../src/method.ts';
+
+declare module '@aikd/results' {
+  interface ResultRows {
+    /** `aikd_study`: this script's pAUC_norm per backbone × teacher × training seed × condition (columns vary). */
+    aikd_study: Record<string, string | number | null>;
+  }
+}
 
 const { values: a } = parseArgs({
   options: {
@@ -50,13 +56,6 @@ const SPLIT_SEED = Number(a['split-seed']);
 const EVAL_SEED = Number(a['eval-seed']);
 const P = Number(a.p);
 const TEST_FRACTION = Number(a['test-identities']);
-
-/** The test part of the dataset as a dataset of its own (pairs with both images in it). */
-function subset(ds: Dataset, records: ImageRecord[], suffix: string): Dataset {
-  const ids = new Set(records.map((r) => r.id));
-  const pairs = ds.pairs().filter((p) => ids.has(p.a) && ids.has(p.b));
-  return { ...ds, name: `${ds.name}-${suffix}`, images: () => records, pairs: () => pairs, image: (id) => (ids.has(id) ? ds.image(id) : undefined), readImage: (id) => ds.readImage(id), close: async () => {} };
-}
 
 function studyConfig(backbone: string, teacher: string, seed: number): TrainConfig {
   const c = resolveTrainConfig(undefined, {
@@ -117,24 +116,25 @@ function edcRow(ds: Dataset, emb: Map<string, Float32Array>, q: Map<string, numb
 
 await initRuntime();
 const ds = await openDataset(String(a.dataset));
-const split = identitySplit(ds.images(), TEST_FRACTION, SPLIT_SEED);
-const test = subset(ds, split.test, `test-${SPLIT_SEED}`);
+// the split aikd train, aikd teacher train and experiments make for (dataset, fraction, seed)
+const split = splitByIdentity(ds, { testFraction: TEST_FRACTION, seed: SPLIT_SEED });
+const test = split.test;
 const seeds = String(a.seeds).split(',').map(Number);
-log.info(`demo study: ${ds.images().length} images; test identities ${split.testIdentities.length} (${split.test.length} images, ${test.pairs().length} pairs: ${test.pairs().filter((p) => p.mated).length} mated); training identities ${new Set(split.train.map((r) => r.identity)).size} (${split.train.length} images)`);
+log.info(`demo study: ${ds.images().length} images; test identities ${split.testIdentities.length} (${test.images().length} images, ${test.pairs().length} pairs: ${test.pairs().filter((p) => p.mated).length} mated); training identities ${new Set(split.train.images().map((r) => r.identity)).size} (${split.train.images().length} images)`);
 
 /**
  * The teacher's method id: training-free methods as they are; a learned one (e.g. `crfiqa`) is first trained on the
  * training identities only (its own run; reused when one with the same settings exists) → `crfiqa:<run-id>`.
  */
 async function teacherMethodId(teacher: string, backbone: string): Promise<string> {
-  if (!(LEARNED_METHOD_IDS as readonly string[]).includes(teacher)) return teacher;
-  const trainDs = subset(ds, split.train, `train-${SPLIT_SEED}`);
+  if (!learnedMethodIds().includes(teacher)) return teacher;
+  const trainDs = split.train;
   const done = listRuns().filter((r) => {
     const p = r.params as { method?: string; dataset?: string; fr_model?: string; seed?: unknown };
-    return r.kind === TEACHER_RUN_KIND && r.status === 'completed' && p.method === teacher && p.dataset === trainDs.name && p.fr_model === backbone && p.seed === SPLIT_SEED;
+    return r.kind === METHOD_TRAIN_RUN_KIND && r.status === 'completed' && p.method === teacher && p.dataset === trainDs.name && p.fr_model === backbone && p.seed === SPLIT_SEED;
   });
   if (done.length) return `${teacher}:${done.at(-1)!.id}`;
-  const t = await trainTeacher(teacher, { dataset: trainDs, frModel: backbone, seed: SPLIT_SEED, testIdentities: split.testIdentities });
+  const t = await trainMethod(teacher, { dataset: trainDs, frModel: backbone, seed: SPLIT_SEED, testIdentities: split.testIdentities });
   teacherRuns.push({ teacher, backbone, run: t.runId, dataset: trainDs.name });
   return t.methodId;
 }
@@ -197,7 +197,7 @@ for (const r of rows.filter((x) => !String(x.method).startsWith('AI-KD'))) {
   });
 }
 
-const run = Run.create({ kind: 'study', name: 'aikd demo study', params: { script: 'packages/aikd/scripts/demo-study.ts', args: a, split: { seed: SPLIT_SEED, test_identities: split.testIdentities, test_images: split.test.length, train_images: split.train.length }, eval_seed: EVAL_SEED, runs: trainRows, teacher_runs: teacherRuns } });
+const run = Run.create({ kind: 'study', name: 'aikd demo study', params: { script: 'packages/aikd/scripts/demo-study.ts', args: a, split: { seed: SPLIT_SEED, test_identities: split.testIdentities, test_images: test.images().length, train_images: split.train.images().length }, eval_seed: EVAL_SEED, runs: trainRows, teacher_runs: teacherRuns } });
 const cols = ['backbone', 'teacher', 'condition', 'method', 'pauc_norm_03', 'pauc_norm_02', 'pauc_norm_03_recomputed', 'fnmr_at_0', 'mated', 'nonmated'];
 const table = new arrow.Table(Object.fromEntries(cols.map((c) => [c, arrow.vectorFromArray(rows.map((r) => (r[c] ?? null) as never))])));
 run.writeTable('aikd_study', table, { method: 'aikd', fr_model: [...new Set(rows.map((r) => r.backbone))].join(','), alignment: 'proper,landmark-jitter', dataset: test.name, seed: EVAL_SEED });

@@ -1,9 +1,4 @@
 import { Command, intArg, numberArg } from '@aikd/core/cli';
-import { registerAikdMethod } from './register.ts';
-
-// `aikd score --method aikd:<run-id>` works whenever the CLI has loaded this package
-registerAikdMethod();
-
 const positive = (name: string) => numberArg(name, (x) => x > 0, 'a positive number');
 const seedArg = intArg('--seed');
 

@@ -9,16 +9,18 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { AikdError, MissingResourceError, fileSha256, log, packageCodeVersion } from '@aikd/core';
 import { readRunRecord, runsDir } from '@aikd/results';
 import type { QualityMethod, QualityMethodOptions } from '@aikd/teachers';
+import { AIKD_TRAIN_RUN_KIND } from './catalogue.ts';
+import { cropsToPixels } from '@aikd/fr-models';
 import { loadModel } from './train/checkpoint.ts';
 import { studentForward } from './train/model.ts';
-import { toPixels, DEFAULT_MICRO_BATCH, type StudentInfo } from './train/train.ts';
+import { DEFAULT_MICRO_BATCH, type StudentInfo } from './train/train.ts';
 
-export async function createAikdMethod(runId: string, opts: QualityMethodOptions = {}, root?: string): Promise<QualityMethod> {
+export async function createAikdMethod(runId: string, opts: QualityMethodOptions = {}, root = opts.root): Promise<QualityMethod> {
   if (!runId) throw new AikdError('method "aikd:<run-id>": give the id of a training run (see `aikd runs list`)');
   const dir = join(runsDir(root), runId);
   if (!existsSync(join(dir, 'run.json'))) throw new MissingResourceError(`method aikd:${runId}: no run "${runId}" under ${runsDir(root)}`);
   const record = readRunRecord(join(dir, 'run.json'));
-  if (record.kind !== 'train') throw new AikdError(`method aikd:${runId}: run ${runId} is a "${record.kind}" run, not a training run`);
+  if (record.kind !== AIKD_TRAIN_RUN_KIND) throw new AikdError(`method aikd:${runId}: run ${runId} is a "${record.kind}" run, not a training run`);
   const infoFile = join(dir, 'student.json');
   if (!existsSync(join(dir, 'student', 'model.json')) || !existsSync(infoFile))
     throw new MissingResourceError(`method aikd:${runId}: the run has no saved student yet (status ${record.status}; one is saved at the first validation)`);
@@ -41,7 +43,7 @@ export async function createAikdMethod(runId: string, opts: QualityMethodOptions
     batchSize: DEFAULT_MICRO_BATCH[info.backbone.family] ?? 8,
     async score(crops) {
       if (!crops.length) return new Float64Array(0);
-      const q = tf.tidy(() => studentForward(model, toPixels(crops, size))[1]);
+      const q = tf.tidy(() => studentForward(model, cropsToPixels(crops, size))[1]);
       const out = Float64Array.from(q.dataSync());
       q.dispose();
       return out;

@@ -6,7 +6,7 @@ import type { ImageRecord } from '@aikd/datasets';
 import { aikdLoss, consistencyLoss, smoothL1Loss } from '../src/train/losses.ts';
 import { warmupFactor, warmupSteps } from '../src/train/schedule.ts';
 import { clipByGlobalNorm, createSgd } from '../src/train/optimizer.ts';
-import { identitySplit, normaliseLabels, stratifiedHoldout } from '../src/train/data.ts';
+import { normaliseLabels, stratifiedHoldout } from '../src/train/data.ts';
 import { resolveTrainConfig } from '../src/train/config.ts';
 import type { ParamRef } from '@aikd/fr-models';
 
@@ -121,22 +121,6 @@ describe('splits and labels', () => {
     expect(train.map((t) => t.label)).toEqual([0, 0.5, 1]);
     expect(val.map((t) => t.label)).toEqual([0.75, 1.25]);
     expect(() => normaliseLabels([{ rawQuality: 1, label: 0 }], [])).toThrow(/nothing to learn/);
-  });
-
-  it('identity split is disjoint, seeded and counts identities', () => {
-    const recs: ImageRecord[] = [
-      ...['a1', 'a2', 'a3'].map((id) => ({ id, identity: 'A' })),
-      ...['b1', 'b2'].map((id) => ({ id, identity: 'B' })),
-      { id: 'c1', identity: 'C' },
-      { id: 'x' }, // no identity: its own
-    ];
-    const s = identitySplit(recs, 0.5, 1);
-    expect(s.testIdentities.length).toBe(2);
-    const trainIds = new Set(s.train.map((r) => r.identity ?? r.id));
-    expect(s.test.every((r) => !trainIds.has(r.identity ?? r.id))).toBe(true);
-    expect(s.train.length + s.test.length).toBe(recs.length);
-    expect(identitySplit(recs, 0.5, 1)).toEqual(s);
-    expect(identitySplit(recs, 0, 1).test).toEqual([]);
   });
 });
 

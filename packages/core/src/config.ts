@@ -70,11 +70,14 @@ export function parseYamlConfig<S extends z.ZodType>(text: string, file: string,
 }
 
 export function loadYamlConfig<S extends z.ZodType>(file: string, schema: S): z.output<S> {
-  let text: string;
+  return parseYamlConfig(readYamlText(file), file, schema);
+}
+
+/** A YAML file's text; an InputError naming the file when it cannot be read. */
+export function readYamlText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new InputError({ file, expected: 'a readable YAML file', got: (e as NodeJS.ErrnoException).code ?? String(e) });
   }
-  return parseYamlConfig(text, file, schema);
 }

@@ -54,25 +54,3 @@ export function errorLine(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message.split('\n')[0]}`;
   return String(e);
 }
-
-/** The first column name that appears twice (case and surrounding spaces ignored, as readers match names). */
-export function duplicateColumn(names: readonly string[]): { name: string; first: number; second: number } | undefined {
-  const first = new Map<string, number>();
-  for (let i = 0; i < names.length; i++) {
-    const key = names[i]!.trim().toLowerCase();
-    if (key === '') continue;
-    const j = first.get(key);
-    if (j !== undefined) return { name: names[i]!.trim(), first: j + 1, second: i + 1 };
-    first.set(key, i);
-  }
-  return undefined;
-}
-
-/**
- * A table's header names each column once: with two columns of one name, which one a reader takes is arbitrary,
- * so it is an error naming both positions (1-based).
- */
-export function checkUniqueColumns(names: readonly string[], file: string, where = 'line 1 (header)'): void {
-  const d = duplicateColumn(names);
-  if (d) throw new InputError({ file, where, expected: 'each column name once', got: `"${d.name}" twice, columns ${d.first} and ${d.second}` });
-}

@@ -10,3 +10,4 @@ export * from './paths.ts';
 export * from './output.ts';
 export * from './schemas.ts';
 export { z } from 'zod';
+export * from './csv.ts';

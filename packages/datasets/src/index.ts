@@ -15,7 +15,6 @@ export {
 } from './pickle.ts';
 export { binContents } from './formats/insightface-bin.ts';
 export { parseLfwPairs, parseLfwPeople, lfwImageId } from './formats/lfw.ts';
-export { parseCsv } from './side-files.ts';
 export { datasetsCommand } from './cli.ts';
 export { datasetFingerprint, type DatasetFingerprint } from './fingerprint.ts';
-export { subsetDataset, attributeFilter, splitByIdentity } from './subset.ts';
+export { subsetDataset, attributeFilter, splitByIdentity, splitItemsByIdentity, identityOf } from './subset.ts';

@@ -3,8 +3,9 @@
  * pickle names must be on the caller's whitelist (`UnpickleOptions.globals`), or the file is refused with an error
  * naming that global, where the pickle names it; REDUCE of a whitelisted global runs the caller's builder.
  *
- * Two whitelists use it: InsightFace verification `.bin` files (the default) and PyTorch checkpoints
- * (`@aikd/fr-models`' torch reader, with persistent ids for tensor storages). A `.bin` is a pickle of `(list of 2N
+ * Three whitelists use it: InsightFace verification `.bin` files (the default), PyTorch checkpoints
+ * (`@aikd/fr-models`' torch reader, with persistent ids for tensor storages) and pickled score files (`@aikd/teachers`'
+ * score import, numpy scalars; protocols 0–5, so protocol 0's text opcodes too). A `.bin` is a pickle of `(list of 2N
  * encoded images, list of N bools)`, written with these opcodes —
  *   Python 2, protocol 2 (the original releases): SHORT_BINSTRING / BINSTRING;
  *   Python 3, protocols 3–5: SHORT_BINBYTES / BINBYTES / BINBYTES8, with FRAME and MEMOIZE;
@@ -17,12 +18,16 @@ import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { InputError } from '@aikd/core';
 
-/** Bytes of a string/bytes value, still in the file. `latin1-utf8` = text whose code points are the bytes. */
+/**
+ * Bytes of a string/bytes value, still in the file. `latin1-utf8` = text whose code points are the bytes. `inline`:
+ * the stored bytes themselves, for a value that is not in the file as it is (protocol 0 writes escaped text).
+ */
 export class PickleBlob {
   constructor(
     readonly offset: number,
     readonly length: number,
     readonly encoding: 'raw' | 'latin1-utf8' = 'raw',
+    readonly inline?: Uint8Array,
   ) {}
 }
 
@@ -32,6 +37,8 @@ export class PickleText {
     readonly offset: number,
     readonly length: number,
     readonly inline: Uint8Array | undefined,
+    /** False for protocol 0's text lines: decoded from escapes, so `inline` is all there is (not bytes of the file). */
+    readonly inFile = true,
   ) {}
   text(): string | undefined {
     return this.inline && new TextDecoder('utf-8', { fatal: true }).decode(this.inline);
@@ -67,6 +74,8 @@ export class PickleDict {
 
 /** What a whitelisted global's builder (or the persistent-id loader) made, e.g. a tensor reference; opaque here. */
 export class PickleObject<T = unknown> {
+  /** BUILD's state, kept, not applied (e.g. a numpy dtype's byte order, an ndarray's shape and bytes). */
+  state: PickleValue | undefined;
   constructor(
     readonly type: string,
     readonly value: T,
@@ -139,7 +148,8 @@ export function memorySource(bytes: Uint8Array): ByteSource {
 
 // Opcodes (names as in CPython's pickletools).
 const OP = {
-  MARK: 0x28, EMPTY_TUPLE: 0x29, STOP: 0x2e, BINBYTES: 0x42, SHORT_BINBYTES: 0x43, BINFLOAT: 0x47, BININT: 0x4a,
+  MARK: 0x28, POP: 0x30, POP_MARK: 0x31, DUP: 0x32, FLOAT: 0x46, INT: 0x49, LONG: 0x4c, STRING: 0x53, UNICODE: 0x56,
+  GET: 0x67, LIST: 0x6c, PUT: 0x70, EMPTY_TUPLE: 0x29, STOP: 0x2e, BINBYTES: 0x42, SHORT_BINBYTES: 0x43, BINFLOAT: 0x47, BININT: 0x4a,
   BININT1: 0x4b, BININT2: 0x4d, NONE: 0x4e, BINPERSID: 0x51, REDUCE: 0x52, BINSTRING: 0x54, SHORT_BINSTRING: 0x55,
   BINUNICODE: 0x58, EMPTY_LIST: 0x5d, APPEND: 0x61, BUILD: 0x62, GLOBAL: 0x63, DICT: 0x64, APPENDS: 0x65, BINGET: 0x68,
   LONG_BINGET: 0x6a, BINPUT: 0x71, LONG_BINPUT: 0x72, SETITEM: 0x73, TUPLE: 0x74, SETITEMS: 0x75, EMPTY_DICT: 0x7d,
@@ -150,9 +160,7 @@ const OP = {
 const OP_NAMES: Record<number, string> = {
   ...Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k])),
   // valid pickle opcodes the supported files never contain, named so the error says what was found
-  0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4c: 'LONG', 0x50: 'PERSID',
-  0x53: 'STRING', 0x56: 'UNICODE', 0x67: 'GET', 0x69: 'INST', 0x6c: 'LIST', 0x6f: 'OBJ', 0x70: 'PUT',
-  0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x8f: 'EMPTY_SET',
+  0x50: 'PERSID', 0x69: 'INST', 0x6f: 'OBJ', 0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x8f: 'EMPTY_SET',
   0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x92: 'NEWOBJ_EX', 0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
 };
 
@@ -268,7 +276,7 @@ class Reader {
       const c = this.u8();
       if (c === 0x0a) return s;
       s += String.fromCharCode(c);
-      if (s.length > max) throw new Error(`a GLOBAL name longer than ${max} bytes`);
+      if (s.length > max) throw new Error(`a text line longer than ${max} bytes`);
     }
   }
 }
@@ -328,6 +336,14 @@ export function unpickleAt(src: ByteSource, file: string, options: UnpickleOptio
   // refused where the pickle names it, before anything could use it
   const allowed = (g: PickleGlobal): PickleGlobal =>
     whitelist.globals.has(`${g.module}.${g.name}`) ? g : corrupt(`only the globals ${whitelist.label} may name (${[...whitelist.globals.keys()].join(', ')})`, `global ${g.module}.${g.name}`);
+  const textLine = (what: string): string => {
+    try {
+      return r.line(1 << 24);
+    } catch (e) {
+      if (e instanceof Truncated) throw e;
+      return corrupt(what, (e as Error).message);
+    }
+  };
   const memoGet = (key: number): PickleValue => (memo.has(key) ? memo.get(key)! : corrupt(`memo entry ${key} to be defined`, 'an undefined memo key'));
 
   try {
@@ -383,10 +399,52 @@ export function unpickleAt(src: ByteSource, file: string, options: UnpickleOptio
         case OP.BUILD: {
           const state = pop();
           const obj = top();
-          if (!(obj instanceof PickleDict)) corrupt('a dict-like object before BUILD (the only kind these files set state on)', describe(obj));
-          (obj as PickleDict).state = state;
+          if (!(obj instanceof PickleDict || obj instanceof PickleObject)) corrupt('a dict-like object or a whitelisted call\'s result before BUILD', describe(obj));
+          (obj as PickleDict | PickleObject).state = state;
           break;
         }
+        // protocol 0 (text) forms, as Python writes them at protocol 0 and 1
+        case OP.POP:
+          if (stack.length > floor()) stack.pop();
+          else popMark(); // CPython: POP with nothing above a MARK discards the MARK
+          break;
+        case OP.POP_MARK:
+          popMark();
+          break;
+        case OP.DUP:
+          stack.push(top());
+          break;
+        case OP.LIST:
+          stack.push(popMark());
+          break;
+        case OP.PUT:
+          memo.set(Number(textLine('a memo key')), top());
+          break;
+        case OP.GET:
+          stack.push(memoGet(Number(textLine('a memo key'))));
+          break;
+        case OP.INT: {
+          const t = textLine('an integer'); // 00 / 01 are False / True
+          stack.push(t === '00' ? false : t === '01' ? true : Number(t));
+          break;
+        }
+        case OP.LONG:
+          stack.push(Number(textLine('an integer').replace(/L$/, '')));
+          break;
+        case OP.FLOAT: {
+          const t = textLine('a number').trim(); // Python's repr: also inf, -inf, nan
+          stack.push(/^[-+]?inf$/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : /^[-+]?nan$/i.test(t) ? NaN : Number(t));
+          break;
+        }
+        case OP.STRING: {
+          const v = stringRepr(textLine('a quoted string'));
+          if (v === undefined) corrupt("a quoted string (protocol 0's STRING)");
+          stack.push(lineText(v!, opAt)); // a Python 2 str: its bytes as latin-1 text
+          break;
+        }
+        case OP.UNICODE:
+          stack.push(lineText(rawUnicodeEscape(textLine('a text line')), opAt));
+          break;
         case OP.BINPERSID: {
           const pid = pop();
           if (!options.persistentLoad) corrupt(`no persistent ids in ${whitelist.label}`, `a persistent id ${describe(pid)}`);
@@ -502,7 +560,7 @@ export function unpickleAt(src: ByteSource, file: string, options: UnpickleOptio
           throw new InputError({
             file,
             where: `byte offset ${opAt}`,
-            expected: `a pickle opcode of ${whitelist.label} (containers, numbers, str/bytes, whitelisted calls; protocols 2–5)`,
+            expected: `a pickle opcode of ${whitelist.label} (containers, numbers, str/bytes, whitelisted calls; protocols 0–5)`,
             got: opLabel(op),
           });
       }
@@ -520,6 +578,24 @@ export function unpickleAt(src: ByteSource, file: string, options: UnpickleOptio
     throw new InputError({ file, where: `byte offset ${opAt}, ${opLabel(op)}`, expected: 'a well-formed pickle', got: (e as Error).message });
   }
 }
+
+/** A text value decoded from a protocol-0 line, as a PickleText holding its UTF-8 bytes. */
+function lineText(t: string, at: number): PickleText {
+  const b = new TextEncoder().encode(t);
+  return new PickleText(at, b.length, b, false);
+}
+
+/** Protocol 0's STRING: a Python repr in quotes, with \\x.., \\n, \\' … escapes. */
+function stringRepr(s: string): string | undefined {
+  const q = s[0];
+  if ((q !== "'" && q !== '"') || s.length < 2 || s[s.length - 1] !== q) return undefined;
+  return s.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|[\\'"nrt])/g, (_, e: string) =>
+    e[0] === 'x' ? String.fromCharCode(parseInt(e.slice(1), 16)) : (({ n: '\n', r: '\r', t: '\t' }) as Record<string, string>)[e] ?? e,
+  );
+}
+
+/** Protocol 0's UNICODE: raw-unicode-escape (latin-1 bytes, with \\uXXXX / \\UXXXXXXXX for the rest). */
+const rawUnicodeEscape = (s: string): string => s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a: string, b: string) => String.fromCodePoint(parseInt(a ?? b, 16)));
 
 function callables(w: PickleGlobals): string {
   return [...w.globals].filter(([, b]) => b).map(([k]) => k).join(', ');
@@ -542,7 +618,7 @@ function latin1Encode(args: PickleValue[], fail: (expected: string, got?: string
   const encoding = enc instanceof PickleText ? enc.text()?.toLowerCase().replace(/[-_]/g, '') : undefined;
   if (args.length !== 2 || !(data instanceof PickleText) || (encoding !== 'latin1' && encoding !== 'iso88591'))
     return fail("_codecs.encode(<text>, 'latin1') (how Python 3 writes bytes at protocol 2)", `_codecs.encode with ${args.map(describe).join(', ')}`);
-  return new PickleBlob(data.offset, data.length, 'latin1-utf8');
+  return new PickleBlob(data.offset, data.length, 'latin1-utf8', data.inFile ? undefined : data.inline);
 }
 
 function emptyBytes(args: PickleValue[], fail: (expected: string, got?: string) => never): PickleValue {
@@ -604,6 +680,7 @@ export function blobBytes(stored: Uint8Array, blob: PickleBlob, file: string): U
 
 /** Read one blob's exact bytes from an open file. */
 export async function readBlob(fh: FileHandle, blob: PickleBlob, file: string): Promise<Uint8Array> {
+  if (blob.inline) return blobBytes(blob.inline, blob, file);
   const buf = new Uint8Array(blob.length);
   let done = 0;
   while (done < blob.length) {

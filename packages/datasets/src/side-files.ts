@@ -4,7 +4,7 @@
  * or by a unique file name.
  */
 import { basename, dirname, resolve } from 'node:path';
-import { duplicateColumn } from '@aikd/core';
+import { InputError, duplicateColumnProblem, parseCsv, type CsvRecord } from '@aikd/core';
 import { readText, readTextLines, tokens } from './text-files.ts';
 import type { ProblemSink } from './problems.ts';
 import type { ImageRecord, Landmarks5, Point } from './types.ts';
@@ -101,52 +101,6 @@ export function attachLandmarks(file: string, matcher: ImageMatcher, sink: Probl
   unmatchedWarning(sink, file, unmatched, ambiguous);
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. Returns rows with their start line. */
-export function parseCsv(text: string): { line: number; cells: string[] }[] {
-  const rows: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  let any = false;
-  const endRow = () => {
-    cells.push(cell);
-    if (any || cells.length > 1 || cell.trim() !== '') rows.push({ line: rowLine, cells });
-    cells = [];
-    cell = '';
-    any = false;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (c === '\n') line++;
-        cell += c;
-      }
-    } else if (c === '"' && cell === '') {
-      quoted = true;
-      any = true;
-    } else if (c === ',') {
-      cells.push(cell);
-      cell = '';
-      any = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      rowLine = line;
-    } else cell += c;
-  }
-  if (cell !== '' || cells.length || any) endRow();
-  return rows;
-}
-
 /** Columns that set the face box instead of becoming attributes. */
 const BOX_COLUMNS = ['box_x', 'box_y', 'box_w', 'box_h'] as const;
 
@@ -156,16 +110,23 @@ const BOX_COLUMNS = ['box_x', 'box_y', 'box_w', 'box_h'] as const;
  * set the face box.
  */
 export function attachAttributes(file: string, matcher: ImageMatcher, sink: ProblemSink): void {
-  const rows = parseCsv(readText(file, 'a readable attributes CSV'));
+  let rows: CsvRecord[];
+  try {
+    rows = parseCsv(readText(file, 'a readable attributes CSV'), { file });
+  } catch (e) {
+    if (!(e instanceof InputError) || !sink.collecting) throw e;
+    sink.report({ severity: 'error', file, where: e.where, expected: 'well-formed CSV', got: e.message.replace(/^.*?: expected /, 'expected ') });
+    return;
+  }
   if (!rows.length) return;
   const header = rows[0]!.cells.map((c) => c.trim());
   if (header[0] !== 'image') {
     sink.report({ severity: 'error', file, where: `line ${rows[0]!.line}`, expected: 'a header whose first column is `image`', got: JSON.stringify(header.join(',').slice(0, 80)) });
     return;
   }
-  const dup = duplicateColumn(header);
-  if (dup) {
-    sink.report({ severity: 'error', file, where: `line ${rows[0]!.line}`, expected: 'each column name once', got: `"${dup.name}" twice, columns ${dup.first} and ${dup.second}` });
+  const duplicate = duplicateColumnProblem(header);
+  if (duplicate) {
+    sink.report({ severity: 'error', file, where: `line ${rows[0]!.line}`, ...duplicate });
     return;
   }
   const boxCols = BOX_COLUMNS.map((c) => header.indexOf(c));

@@ -48,24 +48,45 @@ export function attributeFilter(filters: readonly string[]): { keep: (r: ImageRe
   };
 }
 
+/** An image's identity for identity-disjoint splits: its label, or (an image without one) the image itself. */
+export function identityOf(r: ImageRecord): string {
+  return r.identity ?? `#${r.id}`;
+}
+
 /**
- * Identity-disjoint split (for training a quality model on one part and evaluating on the other): identities are
- * shuffled with the seed and the first `round(testFraction · n)` go to `test`. Images without an identity count as
- * their own identity. Deterministic for a given seed and identity set.
+ * The one identity-disjoint split (teachers, AI-KD students, experiments and the learned methods' validation split
+ * all use it): the distinct identities are sorted, shuffled with `rngFor(seed, ...stream)`, and the first
+ * k = round(fraction · n), at least 1 and at most n − 1, are held out. Nothing is held out when fraction ≤ 0 or there
+ * are fewer than 2 identities. Deterministic for a given (identity set, fraction, seed, stream).
+ */
+export function splitItemsByIdentity<T>(
+  items: readonly T[],
+  identity: (item: T) => string,
+  opts: { fraction: number; seed: number | string; stream: readonly (string | number)[] },
+): { train: T[]; test: T[]; testIdentities: string[] } {
+  const names = [...new Set(items.map(identity))].sort();
+  if (!(opts.fraction > 0) || names.length < 2) return { train: [...items], test: [], testIdentities: [] };
+  const k = Math.min(names.length - 1, Math.max(1, Math.round(opts.fraction * names.length)));
+  const held = new Set(rngFor(opts.seed, ...opts.stream).shuffle(names).slice(0, k));
+  return { train: items.filter((t) => !held.has(identity(t))), test: items.filter((t) => held.has(identity(t))), testIdentities: [...held].sort() };
+}
+
+/**
+ * Identity-disjoint split of a dataset (for training a quality model on one part and evaluating on the other): the
+ * split above over its images, keyed by (seed, 'identity-split', dataset name), so a teacher, a student and an
+ * experiment given the same (dataset, fraction, seed) hold out the same identities.
  */
 export function splitByIdentity(ds: Dataset, opts: { testFraction: number; seed: number | string }): { train: Dataset; test: Dataset; testIdentities: string[] } {
   if (!(opts.testFraction > 0 && opts.testFraction < 1)) throw new AikdError(`split: testFraction must be in (0, 1) (got ${opts.testFraction})`);
-  const identityOf = (r: ImageRecord) => r.identity ?? `#${r.id}`;
-  const identities = [...new Set(ds.images().map(identityOf))].sort();
-  if (identities.length < 2) throw new AikdError(`${ds.name}: an identity-disjoint split needs at least 2 identities (has ${identities.length})`);
-  const rng = rngFor(opts.seed, 'identity-split', ds.name);
-  const shuffled = rng.shuffle([...identities]);
-  const k = Math.min(identities.length - 1, Math.max(1, Math.round(opts.testFraction * identities.length)));
-  const test = new Set(shuffled.slice(0, k));
+  const images = ds.images();
+  const identities = new Set(images.map(identityOf));
+  if (identities.size < 2) throw new AikdError(`${ds.name}: an identity-disjoint split needs at least 2 identities (has ${identities.size})`);
+  const split = splitItemsByIdentity(images, identityOf, { fraction: opts.testFraction, seed: opts.seed, stream: ['identity-split', ds.name] });
+  const test = new Set(split.testIdentities);
   const tag = `split=${opts.testFraction},seed=${opts.seed}`;
   return {
     train: subsetDataset(ds, (r) => !test.has(identityOf(r)), `train:${tag}`),
     test: subsetDataset(ds, (r) => test.has(identityOf(r)), `test:${tag}`),
-    testIdentities: [...test].sort(),
+    testIdentities: split.testIdentities,
   };
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openDatasetEntry } from '../src/open.ts';
 import { generatePairs } from '../src/pairs.ts';
-import { parseCsv } from '../src/side-files.ts';
 import type { ImageRecord } from '../src/types.ts';
 import { png, tempDir, writeFile } from './helpers/fixtures.ts';
 
@@ -42,16 +41,6 @@ describe('generatePairs', () => {
   it('refuses more than maxPairs; images without identity take no part', () => {
     expect(() => gen({ nonMated: 'all', maxPairs: 44 })).toThrow('too many: 45');
     expect(gen({}, [...images, { id: 'loose.png' }]).pairs.some((p) => p.a === 'loose.png' || p.b === 'loose.png')).toBe(false);
-  });
-});
-
-describe('parseCsv', () => {
-  it('quotes, embedded commas/quotes/newlines, CRLF, blank lines, start lines', () => {
-    expect(parseCsv('a,b\r\n"x, y","say ""hi"""\n\n"multi\nline",2\n')).toEqual([
-      { line: 1, cells: ['a', 'b'] },
-      { line: 2, cells: ['x, y', 'say "hi"'] },
-      { line: 4, cells: ['multi\nline', '2'] },
-    ]);
   });
 });
 

@@ -257,3 +257,36 @@ describe('unpickler: whitelist mode (dicts, floats, long ints, BUILD, persistent
     expect(unpickleAt(src, 'two.pkl', { start: a.end })).toEqual({ value: [], end: one.length + two.length });
   });
 });
+
+describe('unpickler: plain data at every protocol (CPython pickles)', () => {
+  /** Plain values read back from `bytes`: text as strings, bytes as arrays, dicts as entry lists. */
+  const plain = (v: PickleValue, bytes: Uint8Array): unknown => {
+    if (v instanceof PickleText) return v.text();
+    if (v instanceof PickleBlob) return { bytes: Array.from(blobBytes(v.inline ?? bytes.slice(v.offset, v.offset + v.length), v, 'x')) };
+    if (v instanceof PickleTuple) return { tuple: v.items.map((x) => plain(x, bytes)) };
+    if (v instanceof PickleDict) return { dict: v.entries.map(([k, x]) => [plain(k, bytes), plain(x, bytes)]) };
+    if (Array.isArray(v)) return v.map((x) => plain(x, bytes));
+    return v;
+  };
+
+  it.skipIf(!python3)('dicts, floats (inf too), big and negative ints, None, nested tuples, str and bytes at protocols 0–5', () => {
+    const value = `{"a": 1.5, "é/b c": -2, "n": None, "t": (1, (2.25, "x")), "l": [True, False, 2**40, -(2**40), 70000, -1], "b": b"\\x00\\xff", "f": float("-inf")}`;
+    const want = {
+      dict: [
+        ['a', 1.5],
+        ['é/b c', -2],
+        ['n', null],
+        ['t', { tuple: [1, { tuple: [2.25, 'x'] }] }],
+        ['l', [true, false, 2 ** 40, -(2 ** 40), 70000, -1]],
+        ['b', { bytes: [0, 255] }],
+        ['f', -Infinity],
+      ],
+    };
+    for (const proto of [0, 1, 2, 3, 4, 5]) {
+      const r = spawnSync(python3!, ['-c', `import pickle, sys\nsys.stdout.buffer.write(pickle.dumps(${value}, protocol=${proto}))`]);
+      expect(r.status, String(r.stderr)).toBe(0);
+      const bytes = new Uint8Array(r.stdout);
+      expect(plain(unpickle(memorySource(bytes), `p${proto}`), bytes), `protocol ${proto}`).toEqual(want);
+    }
+  });
+});

@@ -1,5 +1,6 @@
+import { rngFor } from '@aikd/core';
 import { describe, expect, it } from 'vitest';
-import { subsetDataset, attributeFilter, splitByIdentity, type Dataset } from '../src/index.ts';
+import { subsetDataset, attributeFilter, splitByIdentity, splitItemsByIdentity, type Dataset } from '../src/index.ts';
 
 const ds: Dataset = {
   name: 'toy',
@@ -55,5 +56,43 @@ describe('splitByIdentity', () => {
     expect(splitByIdentity(many, { testFraction: 0.3, seed: 2 }).testIdentities).not.toEqual(testIdentities);
     // pairs crossing the split are dropped
     expect(test.pairs().every((p) => test.image(p.a) && test.image(p.b))).toBe(true);
+  });
+});
+
+describe('splitItemsByIdentity', () => {
+  it('identity-disjoint, seeded, a fraction of the identities (at least one, never all)', () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `p${i % 7}`);
+    const rows = Array.from({ length: 50 }, (_, i) => i);
+    const split = (fraction: number, seed: number) => splitItemsByIdentity(rows, (r) => ids[r]!, { fraction, seed, stream: ['val'] });
+    const a = split(0.3, 5);
+    expect(split(0.3, 5)).toEqual(a);
+    const tr = new Set(a.train.map((i) => ids[i])), te = new Set(a.test.map((i) => ids[i]));
+    expect([...te].filter((x) => tr.has(x))).toEqual([]);
+    expect(te.size).toBe(2); // round(0.3 · 7)
+    expect([...te].sort()).toEqual(a.testIdentities);
+    expect(a.train.length + a.test.length).toBe(50);
+    expect(split(0.01, 5).test.length).toBeGreaterThan(0);
+    expect(new Set(split(0.99, 5).train.map((i) => ids[i])).size).toBe(1);
+    expect(split(0, 5)).toEqual({ train: rows, test: [], testIdentities: [] });
+    // the stream and the seed choose the identities; the order of the items does not
+    const seeds = Array.from({ length: 8 }, (_, s) => split(0.3, s).testIdentities.join());
+    expect(new Set(seeds).size).toBeGreaterThan(1);
+    expect(splitItemsByIdentity([...rows].reverse(), (r) => ids[r]!, { fraction: 0.3, seed: 5, stream: ['val'] }).testIdentities).toEqual(a.testIdentities);
+  });
+
+  it('is the documented procedure: sorted identities, rngFor(seed, ...stream).shuffle, the first round(f · n)', () => {
+    const ids = ['c', 'a', 'b', 'e', 'd', 'a', 'c'];
+    const got = splitItemsByIdentity(ids, (x) => x, { fraction: 0.4, seed: 9, stream: ['identity-split', 'ds'] }).testIdentities;
+    // a plain re-statement from the doc comment, not the production code
+    const want = rngFor(9, 'identity-split', 'ds').shuffle(['a', 'b', 'c', 'd', 'e']).slice(0, 2).sort();
+    expect(got).toEqual(want);
+  });
+
+  it('splitByIdentity holds out the identities splitItemsByIdentity picks with (seed, "identity-split", dataset name)', () => {
+    const many: Dataset = { ...ds, name: 'many', images: () => Array.from({ length: 30 }, (_, i) => ({ id: `i${i}`, identity: i < 27 ? `p${i % 9}` : undefined })), pairs: () => [] };
+    const s = splitByIdentity(many, { testFraction: 0.25, seed: 4 });
+    const want = splitItemsByIdentity(many.images(), (r) => r.identity ?? `#${r.id}`, { fraction: 0.25, seed: 4, stream: ['identity-split', 'many'] }).testIdentities;
+    expect(s.testIdentities).toEqual(want);
+    expect(s.testIdentities).toHaveLength(3); // round(0.25 · 12): 9 labelled identities and 3 images without one
   });
 });

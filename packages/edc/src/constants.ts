@@ -1,3 +1,4 @@
+import type { ResultKind } from '@aikd/results';
 import type { OperatingPoint, PairQualityRule, EdcMode, ErrorType, InputFormat } from './types.ts';
 
 export const DEFAULT_FMR = 1e-3;
@@ -26,9 +27,9 @@ export const INPUT_FORMATS: readonly InputFormat[] = ['csv', 'arrow', 'parquet',
 /** Method name for files without a `method` column. */
 export const DEFAULT_METHOD = 'default';
 
-/** Result kinds (catalogue view names) written by `aikd edc --out`. */
-export const EDC_POINTS_KIND = 'edc_points';
-export const EDC_SUMMARY_KIND = 'edc_summary';
+/** Result kinds (catalogue view names) written by `aikd edc --out`; their rows are declared in tables.ts. */
+export const EDC_POINTS_KIND = 'edc_points' satisfies ResultKind;
+export const EDC_SUMMARY_KIND = 'edc_summary' satisfies ResultKind;
 /** Run kind of `aikd edc` runs. */
 export const EDC_RUN_KIND = 'edc';
 

@@ -129,7 +129,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
     written.files.push(resolve(o.plot));
   }
   if (paths) {
-    const { Run } = await import('@aikd/results');
+    const { withRun } = await import('@aikd/results');
     const first = results[0]!;
     const params = {
       input: resolve(o.input),
@@ -147,8 +147,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
       ...meta,
       notes: [...new Set(results.flatMap((r) => r.notes.filter((n) => /^(iso|recomputed):/.test(n))))],
     };
-    const run = Run.create({ kind: EDC_RUN_KIND, params, root: o.resultsRoot });
-    try {
+    await withRun({ kind: EDC_RUN_KIND, params, root: o.resultsRoot }, async (run) => {
       const { points, summary } = edcTables(results, meta);
       const methods = [...new Set(results.map((r) => r.method))];
       const prov = { method: methods.length === 1 ? methods[0] : undefined, dataset: o.dataset, fr_model: o.fr_model, params };
@@ -175,10 +174,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
       });
       written.run_id = run.id;
       written.run_dir = run.dir;
-    } catch (e) {
-      run.fail(e);
-      throw e;
-    }
+    });
   }
   return { results, written, seconds: { read, compute } };
 }

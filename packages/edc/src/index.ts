@@ -10,7 +10,7 @@ export { isoCurve, type IsoCurve } from './iso.ts';
 export { recomputedCurve, discardGrid, type RecomputedCurve } from './recomputed.ts';
 export { pauc, paucTrapezoid, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
 export { argsortStable, selectInPlace, type SortedByValue } from './sort.ts';
-export { readComparisons, formatOf, CsvParser, comparisonsFromTable, INPUT_COLUMNS, type RecordHandler } from './readers/index.ts';
+export { readComparisons, formatOf, comparisonsFromTable, INPUT_COLUMNS } from './readers/index.ts';
 export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, type EdcTableMeta, type EdcCurveKey, type EdcSummaryRow, type EdcPointRow } from './tables.ts';
 export { edcChartSpec, curveLabels, thinPoints, EDC_CHART_MARKS, type EdcChartOptions } from './chart.ts';
 export { chartToSvg, svgToPng, writeChart } from './render.ts';

@@ -8,6 +8,13 @@ import { EDC_POINTS_COLUMNS, EDC_SUMMARY_COLUMNS } from './constants.ts';
 import { limitKey } from './compute.ts';
 import type { EdcResult } from './types.ts';
 
+declare module '@aikd/results' {
+  interface ResultRows {
+    edc_points: EdcPointRow;
+    edc_summary: EdcSummaryRow;
+  }
+}
+
 /** What the tables record about where the comparisons came from (null columns when absent). */
 export interface EdcTableMeta {
   dataset?: string;

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { errorLine, resolveFromRoot } from '@aikd/core';
 import { datasetStatus, loadDatasetsConfig, findEntry } from '@aikd/datasets';
 import { recognizerMissing } from '@aikd/fr-models';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
 import type { Plan, MethodSpec } from './plan.ts';
-import { trainedHere } from './units.ts';
 
 export interface MissingItem {
   kind: 'dataset' | 'fr_model' | 'method';
@@ -38,20 +38,20 @@ export async function checkAvailability(plan: Plan): Promise<MissingItem[]> {
     const m = frModelMissing(fr);
     if (m.length) out.push({ kind: 'fr_model', name: fr, missing: m });
   }
-  const methodMissing = (m: MethodSpec): string[] => {
+  // official weights given as onnx: must exist; a method may lack files of its own (its descriptor says which);
+  // a trained run id (`crfiqa:<run-id>`) is checked when scoring
+  const methodMissing = async (m: MethodSpec): Promise<string[]> => {
     if (m.onnx) {
       const p = resolveFromRoot(m.onnx);
       return existsSync(p) ? [] : [p];
     }
-    if (m.id === 'magface') return frModelMissing('magface');
+    const own = (await methodCatalogue.get(m.id)?.missing?.()) ?? [];
+    if (own.length) return own;
     return m.teacher ? methodMissing(m.teacher) : [];
   };
   for (const m of plan.methods) {
-    const miss = methodMissing(m);
+    const miss = await methodMissing(m);
     if (miss.length) out.push({ kind: 'method', name: m.label, missing: miss });
-    else if (!trainedHere(m) && m.id.includes(':')) {
-      /* a trained run id: checked when scoring */
-    }
   }
   return out;
 }

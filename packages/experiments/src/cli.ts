@@ -6,7 +6,7 @@ import type { Command } from '@aikd/core/cli';
 /** Accept an experiment YAML file (→ its deterministic id) or an id/name as stored. */
 async function experimentRef(ref: string): Promise<string> {
   if (/\.ya?ml$/.test(ref) && existsSync(ref)) {
-    const { loadPlan } = await import('./plan.ts');
+    const { loadPlan } = await import('./load.ts');
     return loadPlan(resolve(ref)).id;
   }
   return ref;
@@ -24,13 +24,12 @@ export function register(program: Command): void {
     .option('--no-report', 'do not print the table at the end')
     .option('--results <dir>', 'results folder (default AIKD_RESULTS or ./results)')
     .action(async (file: string, o: { dryRun?: boolean; explain?: boolean; shard?: string; evaluate: boolean; report: boolean; results?: string }) => {
-      const { loadPlan, parseShard, assignShards } = await import('./plan.ts');
-      const plan = loadPlan(resolve(file));
+      const { parseShard, assignShards } = await import('./plan.ts');
+      // loading validates the whole grid (method ids, parameters, procedures, FR models, datasets), with line numbers
+      const plan = (await import('./load.ts')).loadPlan(resolve(file));
       const shard = parseShard(o.shard ?? shardFromScheduler());
       if (o.dryRun) {
         const { checkAvailability } = await import('./availability.ts');
-        const { validatePlan } = await import('./validate.ts');
-        await validatePlan(plan);
         const missing = await checkAvailability(plan);
         const explain = o.explain ? await (await import('./run.ts')).explainPlan(plan, o.results) : undefined;
         const shards = assignShards(plan.workUnits, shard.count);
@@ -98,7 +97,7 @@ export function register(program: Command): void {
     .argument('<experiment.yaml>', 'the experiment file all shards ran')
     .option('--results <dir>', 'results folder')
     .action(async (file: string, o: { results?: string }) => {
-      const { loadPlan } = await import('./plan.ts');
+      const { loadPlan } = await import('./load.ts');
       const { mergeExperiment } = await import('./run.ts');
       const plan = loadPlan(resolve(file));
       const r = await mergeExperiment(plan, o.results);

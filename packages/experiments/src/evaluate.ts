@@ -6,7 +6,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { log } from '@aikd/core';
-import { Run } from '@aikd/results';
+import { withRun } from '@aikd/results';
 import { computeEdc, edcTables, type EdcResult, type ComparisonSet } from '@aikd/edc';
 import { spearman } from '@aikd/teachers';
 import { safeKey, type Plan, type EdcCell, type MethodSpec, type ConditionSpec, type DatasetSpec } from './plan.ts';
@@ -89,19 +89,23 @@ export function evaluatePlan(plan: Plan, root?: string): { cells: number; curves
     if (out.missing.length) missing[cell.key] = out.missing;
     byCell.set(cell.key, out.results);
     if (!out.results.length) continue;
-    const run = Run.create({
-      kind: 'edc',
-      id: unitRunId(plan, cell.key),
-      parent: plan.id,
-      name: cell.key,
-      root,
-      params: { experiment: plan.experiment.name, dataset: cell.dataset.name, dataset_key: cell.dataset.key, condition: cell.condition.name, procedure: cell.condition.procedure, procedure_params: cell.condition.params, seed: cell.condition.seed, fr_model: cell.frModel, edc: plan.experiment.edc, methods: cell.methods.map((m) => m.label) },
-    });
-    const { points, summary } = edcTables(out.results, { dataset: cell.dataset.name, fr_model: cell.frModel, condition: cell.condition.name });
-    const prov = { dataset: cell.dataset.name, fr_model: cell.frModel, alignment: cell.condition.procedure, seed: typeof cell.condition.seed === 'number' ? cell.condition.seed : undefined };
-    run.writeTable('edc_points', points, prov);
-    run.writeTable('edc_summary', summary, prov);
-    run.finish({ curves: out.results.length, missing_methods: out.missing });
+    withRun(
+      {
+        kind: 'edc',
+        id: unitRunId(plan, cell.key),
+        parent: plan.id,
+        name: cell.key,
+        root,
+        params: { experiment: plan.experiment.name, dataset: cell.dataset.name, dataset_key: cell.dataset.key, condition: cell.condition.name, procedure: cell.condition.procedure, procedure_params: cell.condition.params, seed: cell.condition.seed, fr_model: cell.frModel, edc: plan.experiment.edc, methods: cell.methods.map((m) => m.label) },
+      },
+      (run) => {
+        const { points, summary } = edcTables(out.results, { dataset: cell.dataset.name, fr_model: cell.frModel, condition: cell.condition.name });
+        const prov = { dataset: cell.dataset.name, fr_model: cell.frModel, alignment: cell.condition.procedure, seed: typeof cell.condition.seed === 'number' ? cell.condition.seed : undefined };
+        run.writeTable('edc_points', points, prov);
+        run.writeTable('edc_summary', summary, prov);
+        run.finish({ curves: out.results.length, missing_methods: out.missing });
+      },
+    );
     curves += out.results.length;
   }
   if (plan.sensitivity) writeSensitivity(plan, byCell, root);
@@ -165,7 +169,8 @@ function writeSensitivity(plan: Plan, byCell: Map<string, EdcResult[]>, root?: s
     fmr: arrow.vectorFromArray(rows.fmr, new arrow.Float64()),
     discard_limit: arrow.vectorFromArray(rows.discard_limit, new arrow.Float64()),
   });
-  const run = Run.create({ kind: 'sensitivity', id: unitRunId(plan, 'sensitivity'), parent: plan.id, name: 'sensitivity', root, params: { experiment: plan.experiment.name, sensitivity: plan.experiment.sensitivity } });
-  run.writeTable('sensitivity', table, {});
-  run.finish({ rows: table.numRows });
+  withRun({ kind: 'sensitivity', id: unitRunId(plan, 'sensitivity'), parent: plan.id, name: 'sensitivity', root, params: { experiment: plan.experiment.name, sensitivity: plan.experiment.sensitivity } }, (run) => {
+    run.writeTable('sensitivity', table, {});
+    run.finish({ rows: table.numRows });
+  });
 }

@@ -4,12 +4,12 @@
  */
 export * from './schema.ts';
 export * from './plan.ts';
+export { parsePlan, loadPlan } from './load.ts';
 export { Resources } from './resources.ts';
-export { runUnit, unitRunId, unitTable, previousResult, UnitKeys, methodTrainers, trainedHere, type MethodTrainer, type TrainedMethod, type UnitKey, type UnitInputs, type PreviousResult } from './units.ts';
+export { runUnit, unitRunId, unitTable, previousResult, UnitKeys, type UnitKey, type UnitInputs, type PreviousResult } from './units.ts';
 export { evaluatePlan, evaluateCell } from './evaluate.ts';
 export { runExperiment, mergeExperiment, pendingUnits, explainPlan, type RunExperimentOptions, type RunExperimentResult, type UnitDecision } from './run.ts';
 export { validatePlan, gridIssues, methodParamsSchema, type GridIssue } from './validate.ts';
 export { checkAvailability, type MissingItem } from './availability.ts';
 export { buildReport, reportText, paperReference, findExperiment, type Report, type ReportTable } from './report.ts';
 export { shardFromScheduler } from './cli.ts';
-export { registerTrainers, aikdTrainSections } from './trainers.ts';

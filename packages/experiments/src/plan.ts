@@ -3,9 +3,10 @@
  * scores, trainings) that can run anywhere; the evaluation cells (EDC per dataset × condition × FR model); what is
  * missing on this machine. Pure and deterministic: the same file gives the same plan, unit keys and shards.
  */
-import { readFileSync } from 'node:fs';
-import { configHash, stableStringify, AikdError, loadYamlConfig } from '@aikd/core';
-import { experimentSchema, type Experiment, type MethodSpecInput, type ProcedureName } from './schema.ts';
+import { configHash, stableStringify, AikdError } from '@aikd/core';
+import { frModelCatalogue } from '@aikd/fr-models/catalogue';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
+import type { Experiment, MethodSpecInput, ProcedureName } from './schema.ts';
 
 export interface DatasetSpec {
   name: string;
@@ -31,7 +32,7 @@ export interface ConditionSpec {
 export interface MethodSpec {
   /** Label in tables: `serfiq`, `aikd(serfiq)`, … */
   label: string;
-  /** Method id given to the teachers registry (`aikd` resolves to `aikd:<run-id>` after training). */
+  /** Method id in the method catalogue (`aikd` resolves to `aikd:<run-id>` after training). */
   id: string;
   frModel?: string;
   params: Record<string, unknown>;
@@ -41,10 +42,8 @@ export interface MethodSpec {
   key: string;
 }
 
-/** Methods that need an FR backbone of their own. */
-export const NEEDS_FR = new Set(['serfiq', 'faceqan', 'embedding-norm', 'crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r', 'aikd']);
-/** Methods that need a network of their own: trained here, or official ONNX weights. */
-export const LEARNED = new Set(['crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r', 'aikd']);
+/** A method the experiment trains itself: its descriptor has a trainer, and no official weights or run were given. */
+export const trainsHere = (m: Pick<MethodSpec, 'id' | 'onnx'>): boolean => !m.onnx && !m.id.includes(':') && !!methodCatalogue.get(m.id)?.trainer;
 
 export type Unit =
   | { kind: 'embed'; key: string; dataset: DatasetSpec; condition: ConditionSpec; frModel: string }
@@ -109,29 +108,24 @@ export function methodSpec(m: MethodSpecInput, defaultFr: string): MethodSpec {
     return { label: o.name ?? o.id, id: o.id, frModel: o.fr_model, params: o.params ?? {}, key: configHash({ id: o.id, params: o.params ?? {} }).slice(0, 10) };
   }
   const teacher = 'teacher' in o && o.teacher !== undefined ? methodSpec(o.teacher as MethodSpecInput, defaultFr) : undefined;
-  if (o.id === 'aikd' && !teacher) throw new AikdError(`method aikd: needs a "teacher" (the FIQA method it distils)`);
-  if (o.id !== 'aikd' && teacher) throw new AikdError(`method ${o.id}: only aikd takes a "teacher"`);
-  const frModel = o.fr_model ?? (NEEDS_FR.has(o.id) ? defaultFr : undefined);
+  // what the catalogue says about it; an unknown id, a missing or unexpected teacher are the grid validation's
+  // to report (with their lines), so the plan is made as far as it can be
+  const d = methodCatalogue.get(o.id);
+  const frModel = o.fr_model ?? (d?.needs.frModel ? defaultFr : undefined);
   const params = o.params ?? {};
-  const label = o.name ?? (o.id === 'aikd' ? `aikd(${teacher!.label})` : o.id);
+  const label = o.name ?? (d?.needs.teacher && teacher ? `${o.id}(${teacher.label})` : o.id);
   const spec: MethodSpec = { label, id: o.id, frModel, params, onnx: o.onnx, teacher, train: o.train as MethodSpec['train'], key: '' };
   spec.key = configHash({ id: spec.id, frModel, params, onnx: spec.onnx, teacher: teacher?.key, train: spec.train }).slice(0, 10);
   return spec;
 }
 
-/** Rough per-image seconds on wasm, for balancing shards (not a promise). */
+/** Rough per-image seconds on wasm, for balancing shards (not a promise): the catalogues' cost estimates. */
 function unitCost(u: Unit, images: number): number {
-  if (u.kind === 'embed') return images * ({ mobileface: 0.01, faceres: 0.1, 'faceres-deep': 0.1, 'faceapi-resnet': 0.07 }[u.frModel] ?? 0.05);
+  if (u.kind === 'embed') return images * (frModelCatalogue.get(u.frModel)?.cost?.embedSeconds ?? 0.05);
   if (u.kind === 'train') return 60 + images * 0.5;
-  const backbone = u.method.frModel?.startsWith('faceres') ? 10 : 1;
-  const per = { faceqan: 1.5, serfiq: 0.05, diffiqa: 3 }[u.method.id] ?? 0.02;
+  const backbone = (u.method.frModel && frModelCatalogue.get(u.method.frModel)?.cost?.methodFactor) || 1;
+  const per = methodCatalogue.get(u.method.id)?.cost ?? 0.02;
   return images * per * backbone;
-}
-
-/** Read, validate and plan an experiment file. */
-export function loadPlan(file: string, imageCounts: (ds: DatasetSpec) => number = () => 1000): Plan {
-  const plan = makePlan(loadYamlConfig(file, experimentSchema), imageCounts);
-  return { ...plan, source: { file, text: readFileSync(file, 'utf8') } };
 }
 
 export function makePlan(exp: Experiment, imageCounts: (ds: DatasetSpec) => number = () => 1000): Plan {
@@ -208,7 +202,7 @@ export function makePlan(exp: Experiment, imageCounts: (ds: DatasetSpec) => numb
   // trainings: one per method trained here; its score units join its work unit
   const trainFor = new Map<string, Unit & { kind: 'train' }>();
   for (const m of methods)
-    if (LEARNED.has(m.id) && !m.onnx && !m.id.includes(':')) {
+    if (trainsHere(m)) {
       const trainDs = m.train?.dataset ? datasets.find((d) => d.name === m.train!.dataset) ?? { name: m.train.dataset, key: m.train.dataset } : datasets.find((d) => d.split);
       if (!trainDs) throw new AikdError(`method ${m.label}: needs training data — give train.dataset, or a dataset with a split (its train part is used)`);
       trainFor.set(m.label, { kind: 'train', key: `train.${safe(m.label)}.${safe(trainDs.split ? `${trainDs.name}@train` : trainDs.key)}`, method: m, dataset: trainDs });

@@ -2,13 +2,17 @@
  * What units share inside one process: opened datasets (with their filters and identity splits), FR models and
  * quality methods. Each is opened once and released at the end.
  */
-import { AikdError, configHash, fileHashes, log } from '@aikd/core';
+import { configHash, fileHashes, log } from '@aikd/core';
 import { openDataset, subsetDataset, attributeFilter, splitByIdentity, datasetFingerprint, type Dataset, type DatasetFingerprint, type OpenedDataset } from '@aikd/datasets';
 import { createRecognizer, recognizerWeightFiles, type Recognizer } from '@aikd/fr-models';
-import { createQualityMethod, type QualityMethod } from '@aikd/teachers';
+import type { QualityMethod } from '@aikd/teachers';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
 import type { DatasetSpec, MethodSpec } from './plan.ts';
 
 export class Resources {
+  /** `root`: the results root, where methods trained in the experiment (`crfiqa:<run-id>`, `aikd:<run-id>`) are. */
+  constructor(private readonly root?: string) {}
+
   private datasets = new Map<string, Promise<{ eval: Dataset; train?: Dataset; base: OpenedDataset }>>();
   private fingerprints = new Map<string, Promise<DatasetFingerprint>>();
   private weights = new Map<string, string>();
@@ -93,11 +97,10 @@ export class Resources {
   /** A quality method; `resolvedId` replaces the spec's id for methods trained in this experiment (`aikd:<run-id>`). */
   method(spec: MethodSpec, resolvedId?: string): Promise<QualityMethod> {
     const id = resolvedId ?? spec.id;
-    if (id === 'aikd') throw new AikdError(`method ${spec.label}: its student has not been trained yet`);
     const key = `${id}|${spec.frModel}|${JSON.stringify(spec.params)}|${spec.onnx ?? ''}`;
     let p = this.methods.get(key);
     if (!p) {
-      p = (async () => createQualityMethod(id, { frModel: spec.frModel ? await this.recognizer(spec.frModel) : undefined, params: spec.params, onnx: spec.onnx }))();
+      p = (async () => methodCatalogue.open(id, { frModel: spec.frModel ? await this.recognizer(spec.frModel) : undefined, params: spec.params, onnx: spec.onnx, root: this.root }))();
       this.methods.set(key, p);
       p.catch(() => this.methods.delete(key));
     }

@@ -11,9 +11,8 @@ import { Run, runsDir, type RunRecord } from '@aikd/results';
 import { assignShards, type Plan, type Unit, type WorkUnit } from './plan.ts';
 import { Resources } from './resources.ts';
 import { checkAvailability, blockedBy, type MissingItem } from './availability.ts';
-import { previousResult, runUnit, trainedHere, UnitKeys } from './units.ts';
+import { previousResult, runUnit, UnitKeys } from './units.ts';
 import { evaluatePlan } from './evaluate.ts';
-import { registerTrainers } from './trainers.ts';
 import { validatePlan } from './validate.ts';
 
 export interface RunExperimentOptions {
@@ -65,7 +64,7 @@ export async function explainPlan(plan: Plan, root?: string, keys?: UnitKeys): P
   const missing = await checkAvailability(plan);
   const blocked = blockedBy(missing);
   const own = !keys;
-  keys ??= new UnitKeys(plan, new Resources(), root);
+  keys ??= new UnitKeys(plan, new Resources(root), root);
   const out: UnitDecision[] = [];
   try {
     for (const u of allUnits(plan)) {
@@ -98,11 +97,8 @@ export async function pendingUnits(plan: Plan, root?: string, keys?: UnitKeys): 
 
 export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {}): Promise<RunExperimentResult> {
   const t0 = performance.now();
-  registerTrainers();
-  // AI-KD registers the aikd:<run-id> methods on import
-  await import('@aikd/aikd');
   // the whole grid is checked before anything is computed (or written)
-  await validatePlan(plan);
+  validatePlan(plan);
   const shard = opts.shard ?? { index: 0, count: 1 };
   const root = opts.root;
   const exp = openExperimentRun(plan, root);
@@ -114,7 +110,7 @@ export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {})
   for (const m of missing) log.warn(`skipping ${m.kind} ${m.name}: ${m.missing.join('; ')}`);
 
   const mine = assignShards(plan.workUnits, shard.count)[shard.index]!;
-  const res = new Resources();
+  const res = new Resources(root);
   const keys = new UnitKeys(plan, res, root);
   const out: RunExperimentResult = { experiment: plan.id, shard, computed: [], reused: [], skipped: [], failed: [], missing, evaluated: false, status: 'running', pending: [], explain: [], seconds: 0 };
   const total = mine.reduce((a, w) => a + w.units.length, 0);
@@ -255,7 +251,6 @@ function blockedKey(plan: Plan, key: string, blocked: ReturnType<typeof blockedB
 
 /** `aikd merge`: evaluate a plan whose units were computed by several shards (errors if some are still pending). */
 export async function mergeExperiment(plan: Plan, root?: string): Promise<{ evaluated: boolean; pending: string[]; shards: string[] }> {
-  await import('@aikd/aikd');
   const missing = await checkAvailability(plan);
   const blocked = blockedBy(missing);
   const pending = (await pendingUnits(plan, root)).filter((k) => !blockedKey(plan, k, blocked));
@@ -271,5 +266,3 @@ export async function mergeExperiment(plan: Plan, root?: string): Promise<{ eval
   }
   return { evaluated: true, pending, shards };
 }
-
-export { trainedHere };

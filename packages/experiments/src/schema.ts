@@ -1,6 +1,8 @@
 /**
  * Experiment files (`experiments/*.yaml`): datasets × FR models × quality methods × test conditions × EDC settings,
- * plus the optional alignment-sensitivity sweep. Validated with line-numbered errors (core's parseYamlConfig).
+ * plus the optional alignment-sensitivity sweep. The file's shape is validated here with line-numbered errors (core's
+ * parseYamlConfig); what its names mean (methods, parameters, FR models, procedures, datasets) by the grid validation
+ * (validate.ts).
  */
 import { z, slug } from '@aikd/core';
 
@@ -25,7 +27,7 @@ export const conditionSchema = z.union([z.enum(PROCEDURES), conditionObject]);
 const datasetObject = z
   .object({
     name: slug,
-    /** Identity-disjoint split: evaluate on the `test` part, train students/learned teachers on the rest. */
+    /** Identity-disjoint split: evaluate on the `test` part, train students and learned methods on the rest. */
     split: z.object({ test_fraction: z.number().gt(0).lt(1), seed: seed.default(0) }).strict().optional(),
     /** Only images with these attributes (`key=value[,value]`), e.g. a sanity subset. */
     filter: z.array(z.string()).optional(),
@@ -40,10 +42,16 @@ const trainObject = z
   })
   .catchall(z.unknown());
 
+/**
+ * A method id of the catalogue, or `<id>:<run-id>` of a method trained before: checked against the method catalogue
+ * (with its parameters, teacher and training) by the grid validation (validate.ts), which runs when the file loads.
+ */
+export const methodIdSchema = z.string().min(1);
+
 const baseMethodObject = z
   .object({
-    /** Method id: serfiq, faceqan, magface, embedding-norm, crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r, or aikd. */
-    id: z.string().min(1),
+    /** Method id of the catalogue (`aikd methods`), or `<id>:<run-id>` of a method trained before. */
+    id: methodIdSchema,
     /** Label in tables (default: the id; `aikd(<teacher>)` for students). */
     name: z.string().regex(/^[a-z0-9][a-z0-9()._-]*$/, 'a label of lower-case letters, digits and ()._-').optional(),
     /** The method's own FR backbone (default: `defaults.method_fr_model`). */
@@ -51,13 +59,13 @@ const baseMethodObject = z
     params,
     /** Official weights (ONNX) for learned methods. */
     onnx: z.string().optional(),
-    /** Train it within the experiment (learned teachers, AI-KD students). */
+    /** Train it within the experiment (learned methods, AI-KD students). */
     train: trainObject.optional(),
   })
   .strict();
 type MethodInput = z.input<typeof baseMethodObject> & { teacher?: string | MethodInput };
 export const methodSchema: z.ZodType<MethodInput | string> = z.lazy(() =>
-  z.union([z.string().min(1), baseMethodObject.extend({ teacher: z.union([z.string().min(1), methodSchema]).optional() }).strict()]),
+  z.union([methodIdSchema, baseMethodObject.extend({ teacher: z.union([methodIdSchema, methodSchema]).optional() }).strict()]),
 ) as never;
 
 export const experimentSchema = z

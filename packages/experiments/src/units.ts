@@ -7,11 +7,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { configHash, AikdError, fileHash, filesDigest, listFilesRecursive, packageCodeVersion, resolveFromRoot } from '@aikd/core';
-import { Run, readRunRecord, readResultTable, runFileProblems, runsDir, type RunRecord } from '@aikd/results';
+import { withRun, readRunRecord, readResultTable, runFileProblems, runsDir, type ResultKind, type Run, type RunRecord } from '@aikd/results';
 import { createProcedure } from '@aikd/alignment';
 import { embedDataset, scorePairs } from '@aikd/fr-models';
 import { scoreDataset, scoresTable, scoresProvenance } from '@aikd/teachers';
-import type { Plan, Unit, MethodSpec, DatasetSpec } from './plan.ts';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
+import { trainsHere, type Plan, type Unit, type MethodSpec } from './plan.ts';
 import type { Resources } from './resources.ts';
 
 export const unitRunId = (plan: Plan, key: string) => `${plan.id}.${key}`;
@@ -48,12 +49,17 @@ const PART_NAMES: Record<Exclude<keyof UnitInputs, 'images'>, string> = {
   code: 'the code that computes it',
 };
 
+/** The workspace package whose code computes a method (its descriptor's `package`; `<id>:<run-id>` is its id's). */
+const methodPackage = (id: string): string => methodCatalogue.get(id.split(':')[0]!)?.package ?? 'teachers';
+
 /** Workspace packages whose code computes a unit (each includes the packages it depends on). */
 function computingPackages(u: Unit): string[] {
-  const usesAikd = (m?: MethodSpec): boolean => !!m && (m.id === 'aikd' || m.id.startsWith('aikd:') || usesAikd(m.teacher));
   if (u.kind === 'embed') return ['fr-models'];
-  if (u.kind === 'score') return usesAikd(u.method) ? ['teachers', 'aikd'] : ['teachers'];
-  return u.method.id === 'aikd' ? ['aikd'] : ['teachers'];
+  if (u.kind === 'train') return [methodPackage(u.method.id)];
+  // scores are computed by the teachers package with the method's code (and its teacher's, for a distilled method)
+  const packages = new Set(['teachers']);
+  for (let m: MethodSpec | undefined = u.method; m; m = m.teacher) packages.add(methodPackage(m.id));
+  return [...packages];
 }
 
 /** Hash of the files of a trained run (weights, heads, manifests; not its record or metrics). */
@@ -100,7 +106,7 @@ export class UnitKeys {
     let p = this.memo.get(memoKey);
     if (!p) {
       p = (async () => {
-        if (u.kind === 'score' && trainedHere(u.method) && !resolved) return undefined;
+        if (u.kind === 'score' && trainsHere(u.method) && !resolved) return undefined;
         const fp = await this.res.fingerprint(u.dataset, u.kind === 'train' ? 'train' : 'eval', u.kind === 'embed');
         const code = computingPackages(u).map((name) => `${name}@${packageCodeVersion(name)}`).join(',');
         const inputs: UnitInputs = {
@@ -164,21 +170,6 @@ export function previousResult(plan: Plan, u: { key: string }, key: UnitKey, roo
   return { reusable: true, record: r };
 }
 
-/** Trainers for methods learned within an experiment (`aikd` and learned teachers register here). */
-export interface TrainedMethod {
-  /** The id the teachers registry scores with, e.g. `aikd:<run-id>`. */
-  methodId: string;
-  runId: string;
-  summary?: Record<string, unknown>;
-}
-export type MethodTrainer = (
-  method: MethodSpec,
-  train: { dataset: import('@aikd/datasets').Dataset; spec: DatasetSpec },
-  /** `inputs`: the training unit's key (data content, method, weights, code): a training is reused only with the same. */
-  ctx: { seed: number | string; parent: string; root?: string; inputs?: string },
-) => Promise<TrainedMethod>;
-export const methodTrainers = new Map<string, MethodTrainer>();
-
 export interface UnitContext {
   plan: Plan;
   res: Resources;
@@ -191,7 +182,7 @@ export interface UnitContext {
 
 export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
   const { plan, res } = ctx;
-  const run = Run.create({
+  const opts = {
     // a training unit's own run is `train-unit`; the training it starts is a `train` / `teacher-train` run
     kind: u.kind === 'train' ? 'train-unit' : u.kind,
     id: unitRunId(plan, u.key),
@@ -199,8 +190,8 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
     name: u.key,
     root: ctx.root,
     params: { unit: u.key, unit_hash: ctx.key.hash, unit_inputs: ctx.key.inputs, experiment: plan.experiment.name, ...describeUnit(u) },
-  });
-  try {
+  };
+  return withRun(opts, async (run) => {
     if (u.kind === 'embed') {
       const ds = await res.evalDataset(u.dataset);
       const rec = await res.recognizer(u.frModel);
@@ -221,7 +212,7 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
     } else if (u.kind === 'score') {
       const ds = await res.evalDataset(u.dataset);
       const resolved = ctx.trained.get(u.method.label);
-      if (trainedHere(u.method) && !resolved) throw new AikdError(`method ${u.method.label}: its training unit has not completed`);
+      if (trainsHere(u.method) && !resolved) throw new AikdError(`method ${u.method.label}: its training unit has not completed`);
       const method = await res.method(u.method, resolved);
       const procedure = createProcedure(u.condition.procedure, u.condition.params);
       const set = await scoreDataset(ds, method, { alignment: procedure, seed: u.condition.seed, label: `score ${u.dataset.key} ${u.condition.name} ${u.method.label}` });
@@ -230,21 +221,18 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
       const failed = set.quality.filter((q) => !Number.isFinite(q)).length;
       run.finish({ images: set.ids.length, failed_to_assess: failed, method_id: method.id, scores_from_cache: set.fromCache, seconds: set.seconds });
     } else {
-      const trainer = methodTrainers.get(u.method.id);
+      const trainer = methodCatalogue.get(u.method.id)?.trainer;
       if (!trainer) throw new AikdError(`method ${u.method.label}: no trainer for "${u.method.id}" is registered (give official weights with onnx:)`);
       const ds = await res.trainDataset(u.dataset);
-      const t = await trainer(u.method, { dataset: ds, spec: u.dataset }, { seed: plan.experiment.seed, parent: plan.id, root: ctx.root, inputs: ctx.key.hash });
+      const data = { dataset: ds, name: u.dataset.name, description: `${u.dataset.key}${u.dataset.split ? ` (train part, split ${u.dataset.split.testFraction}/${u.dataset.split.seed})` : ''}` };
+      // the training unit's key: a training elsewhere is reused only when it had the same inputs
+      const t = await trainer.train({ method: u.method, data, seed: plan.experiment.seed, parent: plan.id, root: ctx.root, catalogue: methodCatalogue, inputs: ctx.key.hash });
       ctx.trained.set(u.method.label, t.methodId);
       run.finish({ method_id: t.methodId, training_run: t.runId, ...t.summary });
     }
-  } catch (e) {
-    run.fail(e);
-    throw e;
-  }
-  return run;
+    return run;
+  });
 }
-
-export const trainedHere = (m: MethodSpec) => !m.onnx && !m.id.includes(':') && ['aikd', 'crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r'].includes(m.id);
 
 function describeUnit(u: Unit): Record<string, unknown> {
   const base = { dataset: u.dataset.name, dataset_key: u.dataset.key, split: u.dataset.split ?? null, filter: u.dataset.filter ?? null };
@@ -257,7 +245,7 @@ function describeUnit(u: Unit): Record<string, unknown> {
 const numericSeed = (s: number | string) => (typeof s === 'number' ? s : undefined);
 
 /** Read a unit's result table back (after it ran here or elsewhere). */
-export function unitTable(plan: Plan, key: string, kind: 'comparisons' | 'scores', root?: string): arrow.Table | undefined {
+export function unitTable(plan: Plan, key: string, kind: ResultKind, root?: string): arrow.Table | undefined {
   const p = join(runsDir(root), unitRunId(plan, key), `${kind}.arrow`);
   return existsSync(p) ? readResultTable(p).table : undefined;
 }

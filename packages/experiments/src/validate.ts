@@ -1,41 +1,39 @@
 /**
- * The whole grid checked before any work: every method id, its parameters against the method's schema, every
- * alignment procedure's parameters, the FR model and dataset names — each problem with its line in the experiment
- * file. `aikd run --dry-run` reports them; a real run refuses to start with any, instead of computing everything
- * else for hours and failing those units at the end.
+ * The one validation of an experiment grid, before any work: every method id, its parameters against its schema,
+ * its teacher and `train:` settings, every FR model, every alignment procedure's parameters and every dataset name
+ * — each problem with its line in the experiment file. Loading an experiment file runs it (`loadPlan`), so every
+ * command that reads one (`aikd run`, `--dry-run`, `report`, `merge`) refuses a bad grid up front, instead of
+ * computing everything else for hours and failing those units at the end.
  *
- * Method ids and parameter schemas come from the teachers package (its ids, registered prefixes and exported
- * schemas): `methodParamsSchema` is the one place that maps a method of an experiment to its schema.
+ * It keeps no list: method ids, parameter schemas, what a method needs (a teacher, training) and how its `train:`
+ * section is checked come from the method catalogue's descriptors; FR model names from the FR-model catalogue (and
+ * models.yaml); procedures from alignment's factory; datasets from datasets.yaml. The experiment schema (schema.ts)
+ * checks only the file's shape.
  */
 import { ConfigError, formatPath, yamlLineLocator, z, errorLine } from '@aikd/core';
 import { createProcedure } from '@aikd/alignment';
 import { loadDatasetsConfig } from '@aikd/datasets';
-import { isKnownRecognizer } from '@aikd/fr-models';
-import { METHOD_IDS, TRAIN_PARAMS, LEARNED_METHOD_IDS, serfiqParams, faceqanParams, diffiqaScoreParams, onnxRegressorParams, registeredPrefixes, resolveParams, type LearnedMethodId } from '@aikd/teachers';
-import type { ConditionSpec, MethodSpec, Plan } from './plan.ts';
-import { trainedHere } from './units.ts';
-import { aikdTrainSections } from './trainers.ts';
+import { isKnownRecognizer, unknownRecognizer } from '@aikd/fr-models';
+import { resolveParams } from '@aikd/teachers';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
+import { trainsHere, type ConditionSpec, type MethodSpec, type Plan } from './plan.ts';
 
 export interface GridIssue {
   path: (string | number)[];
   message: string;
 }
 
-const none = z.object({});
-
 /**
- * The schema of a method's `params` in an experiment, or undefined when they are checked when the method opens
- * (`<family>:<run-id>`: a trained run, whose parameters are its own). Learned methods trained here take their
- * training parameters (scoring reuses them); with official ONNX weights, the ONNX regressor's.
+ * The schema of a method's `params` in an experiment (its descriptor's), or undefined when they are checked when the
+ * method opens (`<id>:<run-id>`: a trained run, whose parameters are its own) or the id is unknown. A method trained
+ * in the experiment takes its trainer's parameters (scoring reuses them); otherwise (official weights, or nothing
+ * to train) its scoring parameters.
  */
 export function methodParamsSchema(m: Pick<MethodSpec, 'id' | 'onnx'>): z.ZodObject | undefined {
   if (m.id.includes(':')) return undefined;
-  if (m.id === 'serfiq') return serfiqParams;
-  if (m.id === 'faceqan') return faceqanParams;
-  if (m.id === 'embedding-norm' || m.id === 'magface' || m.id === 'aikd') return none;
-  if (m.id === 'diffiqa') return m.onnx ? diffiqaScoreParams.extend({ unetSize: z.number().int().positive().optional() }) : TRAIN_PARAMS.diffiqa;
-  if ((LEARNED_METHOD_IDS as readonly string[]).includes(m.id)) return m.onnx ? onnxRegressorParams : TRAIN_PARAMS[m.id as LearnedMethodId];
-  return undefined;
+  const d = methodCatalogue.get(m.id);
+  if (!d) return undefined;
+  return (trainsHere(m) && d.trainer?.params) || d.params;
 }
 
 function checkParams(label: string, schema: z.ZodObject, params: Record<string, unknown>, at: (string | number)[]): GridIssue[] {
@@ -53,36 +51,54 @@ function checkParams(label: string, schema: z.ZodObject, params: Record<string, 
   return [{ path: key === undefined ? at : [...at, String(key)], message }];
 }
 
+const unknownMethod = (id: string) => `unknown method "${id}": expected one of ${methodCatalogue.names().join(', ')} (see \`aikd methods\`)`;
+
+function checkFrModel(fr: string, at: (string | number)[]): GridIssue[] {
+  return isKnownRecognizer(fr) ? [] : [{ path: at, message: unknownRecognizer(fr) }];
+}
+
 function checkMethod(m: MethodSpec, at: (string | number)[], isTeacher = false): GridIssue[] {
   const out: GridIssue[] = [];
-  const colon = m.id.indexOf(':');
-  if (colon > 0) {
-    const prefix = m.id.slice(0, colon);
-    if (!registeredPrefixes().includes(prefix))
-      out.push({ path: [...at, 'id'], message: `method "${m.id}": no method family "${prefix}:" (expected one of ${registeredPrefixes().map((p) => `${p}:<run-id>`).join(', ')})` });
-  } else if (!(METHOD_IDS as readonly string[]).includes(m.id) && m.id !== 'aikd') {
-    out.push({ path: [...at, 'id'], message: `unknown method "${m.id}" (expected one of ${[...METHOD_IDS, 'aikd'].join(', ')}, or <family>:<run-id>)` });
-    return out;
+  const id = [...at, 'id']; // (a method given as a bare id string: its line is the string's)
+  if (!methodCatalogue.knows(m.id)) {
+    const colon = m.id.indexOf(':');
+    const families = methodCatalogue.runPrefixes();
+    const message =
+      colon > 0 && !methodCatalogue.has(m.id.slice(0, colon))
+        ? `method "${m.id}": no method family "${m.id.slice(0, colon)}:" (expected one of ${families.map((p) => `${p}:<run-id>`).join(', ')})`
+        : unknownMethod(m.id);
+    return [{ path: id, message }];
   }
-  if (m.id === 'aikd' && isTeacher) out.push({ path: [...at, 'id'], message: 'an AI-KD student cannot be the teacher of another' });
+  const d = m.id.includes(':') ? undefined : methodCatalogue.get(m.id);
+  if (d?.needs.teacher) {
+    if (isTeacher) out.push({ path: id, message: `method ${m.label}: ${d.title} distils a teacher and cannot be the teacher of another` });
+    if (!m.teacher) out.push({ path: id, message: `method ${m.id}: needs a "teacher" (the FIQA method it distils)` });
+  } else if (d && m.teacher) {
+    const distil = methodCatalogue.list().filter((x) => x.needs.teacher).map((x) => x.id);
+    out.push({ path: [...at, 'teacher'], message: `method ${m.id}: only ${distil.join(', ') || 'methods that distil one'} ${distil.length === 1 ? 'takes' : 'take'} a "teacher"` });
+  }
   const schema = methodParamsSchema(m);
   if (schema) out.push(...checkParams(m.label, schema, m.params, [...at, 'params']));
-  for (const fr of [m.frModel].filter((x): x is string => !!x))
-    if (!isKnownRecognizer(fr)) out.push({ path: [...at, 'fr_model'], message: `unknown FR model "${fr}" (a built-in model, an ONNX preset, a models.yaml entry, onnx:<path> or tfjs:<model>)` });
+  if (m.frModel) out.push(...checkFrModel(m.frModel, [...at, 'fr_model']));
+  if (m.teacher) out.push(...checkMethod(m.teacher, [...at, 'teacher'], true));
   if (m.train) {
-    if (m.id === 'aikd') {
+    const trainer = d?.trainer;
+    if (!trainer || !trainsHere(m)) {
+      const trained = methodCatalogue.list().filter((x) => x.trainer).map((x) => x.id);
+      out.push({ path: [...at, 'train'], message: `method ${m.label} is not trained here (train applies to ${trained.join(', ')} without onnx)` });
+    } else if (trainer.checkSettings) {
       try {
-        aikdTrainSections(m);
+        trainer.checkSettings(m);
       } catch (e) {
         const key = /train\.(\w+)/.exec(errorLine(e))?.[1];
         out.push({ path: [...at, 'train', ...(key ? [key] : [])], message: errorLine(e) });
       }
-    } else if (trainedHere(m)) {
+    } else {
       const extra = Object.keys(m.train).filter((k) => k !== 'dataset');
-      if (extra.length) out.push({ path: [...at, 'train', extra[0]!], message: `method ${m.label}: train takes only "dataset" (its training parameters go in params: ${Object.keys(TRAIN_PARAMS[m.id as LearnedMethodId].shape).join(', ')})` });
-    } else out.push({ path: [...at, 'train'], message: `method ${m.label} is not trained here (train applies to ${[...LEARNED_METHOD_IDS, 'aikd'].join(', ')} without onnx)` });
+      const takes = trainer.params ? `: ${Object.keys(trainer.params.shape).join(', ')}` : '';
+      if (extra.length) out.push({ path: [...at, 'train', extra[0]!], message: `method ${m.label}: train takes only "dataset" (its training parameters go in params${takes})` });
+    }
   }
-  if (m.teacher) out.push(...checkMethod(m.teacher, [...at, 'teacher'], true));
   return out;
 }
 
@@ -97,8 +113,7 @@ function checkCondition(c: ConditionSpec, at: (string | number)[]): GridIssue[] 
 }
 
 /** Every problem of the grid, in file order. */
-export async function gridIssues(plan: Plan): Promise<GridIssue[]> {
-  await import('@aikd/aikd'); // registers the aikd:<run-id> family and tfjs:<model> recognisers
+export function gridIssues(plan: Plan): GridIssue[] {
   const exp = plan.experiment;
   const out: GridIssue[] = [];
   let known: Set<string> | undefined;
@@ -110,10 +125,8 @@ export async function gridIssues(plan: Plan): Promise<GridIssue[]> {
   plan.datasets.forEach((d, i) => {
     if (known && !known.has(d.name)) out.push({ path: ['datasets', i, ...(typeof exp.datasets[i] === 'string' ? [] : ['name'])], message: `unknown dataset "${d.name}" (datasets.yaml has ${[...known].join(', ')})` });
   });
-  exp.fr_models.forEach((fr, i) => {
-    if (!isKnownRecognizer(fr)) out.push({ path: ['fr_models', i], message: `unknown FR model "${fr}" (a built-in model, an ONNX preset, a models.yaml entry, onnx:<path> or tfjs:<model>)` });
-  });
-  if (!isKnownRecognizer(exp.defaults.method_fr_model)) out.push({ path: ['defaults', 'method_fr_model'], message: `unknown FR model "${exp.defaults.method_fr_model}"` });
+  exp.fr_models.forEach((fr, i) => out.push(...checkFrModel(fr, ['fr_models', i])));
+  out.push(...checkFrModel(exp.defaults.method_fr_model, ['defaults', 'method_fr_model']));
   plan.methods.forEach((m, i) => out.push(...checkMethod(m, ['methods', i])));
   const table = plan.conditions.filter((c) => !c.sweepOnly);
   table.forEach((c, i) => out.push(...checkCondition(c, ['conditions', i])));
@@ -122,8 +135,8 @@ export async function gridIssues(plan: Plan): Promise<GridIssue[]> {
 }
 
 /** Throw one error listing every problem (file, line, key path, what was expected); nothing when the grid is valid. */
-export async function validatePlan(plan: Plan): Promise<void> {
-  const issues = await gridIssues(plan);
+export function validatePlan(plan: Plan): void {
+  const issues = gridIssues(plan);
   if (!issues.length) return;
   const line = plan.source ? yamlLineLocator(plan.source.text) : () => undefined;
   const located = issues.map((i) => ({ ...i, line: line(i.path) }));

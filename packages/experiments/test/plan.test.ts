@@ -3,8 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseYamlConfig, workspaceRoot } from '@aikd/core';
-import { experimentSchema, makePlan, loadPlan, validatePlan, assignShards, parseShard, shardFromScheduler } from '../src/index.ts';
+import { aikdMethod } from '@aikd/aikd/catalogue';
+import { methodCatalogue } from '@aikd/teachers/catalogue';
+import { experimentSchema, makePlan, loadPlan, parsePlan, validatePlan, assignShards, parseShard, shardFromScheduler } from '../src/index.ts';
 import { TINY_EXPERIMENT } from './fixture.ts';
+
+// what the CLI's composition root does: AI-KD's method joins the catalogue
+methodCatalogue.register(aikdMethod);
 
 const plan = () => makePlan(parseYamlConfig(TINY_EXPERIMENT, 'tiny.yaml', experimentSchema));
 
@@ -51,7 +56,13 @@ describe('experiment plan', () => {
     expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('fmr: [0.01]', 'fmr: [2]'), 'bad.yaml', experimentSchema)).toThrow(/^bad\.yaml: line 16: edc\.fmr\[0\]/);
     expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('  - proper', '  - properly'), 'bad.yaml', experimentSchema)).toThrow(/^bad\.yaml: line 12: conditions\[0\]/);
     expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - serfiq'), 'dup.yaml', experimentSchema))).toThrow(/two methods are labelled "serfiq"/);
-    expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - aikd'), 'x.yaml', experimentSchema))).toThrow(/aikd: needs a "teacher"/);
+    // what the names mean is the grid validation's, from the catalogue, when the file is read (dataset demo: the only problem is the method)
+    const demo = TINY_EXPERIMENT.replace('name: synth', 'name: demo');
+    expect(() => parsePlan(demo.replace('  - embedding-norm', '  - aikd'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.id: method aikd: needs a "teacher"/);
+    expect(() => parsePlan(demo.replace('  - embedding-norm', '  - { id: serfiq, name: s2, teacher: faceqan }'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.teacher: method serfiq: only aikd takes a "teacher"/);
+    // method ids are the catalogue's
+    expect(() => parsePlan(demo.replace('  - embedding-norm', '  - ser-fiq'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.id: unknown method "ser-fiq": expected one of serfiq, .*, aikd, crfiqa:<run-id>/);
+    expect(() => parsePlan(demo.replace('  - embedding-norm', '  - nope:run-1'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.id: method "nope:run-1": no method family "nope:" \(expected one of crfiqa:<run-id>, .*, aikd:<run-id>\)$/);
   });
 
   it('adds the sensitivity sweep without duplicating table conditions', () => {
@@ -91,13 +102,22 @@ conditions:
   - { procedure: affine-jitter, params: { rotation: 5, zoom: 2 } }
 `;
 
-  it('reports every unknown method, bad parameter and bad procedure parameter with its line', async () => {
+  const failure = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e as ConfigError;
+    }
+    return undefined;
+  };
+
+  it('reports every unknown method, bad parameter and bad procedure parameter with its line, when the file is read', () => {
     const file = write(BAD);
-    const err = await validatePlan(loadPlan(file)).then(() => undefined, (e: unknown) => e as ConfigError);
+    const err = failure(() => loadPlan(file));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err!.issues).toEqual([
-      'line 3: fr_models[1]: unknown FR model "mobilefase" (a built-in model, an ONNX preset, a models.yaml entry, onnx:<path> or tfjs:<model>)',
-      'line 5: methods[0].id: unknown method "embeding-norm" (expected one of serfiq, faceqan, magface, embedding-norm, crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r, aikd, or <family>:<run-id>)',
+      'line 3: fr_models[1]: unknown FR model "mobilefase": expected one of faceres, faceres-deep, faceapi-resnet, mobileface, adaface, swinface, transface, cosface, arcface, magface, a models.yaml entry, or onnx:<path> (tfjs:<model> for a trainable copy)',
+      'line 5: methods[0].id: unknown method "embeding-norm": expected one of serfiq, faceqan, magface, embedding-norm, crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r, aikd, crfiqa:<run-id>, sddfiqa:<run-id>, faceqnet:<run-id>, diffiqa:<run-id>, diffiqa-r:<run-id>, aikd:<run-id> (see `aikd methods`)',
       expect.stringMatching(/^line 7: methods\[1\]\.params\.T: serfiq: parameter T: /),
       expect.stringMatching(/^line 9: methods\[2\]\.params\.steps: faceqan: unknown parameter steps \(parameters: /),
       expect.stringMatching(/^line 11: methods\[3\]\.teacher\.params\.p: serfiq: parameter p: /),
@@ -108,8 +128,13 @@ conditions:
     expect(err!.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: line 3: fr_models\\[1\\]`));
   });
 
-  it('passes a valid grid (the shipped experiments included)', async () => {
-    await expect(validatePlan(loadPlan(write(TINY_EXPERIMENT.replace('name: synth', 'name: demo'))))).resolves.toBeUndefined();
-    for (const f of ['quickstart.yaml', 'paper-benchmark.yaml', 'sensitivity-demo.yaml']) await expect(validatePlan(loadPlan(join(workspaceRoot, 'experiments', f))), f).resolves.toBeUndefined();
+  it('is the same check for a plan made in code (what runExperiment runs first)', () => {
+    const plan = makePlan(parseYamlConfig(BAD, 'bad.yaml', experimentSchema));
+    expect(failure(() => validatePlan(plan))!.issues.sort()).toEqual(failure(() => loadPlan(write(BAD)))!.issues.map((i) => i.replace(/^line \d+: /, '')).sort());
+  });
+
+  it('passes a valid grid (the shipped experiments included)', () => {
+    expect(failure(() => validatePlan(loadPlan(write(TINY_EXPERIMENT.replace('name: synth', 'name: demo')))))).toBeUndefined();
+    for (const f of ['quickstart.yaml', 'paper-benchmark.yaml', 'sensitivity-demo.yaml']) expect(failure(() => validatePlan(loadPlan(join(workspaceRoot, 'experiments', f)))), f).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import { initRuntime, useBackend, resolveTensorflowProvider, tensorflowProviders
 import { decodeImage } from '@aikd/datasets';
 import { alignToTemplate, sharedDetector } from '@aikd/alignment';
 import { textTable } from '@aikd/core';
-import { BUILTIN_RECOGNIZERS, createRecognizer } from '../src/index.ts';
+import { frModelCatalogue, createRecognizer } from '../src/index.ts';
 
 const require = createRequire(import.meta.url);
 const photo = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample1.jpg');
@@ -19,7 +19,7 @@ const faces = await (await sharedDetector('faceapi-ssd')).detect(img);
 const backends: BackendName[] = [...(tensorflowProviders.some((p) => resolveTensorflowProvider(p)) ? ['tensorflow' as const] : []), 'wasm', 'cpu'];
 const skipCpu = process.env.BENCH_CPU === '0';
 const rows: Record<string, unknown>[] = [];
-for (const id of BUILTIN_RECOGNIZERS) {
+for (const id of frModelCatalogue.tfjsIds()) {
   const rec = await createRecognizer(id);
   const crops = faces.map((f) => alignToTemplate(img, f.landmarks, rec.spec.inputSize, rec.spec.template).image);
   for (const b of backends) {

@@ -12,7 +12,7 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { openDataset, decodeImage, type RawImage } from '@aikd/datasets';
 import { alignToTemplate, templateForSize } from '@aikd/alignment';
 import { textTable } from '@aikd/core';
-import { createRecognizer, cosine, rocAuc, BUILTIN_RECOGNIZERS, type Recognizer } from '../src/index.ts';
+import { createRecognizer, cosine, rocAuc, frModelCatalogue, type Recognizer } from '../src/index.ts';
 import { zoomTemplate } from '../src/faceapi/faceapi-recognizer.ts';
 
 type Convention = { name: string; zoom?: number; transform: (x: tf.Tensor4D) => tf.Tensor4D };
@@ -52,7 +52,7 @@ const cleanPairs = pairs.filter((p) => clean.has(p.a) && clean.has(p.b));
 console.log(`demo: ${images.length} images, ${pairs.length} pairs; undegraded: ${clean.size} images, ${cleanPairs.length} pairs (${cleanPairs.filter((p) => p.mated).length} mated)`);
 
 const rows: Record<string, unknown>[] = [];
-for (const id of BUILTIN_RECOGNIZERS) {
+for (const id of frModelCatalogue.tfjsIds()) {
   const rec: Recognizer = await createRecognizer(id);
   const size = rec.spec.inputSize;
   for (const c of conventions[id]!) {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { emit, textTable, AikdError } from '@aikd/core';
 import type { Command } from '@aikd/core/cli';
+import { frModelCatalogue } from './catalogue.ts';
 
 interface EmbedOpts {
   dataset?: string;
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     .option('--dataset <name>', 'a dataset from datasets.yaml')
     .option('--image <file>', 'one image file')
     .option('--images <dir>', 'a folder of image files')
-    .requiredOption('--model <name>', 'FR model: faceapi-resnet, faceres, faceres-deep, mobileface, an ONNX preset, or onnx:<path>')
+    .requiredOption('--model <name>', `FR model: ${frModelCatalogue.list().map((m) => m.id).join(', ')} (ONNX presets need your weights), a models.yaml entry, or onnx:<path>`)
     .option('--alignment <procedure>', 'alignment procedure for --dataset', 'proper')
     .option('--seed <seed>', 'seed of the alignment procedure', '0')
     .option('--flip-sum', 'sum the embeddings of the image and its mirror')
@@ -50,22 +51,20 @@ export function register(program: Command): void {
         if (o.dataset) {
           const { openDataset } = await import('@aikd/datasets');
           const { embedDataset, embeddingsTable, embeddingProvenance } = await import('./embed.ts');
-          const { Run, writeResultTable, backendOf } = await loadResults();
+          const { withRun, writeResultTable, backendOf } = await loadResults();
           const ds = await openDataset(o.dataset);
           const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
-          const run = Run.create({ kind: 'embed', params: { dataset: o.dataset, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) });
           try {
-            const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum, batchSize: o.batch ? Number(o.batch) : undefined, cache: o.cache });
-            const table = embeddingsTable(set);
-            const prov = embeddingProvenance(set, run.id);
-            run.writeTable('embeddings', table, prov);
-            if (o.out) writeResultTable(resolve(o.out), table, prov);
-            run.finish({ images: set.ids.length, dim: set.dim, from_cache: set.fromCache });
-            const summary = { run_id: run.id, dataset: ds.name, model: rec.id, images: set.ids.length, dim: set.dim, from_cache: set.fromCache, file: `${run.dir}/embeddings.arrow` };
-            emit(summary, () => textTable([summary]));
-          } catch (e) {
-            run.fail(e);
-            throw e;
+            await withRun({ kind: 'embed', params: { dataset: o.dataset, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) }, async (run) => {
+              const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum, batchSize: o.batch ? Number(o.batch) : undefined, cache: o.cache });
+              const table = embeddingsTable(set);
+              const prov = embeddingProvenance(set, run.id);
+              run.writeTable('embeddings', table, prov);
+              if (o.out) writeResultTable(resolve(o.out), table, prov);
+              run.finish({ images: set.ids.length, dim: set.dim, from_cache: set.fromCache });
+              const summary = { run_id: run.id, dataset: ds.name, model: rec.id, images: set.ids.length, dim: set.dim, from_cache: set.fromCache, file: `${run.dir}/embeddings.arrow` };
+              emit(summary, () => textTable([summary]));
+            });
           } finally {
             await ds.close();
           }
@@ -112,50 +111,48 @@ export function register(program: Command): void {
       const { openDataset } = await import('@aikd/datasets');
       const { embedDataset } = await import('./embed.ts');
       const { verificationReport } = await import('./verification.ts');
-      const { Run, backendOf } = await loadResults();
-      const arrow = await import('apache-arrow');
+      const { withRun, backendOf } = await loadResults();
+      const { tableFromArrays } = await import('apache-arrow');
       const { subsetDataset, attributeFilter } = await import('@aikd/datasets');
       const rec = await createRecognizer(o.model);
       const opened = await openDataset(o.dataset);
       const filter = o.filter?.length ? attributeFilter(o.filter) : undefined;
       const ds = filter ? subsetDataset(opened, filter.keep, filter.label) : opened;
       const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed;
-      const run = Run.create({ kind: 'verify', params: { dataset: o.dataset, filter: o.filter ?? null, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) });
       try {
-        const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum });
-        const r = verificationReport(ds, set);
-        run.writeTable(
-          'verification',
-          new arrow.Table({
-            dataset: arrow.vectorFromArray([r.dataset], new arrow.Utf8()),
-            fr_model: arrow.vectorFromArray([r.model], new arrow.Utf8()),
-            alignment: arrow.vectorFromArray([r.alignment], new arrow.Utf8()),
-            flip_sum: arrow.vectorFromArray([r.flip_sum], new arrow.Bool()),
-            n_pairs: arrow.makeVector(Int32Array.from([r.n_pairs])),
-            // null when the pair list has a single fold
-            accuracy: arrow.vectorFromArray([r.accuracy?.mean ?? null], new arrow.Float64()),
-            accuracy_std: arrow.vectorFromArray([r.accuracy?.std ?? null], new arrow.Float64()),
-            tar_far_1e3: arrow.makeVector(Float64Array.from([r.tar_at_far['0.001']!.tar])),
-            tar_far_1e4: arrow.makeVector(Float64Array.from([r.tar_at_far['0.0001']!.tar])),
-            eer: arrow.makeVector(Float64Array.from([r.eer])),
-            auc: arrow.makeVector(Float64Array.from([r.auc])),
-          }),
-          { fr_model: r.model, dataset: r.dataset, alignment: r.alignment, seed: typeof seed === 'number' ? seed : undefined },
-        );
-        run.finish({ accuracy: r.accuracy?.mean ?? null, eer: r.eer, auc: r.auc });
-        emit({ run_id: run.id, ...r }, () =>
-          [
-            `${r.dataset} / ${r.model} (${r.alignment}${r.flip_sum ? ', flip-sum' : ''}): ${r.n_pairs} pairs (${r.n_mated} mated)`,
-            r.accuracy ? `accuracy   ${(100 * r.accuracy.mean).toFixed(2)} ± ${(100 * r.accuracy.std).toFixed(2)} % (10-fold, ${r.accuracy.fold_source} folds)` : `accuracy   ${r.accuracy_note}`,
-            ...Object.entries(r.tar_at_far).map(([far, t]) => `TAR@FAR=${far}  ${(100 * t.tar).toFixed(2)} % (achieved FAR ${t.achieved_far.toExponential(2)})`),
-            `EER        ${(100 * r.eer).toFixed(2)} %`,
-            `AUC        ${r.auc.toFixed(4)}`,
-            `run        ${run.id}`,
-          ].join('\n'),
-        );
-      } catch (e) {
-        run.fail(e);
-        throw e;
+        await withRun({ kind: 'verify', params: { dataset: o.dataset, filter: o.filter ?? null, model: o.model, alignment: o.alignment, seed, flip_sum: !!o.flipSum }, backend: await backendOf(rec) }, async (run) => {
+          const set = await embedDataset(ds, rec, { alignment: o.alignment, seed, flipSum: o.flipSum });
+          const r = verificationReport(ds, set);
+          run.writeTable(
+            'verification',
+            tableFromArrays({
+              dataset: [r.dataset],
+              fr_model: [r.model],
+              alignment: [r.alignment],
+              flip_sum: [r.flip_sum],
+              n_pairs: Int32Array.from([r.n_pairs]),
+              // null when the pair list has a single fold
+              accuracy: [r.accuracy?.mean ?? null],
+              accuracy_std: [r.accuracy?.std ?? null],
+              tar_far_1e3: Float64Array.from([r.tar_at_far['0.001']!.tar]),
+              tar_far_1e4: Float64Array.from([r.tar_at_far['0.0001']!.tar]),
+              eer: Float64Array.from([r.eer]),
+              auc: Float64Array.from([r.auc]),
+            }),
+            { fr_model: r.model, dataset: r.dataset, alignment: r.alignment, seed: typeof seed === 'number' ? seed : undefined },
+          );
+          run.finish({ accuracy: r.accuracy?.mean ?? null, eer: r.eer, auc: r.auc });
+          emit({ run_id: run.id, ...r }, () =>
+            [
+              `${r.dataset} / ${r.model} (${r.alignment}${r.flip_sum ? ', flip-sum' : ''}): ${r.n_pairs} pairs (${r.n_mated} mated)`,
+              r.accuracy ? `accuracy   ${(100 * r.accuracy.mean).toFixed(2)} ± ${(100 * r.accuracy.std).toFixed(2)} % (10-fold, ${r.accuracy.fold_source} folds)` : `accuracy   ${r.accuracy_note}`,
+              ...Object.entries(r.tar_at_far).map(([far, t]) => `TAR@FAR=${far}  ${(100 * t.tar).toFixed(2)} % (achieved FAR ${t.achieved_far.toExponential(2)})`),
+              `EER        ${(100 * r.eer).toFixed(2)} %`,
+              `AUC        ${r.auc.toFixed(4)}`,
+              `run        ${run.id}`,
+            ].join('\n'),
+          );
+        });
       } finally {
         await ds.close();
         await rec.dispose();

@@ -12,6 +12,13 @@ import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from 
 import type { Recognizer } from './types.ts';
 import { flipHorizontal } from './preprocess.ts';
 
+declare module '@aikd/results' {
+  interface ResultRows {
+    /** `embeddings`: one unnormalised embedding per image (a fixed-size list) and its norm. */
+    embeddings: { image_id: string; embedding: number[]; norm: number };
+  }
+}
+
 export interface EmbeddingSet {
   ids: string[];
   dim: number;
@@ -48,6 +55,30 @@ export interface EmbedDatasetOptions {
   /** Reuse and write the content-addressed cache (default true). */
   cache?: boolean;
   label?: string;
+}
+
+/**
+ * A pass over a dataset's aligned crops (embedding, scoring): the alignment procedure, the seed, the fields that
+ * identify the crops in cache keys and provenance (dataset, its image list, the fingerprint of its content —
+ * bytes, landmarks, identities, from the file-hash cache —, alignment, seed), and the pass's cache file. The cache
+ * key covers those, what the caller adds (model or method, weights, settings) and `code`: the code versions of the
+ * packages that compute the pass, so neither a changed input nor changed code reuses a cached result.
+ */
+export async function alignedDatasetPass(
+  ds: Dataset,
+  opts: { alignment?: string | AlignmentProcedure; alignmentParams?: Record<string, unknown>; seed?: number | string },
+  code: readonly string[],
+): Promise<{
+  procedure: AlignmentProcedure;
+  seed: number | string;
+  identity: { dataset: string; datasetKey: string; contentKey: string; alignment: string; alignmentParams: Record<string, unknown>; seed: number | string };
+  cacheFile(kind: string, fields: Record<string, unknown>): string;
+}> {
+  const procedure = typeof opts.alignment === 'object' ? opts.alignment : createProcedure((opts.alignment ?? 'proper') as never, opts.alignmentParams);
+  const seed = opts.seed ?? 0;
+  const identity = { dataset: ds.name, datasetKey: datasetKey(ds), contentKey: (await datasetFingerprint(ds)).key, alignment: procedure.id, alignmentParams: procedure.params, seed };
+  const cacheFile = (kind: string, fields: Record<string, unknown>) => join(cacheDir(kind), `${configHash({ kind, ...fields, code: code.join('+') })}.arrow`);
+  return { procedure, seed, identity, cacheFile };
 }
 
 /** A key that changes whenever the dataset's image list changes. */
@@ -98,23 +129,10 @@ export async function embedCrops(rec: Recognizer, crops: RawImage[], flipSum: bo
 }
 
 export async function embedDataset(ds: Dataset, rec: Recognizer, opts: EmbedDatasetOptions = {}): Promise<EmbeddingSet> {
-  const procedure = typeof opts.alignment === 'object' ? opts.alignment : createProcedure((opts.alignment ?? 'proper') as never, opts.alignmentParams);
-  const seed = opts.seed ?? 0;
-  const settings: EmbeddingSettings = {
-    dataset: ds.name,
-    datasetKey: datasetKey(ds),
-    contentKey: (await datasetFingerprint(ds)).key,
-    model: rec.id,
-    modelWeights: rec.spec.weightsHash,
-    inputSize: rec.spec.inputSize,
-    alignment: procedure.id,
-    alignmentParams: procedure.params,
-    seed,
-    flipSum: !!opts.flipSum,
-  };
   // the code that computes them is part of the key: a changed model wrapper or warp never reuses old embeddings
-  const key = configHash({ kind: 'embeddings', ...settings, code: packageCodeVersion('fr-models'), template: rec.spec.template, colour: rec.spec.colour, normalisation: rec.spec.normalisation });
-  const cachePath = join(cacheDir('embeddings'), `${key}.arrow`);
+  const { procedure, seed, identity, cacheFile } = await alignedDatasetPass(ds, opts, [packageCodeVersion('fr-models')]);
+  const settings: EmbeddingSettings = { ...identity, model: rec.id, modelWeights: rec.spec.weightsHash, inputSize: rec.spec.inputSize, flipSum: !!opts.flipSum };
+  const cachePath = cacheFile('embeddings', { ...settings, template: rec.spec.template, colour: rec.spec.colour, normalisation: rec.spec.normalisation });
   const cached = opts.cache !== false ? readCachedTable(cachePath) : undefined;
   if (cached) return { ...tableToEmbeddings(cached.table), settings, cachePath, fromCache: true };
   const images = ds.images();

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z, AikdError, InputError, MissingResourceError, loadYamlConfig, resolveFromRoot, workspaceRoot } from '@aikd/core';
-import { BUILTIN_RECOGNIZERS, ONNX_PRESETS, faceapiModelDir, humanModelsDir, type OnnxPreset } from './constants.ts';
+import { frModelCatalogue } from './catalogue.ts';
 import type { OnnxPreprocess, Recognizer, RecognizerOptions } from './types.ts';
 
 const preprocessSchema = z
@@ -29,13 +29,15 @@ export function loadModelsConfig(): { file: string; config: ModelsFile } | undef
   return { file, config: loadYamlConfig(file, modelsFileSchema) };
 }
 
-export function isBuiltin(name: string): name is (typeof BUILTIN_RECOGNIZERS)[number] {
-  return (BUILTIN_RECOGNIZERS as readonly string[]).includes(name);
+/** A model whose weights ship with the workbench (runs everywhere). */
+export function isBuiltin(name: string): boolean {
+  return frModelCatalogue.get(name)?.weights === 'bundled';
 }
 
 /** Where a preset's (or a models.yaml entry's) ONNX file is, and the preprocessing to use with it. */
 export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { path: string; preprocess: OnnxPreprocess; description?: string; looked: string[] } {
-  const preset = (ONNX_PRESETS as Record<string, (typeof ONNX_PRESETS)[OnnxPreset]>)[name];
+  const d = frModelCatalogue.get(name);
+  const preset = d?.weights === 'user' ? d : undefined;
   const cfg = loadModelsConfig();
   const entry = cfg?.config.models[name];
   const looked: string[] = [];
@@ -49,7 +51,7 @@ export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { 
     path = join(resolveFromRoot(process.env.AIKD_MODELS), `${name}.onnx`);
     looked.push(`${path} (AIKD_MODELS)`);
   }
-  if (!preset && !entry) throw new AikdError(`unknown FR model "${name}": expected one of ${[...BUILTIN_RECOGNIZERS, ...Object.keys(ONNX_PRESETS)].join(', ')}, a models.yaml entry, or onnx:<path>`);
+  if (!preset && !entry) throw new AikdError(unknownRecognizer(name));
   if (path && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
     const onnx = readdirSync(path).filter((f) => f.endsWith('.onnx'));
     throw new InputError({
@@ -65,15 +67,20 @@ export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { 
         (looked.length ? ` (looked at ${looked.join('; ')})` : ' (AIKD_MODELS is not set and models.yaml has no entry)'),
     );
   const base: OnnxPreprocess = preset
-    ? { size: preset.size, colour: preset.colour, mean: preset.mean, std: preset.std, layout: preset.layout }
+    ? { ...preset.preprocess }
     : { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW' };
   const { path: _p, description, ...fromEntry } = entry ?? { path: '' };
   return { path, preprocess: { ...base, ...fromEntry, ...opts.preprocess }, description: description ?? preset?.description, looked };
 }
 
-/** A name the workbench knows (built-in, preset, models.yaml entry, `onnx:<path>`, `tfjs:<known>`), whether or not its files are here. */
+/** The message for an FR model name the workbench does not know: what a name may be. */
+export function unknownRecognizer(name: string): string {
+  return `unknown FR model "${name}": expected one of ${frModelCatalogue.list().map((m) => m.id).join(', ')}, a models.yaml entry, or onnx:<path> (tfjs:<model> for a trainable copy)`;
+}
+
+/** A name the workbench knows (the catalogue's, a models.yaml entry, `onnx:<path>`, `tfjs:<known>`), whether or not its files are here. */
 export function isKnownRecognizer(name: string): boolean {
-  if (isBuiltin(name) || name.startsWith('onnx:') || Object.hasOwn(ONNX_PRESETS, name)) return true;
+  if (frModelCatalogue.get(name) || name.startsWith('onnx:')) return true;
   if (name.startsWith('tfjs:')) return isKnownRecognizer(name.slice(5));
   return !!loadModelsConfig()?.config.models[name];
 }
@@ -97,14 +104,12 @@ export function recognizerMissing(name: string): string[] {
 
 /**
  * The weight files a recogniser is built from, found without loading it (results computed with it depend on their
- * content): the built-in models' files inside their npm packages, the user's ONNX file. Empty when the name cannot
- * be resolved here (then the model is missing, and nothing runs with it).
+ * content): a bundled model's files (its catalogue descriptor names them), the user's ONNX file. Empty when the name
+ * cannot be resolved here (then the model is missing, and nothing runs with it).
  */
 export function recognizerWeightFiles(name: string): string[] {
-  if (isBuiltin(name)) {
-    if (name === 'faceapi-resnet') return ['face_recognition_model-weights_manifest.json', 'face_recognition_model.bin'].map((f) => join(faceapiModelDir(), f)).filter((f) => existsSync(f));
-    return [`${name}.json`, `${name}.bin`].map((f) => join(humanModelsDir(), f));
-  }
+  const d = frModelCatalogue.get(name);
+  if (d?.weights === 'bundled') return d.weightFiles();
   if (name.startsWith('tfjs:')) return recognizerWeightFiles(name.slice(5));
   try {
     const path = name.startsWith('onnx:') ? resolveFromRoot(name.slice(5)) : resolveOnnxModel(name).path;
@@ -115,19 +120,14 @@ export function recognizerWeightFiles(name: string): string[] {
 }
 
 /**
- * Open a face recogniser by name: a built-in model (`faceapi-resnet`, `faceres`, `faceres-deep`, `mobileface`),
- * an ONNX preset (`adaface`, `swinface`, `transface`, `cosface`, `arcface`, `magface`) or models.yaml entry with the
- * user's file, or `onnx:<path>` with an explicit preprocessing spec. `tfjs:<name>` opens any of them rebuilt as a
- * trainable tfjs model (the built-ins, or an ONNX iResNet such as the user's CosFace), so gradient methods
- * (FaceQAN) and features before the last layer (SER-FIQ) run on the paper's backbones.
+ * Open a face recogniser by name: a model of the catalogue (catalogue.ts: bundled tfjs models, or ONNX presets with
+ * the user's file), a models.yaml entry, or `onnx:<path>` with an explicit preprocessing spec. `tfjs:<name>` opens
+ * any of them rebuilt as a trainable tfjs model (the built-ins, or an ONNX iResNet such as the user's CosFace), so
+ * gradient methods (FaceQAN) and features before the last layer (SER-FIQ) run on the paper's backbones.
  */
 export async function createRecognizer(name: string, opts: RecognizerOptions = {}): Promise<Recognizer> {
-  const { initRuntime } = await import('@aikd/runtime');
-  if (isBuiltin(name)) {
-    await initRuntime();
-    if (name === 'faceapi-resnet') return (await import('./faceapi/faceapi-recognizer.ts')).createFaceapiRecognizer();
-    return (await import('./tfjs/graph-recognizer.ts')).createGraphRecognizer(name);
-  }
+  const d = frModelCatalogue.get(name);
+  if (d?.weights === 'bundled') return d.open();
   if (name.startsWith('tfjs:')) return (await import('./tfjs/tfjs-recognizer.ts')).createTfjsRecognizer(name.slice(5), opts);
   const { createOnnxRecognizer } = await import('./onnx/onnx-recognizer.ts');
   if (name.startsWith('onnx:')) {
@@ -149,19 +149,13 @@ export interface RecognizerInfo {
 
 /** Every recogniser the workbench knows, and whether it can run here (ONNX presets need the user's file). */
 export function listRecognizers(): RecognizerInfo[] {
-  const builtin: RecognizerInfo[] = [
-    { id: 'faceapi-resnet', engine: 'tfjs', available: true, description: 'face-api / dlib ResNet-29, 128-d, 150 px' },
-    { id: 'faceres', engine: 'tfjs', available: true, description: 'HSE FaceRes (MobileNetV1), 1024-d, 224 px' },
-    { id: 'faceres-deep', engine: 'tfjs', available: true, description: 'HSE FaceRes-deep, 1024-d, 224 px' },
-    { id: 'mobileface', engine: 'tfjs', available: true, description: 'MobileFace, 256-d, 112 px' },
-  ];
-  const onnx: RecognizerInfo[] = Object.entries(ONNX_PRESETS).map(([id, p]) => {
+  return frModelCatalogue.list().map((m): RecognizerInfo => {
+    if (m.weights === 'bundled') return { id: m.id, engine: m.engine, available: true, description: m.description };
     try {
-      const r = resolveOnnxModel(id);
-      return { id, engine: 'onnx' as const, available: true, description: p.description, note: r.path };
-    } catch (e) {
-      return { id, engine: 'onnx' as const, available: false, description: p.description, note: 'bring your weights (models.yaml or AIKD_MODELS)' };
+      const r = resolveOnnxModel(m.id);
+      return { id: m.id, engine: m.engine, available: true, description: m.description, note: r.path };
+    } catch {
+      return { id: m.id, engine: m.engine, available: false, description: m.description, note: 'bring your weights (models.yaml or AIKD_MODELS)' };
     }
   });
-  return [...builtin, ...onnx];
 }

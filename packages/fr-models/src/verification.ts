@@ -3,6 +3,26 @@ import type { Dataset, PairRecord } from '@aikd/datasets';
 import { cosine, eer, rocAuc, tarAtFar, tenFoldAccuracy, type TenFold } from './verify.ts';
 import { embeddingOf, type EmbeddingSet } from './embed.ts';
 
+declare module '@aikd/results' {
+  interface ResultRows {
+    /** `verification` (`aikd verify`): one row per dataset × FR model × alignment. */
+    verification: {
+      dataset: string;
+      fr_model: string;
+      alignment: string;
+      flip_sum: boolean;
+      n_pairs: number;
+      /** Null when the pair list has a single fold (10-fold accuracy not applicable). */
+      accuracy: number | null;
+      accuracy_std: number | null;
+      tar_far_1e3: number;
+      tar_far_1e4: number;
+      eer: number;
+      auc: number;
+    };
+  }
+}
+
 export interface PairScores {
   pairs: readonly PairRecord[];
   similarity: Float64Array;

@@ -198,9 +198,12 @@ export class Catalogue {
   /** Files the last refresh could not read (and left out of their view). */
   skipped: string[] = [];
 
-  /** Run SQL (with `$1`-style or `?` parameters) and return JSON-safe rows. */
-  async query(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<Row[]> {
-    return (await this.queryWithColumns(sql, params)).rows;
+  /**
+   * Run SQL (with `$1`-style or `?` parameters) and return JSON-safe rows; `T` names what the query selects (e.g.
+   * `ViewRow<'edc_summary'>` for `select * from edc_summary`; a type only, not checked against the SQL).
+   */
+  async query<T = Row>(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<T[]> {
+    return (await this.queryWithColumns(sql, params)).rows as T[];
   }
 
   async queryWithColumns(sql: string, params?: DuckDBValue[] | Record<string, DuckDBValue>): Promise<{ columns: { name: string; type: string }[]; rows: Row[] }> {

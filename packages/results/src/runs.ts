@@ -5,6 +5,7 @@ import type * as arrow from 'apache-arrow';
 import { configHash, codeVersion, resultsDir, writeJsonAtomic, InputError, AikdError, errorLine, fileHash, flushFileHashes, log, writeFailed } from '@aikd/core';
 import { writeResultTable, type WrittenResult } from './arrow-files.ts';
 import type { ProvenanceInput } from './provenance.ts';
+import type { HasColumns, ResultKind, ResultRows } from './kinds.ts';
 
 /** `partial`: finished with results, but some of its parts failed (an experiment with failed units). */
 export type RunStatus = 'running' | 'completed' | 'partial' | 'failed' | 'interrupted';
@@ -143,8 +144,16 @@ export class Run {
     }
   }
 
-  /** Write a result table into the run folder as `<name>.arrow` (+ Parquet twin) with provenance. */
-  writeTable(kind: string, table: arrow.Table, prov: Omit<ProvenanceInput, 'kind' | 'run_id' | 'config_hash'> & { config_hash?: string }, name = kind): WrittenResult {
+  /**
+   * Write a result table into the run folder as `<name>.arrow` (+ Parquet twin) with provenance; the table must have
+   * the columns of its kind's row (kinds.ts).
+   */
+  writeTable<K extends ResultKind, T extends arrow.TypeMap>(
+    kind: K,
+    table: arrow.Table<T> & HasColumns<T, ResultRows[K]>,
+    prov: Omit<ProvenanceInput, 'kind' | 'run_id' | 'config_hash'> & { config_hash?: string },
+    name: string = kind,
+  ): WrittenResult {
     if (!/^[a-z][a-z0-9_]*$/.test(kind)) throw new AikdError(`result kind "${kind}": expected a lower-case identifier`);
     if (!/^[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)*$/.test(name)) throw new AikdError(`result name "${name}": expected "<kind>" or "<kind>.<part>"`);
     const res = writeResultTable(join(this.dir, `${name}.arrow`), table, {
@@ -212,6 +221,38 @@ export function runRecordProblem(r: unknown): string | undefined {
   if (o.artifacts !== undefined && o.artifacts !== null && !Array.isArray(o.artifacts)) return '"artifacts" to be a list';
   if (o.tags !== undefined && o.tags !== null && !(Array.isArray(o.tags) && o.tags.every((t) => typeof t === 'string'))) return '"tags" to be a list of strings';
   return undefined;
+}
+
+/**
+ * Do `fn` as a run: create it, run `fn(run)`, and end it — `completed` when `fn` returns (with the summary it gave
+ * `run.finish`, if it called it), `failed` with the error's line when `fn` throws or its promise rejects (the error
+ * is passed on). The create / finish / fail bookkeeping every command and experiment step shares; synchronous work
+ * stays synchronous.
+ */
+export function withRun<T>(opts: CreateRunOptions, fn: (run: Run) => Promise<T>): Promise<T>;
+export function withRun<T>(opts: CreateRunOptions, fn: (run: Run) => T): T;
+export function withRun<T>(opts: CreateRunOptions, fn: (run: Run) => T | Promise<T>): T | Promise<T> {
+  const run = Run.create(opts);
+  const done = () => run.info.status === 'running' && run.finish();
+  const failed = (e: unknown) => {
+    if (run.info.status === 'running') run.fail(e);
+    return e;
+  };
+  let out: T | Promise<T>;
+  try {
+    out = fn(run);
+  } catch (e) {
+    throw failed(e);
+  }
+  if (out instanceof Promise)
+    return out.then(
+      (v) => (done(), v),
+      (e) => {
+        throw failed(e);
+      },
+    );
+  done();
+  return out;
 }
 
 export function readRunRecord(path: string): RunRecord {

@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { createHash } from 'node:crypto';
-import { Run, listRuns, readResultTable, readParquetTable, Catalogue, writeResultTable } from '../src/index.ts';
+import { Run, listRuns, readResultTable, readParquetTable, Catalogue, writeResultTable, withRun, readRunRecord } from '../src/index.ts';
+
+// the kinds these tests write (the real ones are declared by the edc package, which results does not know)
+declare module '../src/kinds.ts' {
+  interface ResultRows {
+    edc_points: { method: string; discard_fraction: number; fnmr: number; remaining: number };
+    edc_summary: { method: string; pauc_norm: number };
+  }
+}
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -44,6 +52,40 @@ describe('run registry', () => {
     const run = Run.create({ kind: 'train', params: {}, root });
     run.fail(new Error('out of memory\nstack...'));
     expect(Run.open(run.id, root).info).toMatchObject({ status: 'failed', error: 'Error: out of memory' });
+  });
+});
+
+describe('withRun', () => {
+  it('ends the run completed with its summary when the work returns, failed with the error when it throws', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'aikd-with-run-'));
+    let id = '';
+    const out = await withRun({ kind: 'score', params: { method: 'serfiq' }, root }, async (run) => {
+      id = run.id;
+      expect(run.info.status).toBe('running');
+      run.finish({ images: 3 });
+      return 42;
+    });
+    expect(out).toBe(42);
+    expect(readRunRecord(join(root, 'runs', id, 'run.json'))).toMatchObject({ status: 'completed', summary: { images: 3 } });
+    // returning without finish completes it too
+    const plain = await withRun({ kind: 'score', params: {}, root }, (run) => run.id);
+    expect(readRunRecord(join(root, 'runs', plain, 'run.json')).status).toBe('completed');
+    await expect(
+      withRun({ kind: 'score', params: {}, root }, async (run) => {
+        id = run.id;
+        throw new Error('no crops\nsecond line');
+      }),
+    ).rejects.toThrow(/no crops/);
+    expect(readRunRecord(join(root, 'runs', id, 'run.json'))).toMatchObject({ status: 'failed', error: 'Error: no crops' });
+    // synchronous work stays synchronous, and fails the same way
+    expect(withRun({ kind: 'edc', params: {}, root }, (run) => run.info.status)).toBe('running');
+    expect(() =>
+      withRun({ kind: 'edc', params: {}, root }, (run) => {
+        id = run.id;
+        throw new Error('bad cell');
+      }),
+    ).toThrow(/bad cell/);
+    expect(readRunRecord(join(root, 'runs', id, 'run.json'))).toMatchObject({ status: 'failed', error: 'Error: bad cell' });
   });
 });
 

@@ -10,3 +10,4 @@ export { initRuntime, backendReport, useBackend, resolveTensorflowProvider, tens
 export { registerConvGradKernels, restoreBuiltinConvGradKernels, convGradKernelNames } from './kernels/conv-grads.ts';
 export { createOnnxSession, onnxProviders, ort, type OnnxSession, type OnnxSessionOptions, type OnnxValueInfo, type OnnxProvider } from './onnx.ts';
 export { readModelArtifacts, fileIOHandler, loadGraphModelFromFile } from './model-io.ts';
+export { writeWeights, readWeights, type WeightsManifest, type NamedTensors } from './weights-file.ts';

@@ -6,8 +6,8 @@
 import { rngFor, textTable } from '@aikd/core';
 import { initRuntime } from '@aikd/runtime';
 import type { RawImage } from '@aikd/datasets';
-import { createRecognizer } from '@aikd/fr-models';
-import { createQualityMethod, TFJS_FR_MODELS } from '../src/index.ts';
+import { createRecognizer, frModelCatalogue } from '@aikd/fr-models';
+import { createQualityMethod } from '../src/index.ts';
 
 const backend = (await initRuntime()).backend;
 
@@ -26,7 +26,7 @@ const COUNT: Record<string, (fr: string) => number> = {
 };
 
 const rows: Record<string, unknown>[] = [];
-for (const fr of TFJS_FR_MODELS) {
+for (const fr of frModelCatalogue.tfjsIds()) {
   const rec = await createRecognizer(fr);
   for (const name of Object.keys(COUNT)) {
     const n = COUNT[name]!(fr);

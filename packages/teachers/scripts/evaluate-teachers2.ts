@@ -77,7 +77,7 @@ async function heldOutLabels(method: string, summary: Record<string, unknown>): 
     const measures = crops.map((c, i) => T.measureImage(c, test.image(ids[i]!)?.landmarks));
     return T.faceqnetLabels(rows, identities, T.chooseReferences(measures, identities)).labels;
   }
-  const m = await T.openTrainedTeacher('diffiqa', String(summary.denoiser_run), { frModel: rec, params: { R } });
+  const m = await T.openMethodRun('diffiqa', String(summary.denoiser_run), { frModel: rec, params: { R } });
   try {
     return (await T.scoreDataset(test, m, { alignment: procedure, seed, label: 'DifFIQA held-out' })).quality;
   } finally {
@@ -89,7 +89,7 @@ const out: Record<string, unknown>[] = [];
 for (const method of methods) {
   const params = { ...(method === 'diffiqa-r' ? { R } : {}), ...(extra[method] ?? {}) };
   const t0 = performance.now();
-  const trained = await T.trainTeacher(method, { dataset: split.train, frModel: rec, params, seed, testIdentities: split.testIdentities });
+  const trained = await T.trainMethod(method, { dataset: split.train, frModel: rec, params, seed, testIdentities: split.testIdentities });
   const trainSeconds = (performance.now() - t0) / 1000;
   const s = trained.summary as Record<string, any>;
   const scorer = await T.createQualityMethod(trained.methodId, { frModel: rec });

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
-import { emit, outputMode, textTable, AikdError } from '@aikd/core';
+import { emit, outputMode, textTable, AikdError, log } from '@aikd/core';
 import { listArg, type Command } from '@aikd/core/cli';
+import { methodCatalogue } from './catalogue/index.ts';
+import { isLearnedMethod } from './train/learned.ts';
 
 interface ScoreOpts {
   dataset?: string;
@@ -29,7 +31,7 @@ interface ImportOpts {
   out?: string;
 }
 
-interface TeacherTrainOpts {
+interface MethodTrainOpts {
   method?: string;
   dataset?: string;
   frModel?: string;
@@ -46,13 +48,15 @@ const seedOf = (s: string): number | string => (/^\d+$/.test(s) ? Number(s) : s)
 const paramOption = listArg<string>((s) => s);
 
 export function register(program: Command): void {
-  const methods = program.command('methods').description('FIQA methods (quality teachers)');
+  const methods = program
+    .command('methods')
+    .alias('method')
+    .description('FIQA methods: the catalogue (`aikd methods`), and training the learned ones (`aikd method train`)');
   methods
-    .command('list')
+    .command('list', { isDefault: true })
     .description('every FIQA method, what it needs, and whether it can run here')
     .action(async () => {
-      const { listMethods } = await import('./registry.ts');
-      const rows = await listMethods();
+      const rows = await methodCatalogue.describe();
       const needs = (r: (typeof rows)[number]) =>
         [r.requires.frModel && 'FR model', r.requires.gradients && 'input gradients', r.requires.training && 'trained weights'].filter(Boolean).join(', ') || '-';
       emit(rows, () =>
@@ -61,15 +65,16 @@ export function register(program: Command): void {
         ),
       );
     });
+  methodTrainCommand(methods.command('train'));
 
   const score = program
     .command('score')
     .description('quality scores of a dataset (Arrow, into the results store) or of a folder of images (CSV); `score import` reads scores made elsewhere')
     .option('--dataset <name>', 'a dataset from datasets.yaml')
     .option('--images <dir>', 'a folder of image files (faces are detected and aligned unless --aligned)')
-    .option('--method <id>', 'serfiq, faceqan, magface, embedding-norm, crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r (with --onnx), a trained run (crfiqa:<run-id>, …), or aikd:<run-id>')
+    .option('--method <id>', `a method of the catalogue (\`aikd methods\`): ${methodCatalogue.names().join(', ')}`)
     .option('--fr-model <name>', 'FR model the method runs on (default faceres; magface always uses the MagFace model)')
-    .option('--onnx <file>', 'official weights of a learned method (crfiqa, sddfiqa, faceqnet, diffiqa-r: the regressor; diffiqa: the UNet; magface: the MagFace ONNX)')
+    .option('--onnx <file>', `the weights of a method that takes a file (${methodCatalogue.list().filter((d) => d.needs.weights).map((d) => d.id).join(', ')}): official regressors, DifFIQA's UNet, the MagFace model`)
     .option('--param <key=value>', 'method parameter, repeatable (e.g. T=50, p=0.5, rescale=true; k=10, l=5, epsilon=0.001)', paramOption)
     .option('--alignment <procedure>', 'alignment procedure for --dataset', 'proper')
     .option('--seed <seed>', 'seed of the alignment and the method (dropout masks, noise)', '0')
@@ -81,9 +86,8 @@ export function register(program: Command): void {
       if (!o.method) throw new AikdError("aikd score: give --method (see `aikd methods list`)");
       if (!!o.dataset === !!o.images) throw new AikdError('aikd score: give exactly one of --dataset NAME or --images DIR (or use `aikd score import`)');
       if (o.images && !o.out && !outputMode().json) throw new AikdError('aikd score --images: give --out scores.csv (or --json to print the scores)');
-      const { createQualityMethod } = await import('./registry.ts');
       const { parseParamArgs } = await import('./params.ts');
-      const method = await createQualityMethod(o.method, { frModel: o.frModel, onnx: o.onnx, params: parseParamArgs(o.param ?? []) });
+      const method = await methodCatalogue.open(o.method, { frModel: o.frModel, onnx: o.onnx, params: parseParamArgs(o.param ?? []) });
       const seed = seedOf(o.seed);
       const batchSize = o.batch ? Number(o.batch) : undefined;
       try {
@@ -125,7 +129,7 @@ export function register(program: Command): void {
       const { importScores, SCORE_FILE_FORMATS } = await import('./import/index.ts');
       if (o.format && !(SCORE_FILE_FORMATS as readonly string[]).includes(o.format)) throw new AikdError(`--format ${o.format}: expected one of ${SCORE_FILE_FORMATS.join(', ')}`);
       const { openDataset } = await import('@aikd/datasets');
-      const { Run, writeResultTable } = await import('@aikd/results');
+      const { withRun, writeResultTable } = await import('@aikd/results');
       const { scoresTable, scoresProvenance } = await import('./score-dataset.ts');
       const ds = await openDataset(o.dataset);
       try {
@@ -138,13 +142,18 @@ export function register(program: Command): void {
           alignment: o.alignment,
           minCoverage: Number(o.minCoverage ?? 0),
         });
-        const run = Run.create({ kind: 'score', params: { source: 'import', dataset: o.dataset, method: o.method, file: resolve(file), format: imp.file.format, column: imp.file.column ?? null, fr_model: o.frModel ?? null } });
-        const table = scoresTable(imp.set);
-        const prov = scoresProvenance(imp.set, run.id);
-        run.writeTable('scores', table, prov);
-        if (o.out) writeResultTable(resolve(o.out), table, prov);
         const r = imp.report;
-        run.finish({ images: imp.set.ids.length, matched: r.matched, unmatched_keys: r.unmatchedCount, ambiguous_keys: r.ambiguousCount, images_without_score: r.missingCount, failed_to_assess: imp.file.failed });
+        const run = await withRun(
+          { kind: 'score', params: { source: 'import', dataset: o.dataset, method: o.method, file: resolve(file), format: imp.file.format, column: imp.file.column ?? null, fr_model: o.frModel ?? null } },
+          (run) => {
+            const table = scoresTable(imp.set);
+            const prov = scoresProvenance(imp.set, run.id);
+            run.writeTable('scores', table, prov);
+            if (o.out) writeResultTable(resolve(o.out), table, prov);
+            run.finish({ images: imp.set.ids.length, matched: r.matched, unmatched_keys: r.unmatchedCount, ambiguous_keys: r.ambiguousCount, images_without_score: r.missingCount, failed_to_assess: imp.file.failed });
+            return run;
+          },
+        );
         const summary = {
           run_id: run.id,
           dataset: ds.name,
@@ -173,11 +182,19 @@ export function register(program: Command): void {
         await ds.close();
       }
     });
-  const teacher = program.command('teacher').description('learned FIQA methods (CR-FIQA, SDD-FIQA, FaceQnet, DifFIQA, DifFIQA(R)): train them on a labelled dataset');
-  teacher
-    .command('train')
-    .description('train a learned method on a frozen FR model → a run scored as <method>:<run-id> (official weights need no training: aikd score --method M --onnx FILE)')
-    .option('--method <id>', 'crfiqa, sddfiqa, faceqnet, diffiqa (the local UNet) or diffiqa-r')
+  // deprecated name of `aikd method train` ("teacher" now means only AI-KD's teacher); remove in the next release
+  const teacher = program.command('teacher').description('deprecated: use `aikd method train` (this alias goes in the next release)');
+  methodTrainCommand(teacher.command('train'), 'aikd teacher train is deprecated: use `aikd method train` (same options); the old name goes in the next release');
+}
+
+/** `aikd method train` (and its deprecated alias `aikd teacher train`): a learned method trained here. */
+function methodTrainCommand(cmd: Command, deprecation?: string): void {
+  const learned = methodCatalogue.list().filter(isLearnedMethod);
+  cmd
+    .description(
+      `train a learned method (${learned.map((d) => d.title).join(', ')}) on a frozen FR model → a run scored as <method>:<run-id> (official weights need no training: aikd score --method M --onnx FILE)`,
+    )
+    .option('--method <id>', learned.map((d) => d.id).join(', '))
     .option('--dataset <name>', 'labelled dataset from datasets.yaml (identities are needed)')
     .option('--fr-model <name>', 'frozen FR model (default faceres)')
     .option('--config <file.yaml>', 'YAML with method, dataset, fr_model, seed, test_identities and params (flags override it)')
@@ -186,16 +203,17 @@ export function register(program: Command): void {
     .option('--seed <seed>', 'seed of the splits, initialisation and label draws (default 0)')
     .option('--unet <file.onnx>', 'diffiqa-r: make the DifFIQA labels with this ONNX UNet (else a local UNet is trained first)')
     .option('--onnx <file>', 'not for training: official weights are scored directly (aikd score --method M --onnx FILE)')
-    .action(async (o: TeacherTrainOpts) => {
+    .action(async (o: MethodTrainOpts) => {
+      if (deprecation) log.warn(deprecation);
       if (o.onnx) throw new AikdError(`official weights need no training: score with \`aikd score --method ${o.method ?? 'M'} --onnx ${o.onnx} --dataset NAME\``);
-      const { loadTeacherTrainConfig, runTeacherTrain } = await import('./train/command.ts');
-      const cfg = o.config ? loadTeacherTrainConfig(resolve(o.config)) : undefined;
+      const { loadMethodTrainConfig, runMethodTrain } = await import('./train/command.ts');
+      const cfg = o.config ? loadMethodTrainConfig(resolve(o.config)) : undefined;
       const { parseParamArgs } = await import('./params.ts');
       const params = { ...(cfg?.params ?? {}), ...parseParamArgs(o.param ?? []), ...(o.unet ? { unet: resolve(o.unet) } : {}) };
       const method = o.method ?? cfg?.method;
       const dataset = o.dataset ?? cfg?.dataset;
-      if (!method || !dataset) throw new AikdError('aikd teacher train: give --method and --dataset (or put them in --config)');
-      const summary = await runTeacherTrain({
+      if (!method || !dataset) throw new AikdError('aikd method train: give --method and --dataset (or put them in --config)');
+      const summary = await runMethodTrain({
         method,
         dataset,
         frModel: o.frModel ?? cfg?.fr_model,
@@ -228,41 +246,35 @@ function importOptions(cmd: Command): ImportOpts {
 
 async function scoreDatasetCommand(o: ScoreOpts, method: import('./types.ts').QualityMethod, seed: number | string, batchSize: number | undefined): Promise<void> {
   const { openDataset } = await import('@aikd/datasets');
-  const { Run, writeResultTable } = await import('@aikd/results');
+  const { withRun, writeResultTable } = await import('@aikd/results');
   const { scoreDataset, scoresTable, scoresProvenance } = await import('./score-dataset.ts');
   const backend = method.frModel && !method.frModel.startsWith('onnx') ? (await import('@aikd/runtime')).backendReport()?.backend : undefined;
   const ds = await openDataset(o.dataset!);
-  const run = Run.create({
-    kind: 'score',
-    params: { dataset: o.dataset, method: method.id, fr_model: method.frModel ?? null, params: method.params, alignment: o.alignment, seed },
-    backend,
-  });
   try {
-    const set = await scoreDataset(ds, method, { alignment: o.alignment, seed, batchSize, cache: o.cache });
-    const table = scoresTable(set);
-    const prov = scoresProvenance(set, run.id);
-    run.writeTable('scores', table, prov);
-    if (o.out) writeResultTable(resolve(o.out), table, prov);
-    const q = Array.from(set.quality).filter(Number.isFinite);
-    const summary = {
-      run_id: run.id,
-      dataset: ds.name,
-      method: method.id,
-      fr_model: method.frModel ?? null,
-      alignment: set.settings.alignment,
-      seed,
-      images: set.ids.length,
-      min: q.length ? Math.min(...q) : null,
-      max: q.length ? Math.max(...q) : null,
-      from_cache: set.fromCache,
-      images_per_s: set.seconds > 0 ? set.ids.length / set.seconds : null,
-      file: `${run.dir}/scores.arrow`,
-    };
-    run.finish({ images: set.ids.length, from_cache: set.fromCache, seconds: set.seconds });
-    emit(summary, () => textTable([summary]));
-  } catch (e) {
-    run.fail(e);
-    throw e;
+    await withRun({ kind: 'score', params: { dataset: o.dataset, method: method.id, fr_model: method.frModel ?? null, params: method.params, alignment: o.alignment, seed }, backend }, async (run) => {
+      const set = await scoreDataset(ds, method, { alignment: o.alignment, seed, batchSize, cache: o.cache });
+      const table = scoresTable(set);
+      const prov = scoresProvenance(set, run.id);
+      run.writeTable('scores', table, prov);
+      if (o.out) writeResultTable(resolve(o.out), table, prov);
+      const q = Array.from(set.quality).filter(Number.isFinite);
+      const summary = {
+        run_id: run.id,
+        dataset: ds.name,
+        method: method.id,
+        fr_model: method.frModel ?? null,
+        alignment: set.settings.alignment,
+        seed,
+        images: set.ids.length,
+        min: q.length ? Math.min(...q) : null,
+        max: q.length ? Math.max(...q) : null,
+        from_cache: set.fromCache,
+        images_per_s: set.seconds > 0 ? set.ids.length / set.seconds : null,
+        file: `${run.dir}/scores.arrow`,
+      };
+      run.finish({ images: set.ids.length, from_cache: set.fromCache, seconds: set.seconds });
+      emit(summary, () => textTable([summary]));
+    });
   } finally {
     await ds.close();
   }

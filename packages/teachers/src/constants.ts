@@ -31,34 +31,11 @@ export const PIXEL_MAX = 255;
  */
 export const DEFAULT_FR_MODEL = 'faceres';
 
-/** The tfjs (gradient-capable) built-in recognisers. */
-export const TFJS_FR_MODELS = ['faceres', 'faceres-deep', 'faceapi-resnet', 'mobileface'] as const;
-
-/** The learned methods (issue 8): each trains here (`aikd teacher train`, scored as `<id>:<run-id>`) or runs official ONNX weights. */
-export const LEARNED_METHODS: Record<LearnedMethodId, { title: string; description: string }> = {
-  crfiqa: { title: 'CR-FIQA', description: 'certainty ratio CCS/NNCCS regressed by a head (Boutros et al. 2023); here on a frozen FR model' },
-  sddfiqa: { title: 'SDD-FIQA', description: 'regressor of Wasserstein distances between mated and non-mated similarities (Ou et al. 2021)' },
-  faceqnet: { title: 'FaceQnet', description: "regressor of the similarity to the identity's ICAO-style reference image (Hernandez-Ortega et al. 2019)" },
-  diffiqa: { title: 'DifFIQA', description: 'embedding stability under diffusion forward (t = 5) and DDIM backward passes, with flips (Babnik et al. 2023)' },
-  'diffiqa-r': { title: 'DifFIQA(R)', description: 'regressor distilled from min-max-normalised DifFIQA scores, L1 loss (Babnik et al. 2023)' },
-};
-export const LEARNED_METHOD_IDS = ['crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r'] as const;
-export type LearnedMethodId = (typeof LEARNED_METHOD_IDS)[number];
-
-/** Run kind of `aikd teacher train` / `trainTeacher` in the run registry. */
-export const TEACHER_RUN_KIND = 'teacher-train';
-
 /**
- * Input conventions of the official networks, for `--onnx` (fiqa-methods.md §1.3–1.7). `mean`/`std` map 0..255
- * pixels, `colour` is the network's channel order; `layout` is the default when the model's input shape does not
- * tell (rank-4 input with 3 at position 1 = NCHW, at position 3 = NHWC).
+ * Run kind of `aikd method train` / `trainMethod` in the run registry. The value keeps the command's former name
+ * ("teacher train"), so runs already in results folders stay readable.
  */
-export const OFFICIAL_ONNX = {
-  crfiqa: { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW', clip: null, note: 'CR-FIQA iResNet (official export: outputs embedding and qs; quality = qs, unbounded), RGB, (x/255 − 0.5)/0.5' },
-  sddfiqa: { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW', clip: null, note: 'SDD-FIQA IR-50 regressor (TFace quality), RGB, (x/255 − 0.5)/0.5; labels were 0–100' },
-  faceqnet: { size: 224, colour: 'BGR', mean: 0, std: 1, layout: 'NHWC', clip: [0, 1], note: 'FaceQnet v1 Keras ResNet-50 (exported to ONNX), 224×224 BGR 0..255 without normalisation, output clipped to [0, 1]' },
-  'diffiqa-r': { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW', clip: null, note: 'DifFIQA(R): CosFace iResNet-100 + Linear(512→1), RGB, (x/255 − 0.5)/0.5; may exceed 1 off its training data' },
-} as const satisfies Record<string, { size: number; colour: 'RGB' | 'BGR'; mean: number; std: number; layout: 'NCHW' | 'NHWC'; clip: readonly [number, number] | null; note: string }>;
+export const METHOD_TRAIN_RUN_KIND = 'teacher-train';
 
 /** DifFIQA (`LSIbabnikz/DifFIQA` diffiqa/configs/*.yaml, inference.py, diff_gauss.py). */
 export const DIFFIQA_DEFAULTS = {
@@ -75,7 +52,7 @@ export const DIFFIQA_DEFAULTS = {
   clip: true,
 } as const;
 
-/** The small local UNet (`aikd teacher train --method diffiqa`): pred-x0 on the training split, few minutes on 2 cores. */
+/** The small local UNet (`aikd method train --method diffiqa`): pred-x0 on the training split, few minutes on 2 cores. */
 export const LOCAL_UNET_DEFAULTS = {
   /** Side of the diffusion images (the crops are area-averaged to it; the UNet's change is upsampled back). */
   size: 56,

@@ -1,25 +1,20 @@
 /**
- * @aikd/teachers — the FIQA methods AI-KD distils and is compared against, behind one interface
- * (`createQualityMethod`), dataset scoring into provenance-stamped Arrow tables (`scoreDataset`), and importing
- * scores computed elsewhere (`importScores`).
+ * @aikd/teachers — the FIQA methods AI-KD distils and is compared against: the method catalogue (one descriptor per
+ * method folder, `methodCatalogue`), one interface to open them (`createQualityMethod`), dataset scoring into
+ * provenance-stamped Arrow tables (`scoreDataset`), and importing scores computed elsewhere (`importScores`).
  */
 export * from './types.ts';
 export {
   SERFIQ_DEFAULTS,
   FACEQAN_DEFAULTS,
   DEFAULT_FR_MODEL,
-  TFJS_FR_MODELS,
   PIXEL_MAX,
-  LEARNED_METHODS,
-  LEARNED_METHOD_IDS,
-  OFFICIAL_ONNX,
   DIFFIQA_DEFAULTS,
   LOCAL_UNET_DEFAULTS,
   SDDFIQA_DEFAULTS,
-  TEACHER_RUN_KIND,
-  type LearnedMethodId,
+  METHOD_TRAIN_RUN_KIND,
 } from './constants.ts';
-export { createQualityMethod, registerQualityMethodFactory, registeredPrefixes, listMethods } from './registry.ts';
+export * from './catalogue/index.ts';
 export { parseParamArgs, resolveParams } from './params.ts';
 export { scoreDataset, scoresTable, tableToScores, scoresProvenance, type ScoreSet, type ScoreSettings, type ScoreDatasetOptions } from './score-dataset.ts';
 export { scoreImageFiles, imageScoresCsv, type ImageFileScore } from './score-files.ts';
@@ -29,9 +24,15 @@ export { serfiqParams } from './methods/serfiq/serfiq.ts';
 export { faceqanParams, faceqanQuality, faceqanNoise, faceqanOne, attackStep, bimUpdate, cosineToRef, type FaceqanTrace } from './methods/faceqan/faceqan.ts';
 export { spearman, rankAverage } from './stats.ts';
 // learned methods (issue 8): training, label generators, DifFIQA
-export { trainTeacher, splitRowsByIdentity, type TrainTeacherOptions, type TrainedTeacher } from './train/teacher.ts';
-export { openTrainedTeacher } from './train/load.ts';
-export { TRAIN_PARAMS, trainDefaults } from './train/params.ts';
+export { trainMethod, trainLearnedMethod, learnedMethodIds, type TrainMethodOptions, type TrainedMethodRun } from './train/trainer.ts';
+export { openMethodRun, openTrainedHead } from './train/load.ts';
+export { headParams } from './train/params.ts';
+export { learnedMethod, isLearnedMethod, needsWeights, type LearnedMethodDescriptor, type LearnedMethodDef, type LearnedTraining, type HeadTraining, type OwnTraining, type LabelSet, type MethodTrainContext } from './train/learned.ts';
+export { type OnnxConvention, onnxRegressorParams } from './methods/official.ts';
+export { CRFIQA_ONNX } from './methods/crfiqa/official.ts';
+export { SDDFIQA_ONNX } from './methods/sddfiqa/official.ts';
+export { FACEQNET_ONNX } from './methods/faceqnet/official.ts';
+export { DIFFIQA_R_ONNX } from './methods/diffiqa-r/official.ts';
 export { trainHead, predictHead, channelStats, type HeadConfig, type HeadState, type LossSpec, type HeadTrainResult, type EpochRecord } from './train/head.ts';
 export { frozenFeatures, alignedCrops, type FrozenFeatures, type FeatureInput } from './train/features.ts';
 export { certaintyRatios, type CertaintyRatios } from './methods/crfiqa/labels.ts';
@@ -41,4 +42,4 @@ export { cosineBetaSchedule, alphasCumprod, qSample, ddimTimePairs, ddimCoeffici
 export { diffiqaScores, diffiqaNoise, diffiqaSchedule, pixelEmbedder, type Denoiser, type DiffiqaSettings, type DiffiqaTrace } from './methods/diffiqa/loop.ts';
 export { areaDownsample, bilinearUpsample } from './methods/diffiqa/resample.ts';
 export { diffiqaScoreParams } from './methods/diffiqa/params.ts';
-export { createOnnxRegressor, onnxRegressorParams } from './methods/onnx-regressor.ts';
+export { createOnnxRegressor } from './methods/onnx-regressor.ts';

@@ -3,13 +3,12 @@
  * batched, with progress, cached by content hash, and as an Arrow table (image_id, quality) with provenance.
  * The same shape as fr-models' `embedDataset`, whose dataset key it shares.
  */
-import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { cacheDir, configHash, packageCodeVersion, progress, AikdError, InputError } from '@aikd/core';
+import { configHash, packageCodeVersion, progress, AikdError, InputError } from '@aikd/core';
 import { readCachedTable, writeCachedTable, type ProvenanceInput } from '@aikd/results';
-import { datasetFingerprint, type Dataset } from '@aikd/datasets';
-import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
-import { datasetKey } from '@aikd/fr-models';
+import type { Dataset } from '@aikd/datasets';
+import { alignDatasetInBatches, type AlignmentProcedure } from '@aikd/alignment';
+import { alignedDatasetPass } from '@aikd/fr-models';
 import { SCORES_CACHE_VERSION } from './constants.ts';
 import type { QualityMethod } from './types.ts';
 
@@ -87,26 +86,11 @@ export function scoresProvenance(set: Pick<ScoreSet, 'settings'>, runId: string)
 }
 
 export async function scoreDataset(ds: Dataset, method: QualityMethod, opts: ScoreDatasetOptions = {}): Promise<ScoreSet> {
-  const procedure = typeof opts.alignment === 'object' ? opts.alignment : createProcedure((opts.alignment ?? 'proper') as never, opts.alignmentParams);
-  const seed = opts.seed ?? 0;
-  const settings: ScoreSettings = {
-    dataset: ds.name,
-    datasetKey: datasetKey(ds),
-    contentKey: (await datasetFingerprint(ds)).key,
-    method: method.id,
-    params: method.params,
-    frModel: method.frModel,
-    weightsHash: method.weightsHash,
-    inputSize: method.input.size,
-    alignment: procedure.id,
-    alignmentParams: procedure.params,
-    seed,
-    range: method.range,
-  };
   // the code that computes them is part of the key (this package's and, for methods other packages register, theirs)
-  const code = [packageCodeVersion('teachers'), method.codeVersion].filter(Boolean).join('+');
-  const key = configHash({ kind: 'scores', version: SCORES_CACHE_VERSION, ...settings, code, template: method.input.template });
-  const cachePath = join(cacheDir('scores'), `${key}.arrow`);
+  const code = [packageCodeVersion('teachers'), method.codeVersion].filter((v): v is string => !!v);
+  const { procedure, seed, identity, cacheFile } = await alignedDatasetPass(ds, opts, code);
+  const settings: ScoreSettings = { ...identity, method: method.id, params: method.params, frModel: method.frModel, weightsHash: method.weightsHash, inputSize: method.input.size, range: method.range };
+  const cachePath = cacheFile('scores', { version: SCORES_CACHE_VERSION, ...settings, template: method.input.template });
   const useCache = opts.cache !== false && !!method.weightsHash;
   const cached = useCache ? readCachedTable(cachePath) : undefined;
   if (cached) return { ...tableToScores(cached.table, cachePath), settings, cachePath, fromCache: true, seconds: 0 };

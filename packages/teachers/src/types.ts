@@ -1,12 +1,10 @@
 /**
- * The contract of a FIQA method. Every method — the seven of the paper, `embedding-norm`, and trained AI-KD
- * students (`aikd:<run-id>`) — scores aligned face crops; higher = better quality.
+ * The contract of a FIQA method. Every method of the catalogue (catalogue/, one descriptor per method folder) — the
+ * seven of the paper, `embedding-norm`, and trained AI-KD students (`aikd:<run-id>`) — scores aligned face crops;
+ * higher = better quality.
  */
 import type { Landmarks5, RawImage } from '@aikd/datasets';
 import type { Recognizer } from '@aikd/fr-models';
-
-export const METHOD_IDS = ['serfiq', 'faceqan', 'magface', 'embedding-norm', 'crfiqa', 'sddfiqa', 'faceqnet', 'diffiqa', 'diffiqa-r'] as const;
-export type MethodId = (typeof METHOD_IDS)[number];
 
 export interface MethodRequirements {
   /** Needs a face-recognition model (`--fr-model`). */
@@ -53,13 +51,9 @@ export interface QualityMethodOptions {
   params?: Record<string, unknown>;
   /** Official weights for learned methods (for `magface`: the MagFace ONNX file, else models.yaml / AIKD_MODELS). */
   onnx?: string;
+  /** Results root the runs of `<id>:<run-id>` are in (default AIKD_RESULTS or `<workspace>/results`). */
+  root?: string;
 }
-
-/**
- * Factories for methods defined outside this package (e.g. the AI-KD trainer registers `aikd:`). `spec` is what
- * follows `<prefix>:` in the method name (for `aikd:run-42`, `run-42`).
- */
-export type QualityMethodFactory = (spec: string, opts: QualityMethodOptions) => Promise<QualityMethod>;
 
 /** What `listMethods()` (and `aikd methods list`) says about a method. */
 export interface MethodInfo {
@@ -67,6 +61,8 @@ export interface MethodInfo {
   id: string;
   title: string;
   description: string;
+  /** The paper, e.g. "Terhörst et al., CVPR 2020". */
+  paper?: string;
   requires: MethodRequirements;
   /** Whether it can run here now (its weights and runtime are present). */
   available: boolean;
@@ -77,6 +73,3 @@ export interface MethodInfo {
   /** What is missing, or how to get scores otherwise. */
   note?: string;
 }
-
-/** Extra description a registering package gives for `methods list`. */
-export type RegisteredMethodInfo = Omit<MethodInfo, 'id'> & { example?: string };

@@ -30,7 +30,7 @@ import {
 import { onnxDenoiser } from '../src/methods/diffiqa/denoiser.ts';
 import { initUnet, unetForward, unetFromTensors, unetParamCount } from '../src/methods/diffiqa/unet.ts';
 import { trainLocalUnet } from '../src/methods/diffiqa/train-unet.ts';
-import { readWeights, writeWeights } from '../src/train/weights.ts';
+import { readWeights, writeWeights } from '@aikd/runtime';
 import { randomCrop, tempDir, tinyFeatures64, tinyHead64, tinyTfjsRecognizer, TS } from './helpers.ts';
 
 const ref = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'diffiqa-reference.json'), 'utf8')) as Record<string, any>;
@@ -246,7 +246,7 @@ describe('ONNX denoiser (the user UNet route)', () => {
     const big = await createQualityMethod('diffiqa', { onnx: unetOnnx(dir, 'u-big.onnx', ['batch', 3, 8, 8]), frModel: rec });
     await expect(big.score(crops, { ids: ['o0', 'o1'], seed: 1 })).rejects.toThrow(/denoiser works at 8×8, larger than tiny-tfjs's 4×4/);
     await big.dispose();
-    await expect(createQualityMethod('diffiqa', { frModel: rec })).rejects.toThrow(/diffiqa needs a denoiser: your UNet as ONNX.*aikd teacher train --method diffiqa/s);
+    await expect(createQualityMethod('diffiqa', { frModel: rec })).rejects.toThrow(/diffiqa needs a denoiser: your UNet as ONNX.*aikd method train --method diffiqa/s);
   });
 });
 

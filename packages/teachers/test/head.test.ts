@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '@aikd/core';
 import { initRuntime, tf } from '@aikd/runtime';
-import { predictHead, spearman, splitRowsByIdentity, trainHead, type HeadConfig } from '../src/index.ts';
-import { readWeights, writeWeights } from '../src/train/weights.ts';
+import { splitItemsByIdentity } from '@aikd/datasets';
+import { predictHead, spearman, trainHead, type HeadConfig } from '../src/index.ts';
+import { readWeights, writeWeights } from '@aikd/runtime';
 import { tempDir } from './helpers.ts';
+
+/** The learned methods' validation split of rows (what trainTeacher uses). */
+function splitRowsByIdentity(rows: number[], identities: string[], fraction: number, seed: number) {
+  const s = splitItemsByIdentity(rows, (r) => identities[r]!, { fraction, seed, stream: ['teacher-val-split'] });
+  return { train: s.train, val: s.test };
+}
 
 /** n samples of d features; label = a nonlinear function of the first 3 features + noise. */
 function synthetic(n: number, d: number, seed: string) {
@@ -90,21 +97,5 @@ describe('trainHead', () => {
     expect(lin.history.length).toBeLessThan(100); // stopped by patience
     expect(lin.history.length).toBe(lin.bestEpoch + 3);
     tf.dispose([...Object.values(conv.weights), ...Object.values(lin.weights)]);
-  });
-});
-
-describe('splitRowsByIdentity', () => {
-  it('identity-disjoint, seeded, a fraction of the identities (at least one, never all)', () => {
-    const ids = Array.from({ length: 50 }, (_, i) => `p${i % 7}`);
-    const rows = Array.from({ length: 50 }, (_, i) => i);
-    const a = splitRowsByIdentity(rows, ids, 0.3, 5);
-    expect(splitRowsByIdentity(rows, ids, 0.3, 5)).toEqual(a);
-    const tr = new Set(a.train.map((i) => ids[i])), va = new Set(a.val.map((i) => ids[i]));
-    expect([...va].filter((x) => tr.has(x))).toEqual([]);
-    expect(va.size).toBe(2); // round(0.3 · 7)
-    expect(a.train.length + a.val.length).toBe(50);
-    expect(splitRowsByIdentity(rows, ids, 0.01, 5).val.length).toBeGreaterThan(0);
-    expect(new Set(splitRowsByIdentity(rows, ids, 0.99, 5).train.map((i) => ids[i])).size).toBe(1);
-    expect(splitRowsByIdentity(rows, ids, 0, 5)).toEqual({ train: rows, val: [] });
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { writeResultTable } from '@aikd/results';
 import type { ImageRecord } from '@aikd/datasets';
-import { checkMethodName, matchScores, readScoreFile, unpickleValue, detectFormat } from '../src/index.ts';
+import { checkMethodName, matchScores, readScoreFile, detectFormat } from '../src/index.ts';
 import { tempDir } from './helpers.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
@@ -88,18 +88,19 @@ describe('reading score files', () => {
     expect(() => readScoreFile(join(fixtures, 'not-a-dict.pkl'))).toThrow(/not-a-dict\.pkl: expected a pickled dict \{image path: quality score\} \(got a list\)/);
     expect(() => readScoreFile(join(fixtures, 'string-value.pkl'))).toThrow(/string-value\.pkl, key "a\.png": expected a number .* \(got "high"\)/);
     const persid = write('torch.pkl', Uint8Array.from([0x80, 0x02, 0x7d, 0x28, 0x58, 1, 0, 0, 0, 0x61, 0x4e, 0x51, 0x75, 0x2e]));
-    expect(() => readScoreFile(persid)).toThrow(/byte 11: .*persistent id \(a torch tensor/);
+    expect(() => readScoreFile(persid)).toThrow(/torch\.pkl, byte offset 11, opcode 0x51 'Q' \(BINPERSID\): expected no persistent ids in a pickled score file/);
     const full = readFileSync(join(fixtures, 'scores-p4.pkl'));
-    expect(() => readScoreFile(write('cut.pkl', full.subarray(0, 60)))).toThrow(/cut\.pkl, byte \d+: .*(ends|missing)/);
+    expect(() => readScoreFile(write('cut.pkl', full.subarray(0, 60)))).toThrow(/cut\.pkl, byte offset \d+.*end of file at byte 60: the file is truncated/);
   });
 
   it('a binary file read as text is a clear error', () => {
     expect(() => readScoreFile(join(fixtures, 'scores-p4.pkl'), { format: 'ofiq' })).toThrow(/scores-p4\.pkl: expected an OFIQ ;-separated score file \(got binary data \(detected format: pickle\)\)/);
   });
 
-  it('unpickles nested values without executing anything', () => {
-    const v = unpickleValue(readFileSync(join(fixtures, 'scores-numpy-p4.pkl')), 'x');
-    expect(v).toBeInstanceOf(Map);
+  it('a global outside the score-file whitelist is refused by name, before anything could use it', () => {
+    // {'a': os.system('x')} at protocol 2
+    const evil = write('evil.pkl', Uint8Array.from([0x80, 0x02, 0x7d, 0x58, 1, 0, 0, 0, 0x61, ...Buffer.from('cos\nsystem\n'), 0x58, 1, 0, 0, 0, 0x78, 0x85, 0x52, 0x73, 0x2e]));
+    expect(() => readScoreFile(evil)).toThrow(/evil\.pkl, byte offset 9, opcode 0x63 'c' \(GLOBAL\): expected only the globals a pickled score file may name \(.*numpy\.dtype.*\) \(got global os\.system\)/);
   });
 
   it('Arrow and Parquet tables: id and quality columns by usual names or chosen', () => {

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '@aikd/core';
 import { onnxProto } from '@aikd/fr-models';
-import { createQualityMethod, OFFICIAL_ONNX } from '../src/index.ts';
+import { createQualityMethod, CRFIQA_ONNX, DIFFIQA_R_ONNX, FACEQNET_ONNX, SDDFIQA_ONNX } from '../src/index.ts';
+
+/** The input conventions the method folders declare (official.ts). */
+const OFFICIAL_ONNX = { crfiqa: CRFIQA_ONNX, sddfiqa: SDDFIQA_ONNX, faceqnet: FACEQNET_ONNX, 'diffiqa-r': DIFFIQA_R_ONNX };
 import { randomCrop, tempDir } from './helpers.ts';
 
 const dir = tempDir('onnx-routes');
@@ -121,6 +124,6 @@ describe('official ONNX weights of the learned regressors', () => {
     await m.dispose();
     await expect(createQualityMethod('diffiqa-r', { onnx: two, params: { output: 'nope' } })).rejects.toThrow(/an output named "nope"/);
     await expect(createQualityMethod('crfiqa', { onnx: join(dir, 'missing.onnx') })).rejects.toThrow(/not found/);
-    await expect(createQualityMethod('sddfiqa')).rejects.toThrow(/needs trained weights: train it here with `aikd teacher train --method sddfiqa.*sddfiqa:<run-id> or the official weights as ONNX/s);
+    await expect(createQualityMethod('sddfiqa')).rejects.toThrow(/needs trained weights: train it here with `aikd method train --method sddfiqa.*sddfiqa:<run-id> or the official weights as ONNX/s);
   });
 });

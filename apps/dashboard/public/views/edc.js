@@ -25,7 +25,7 @@ export async function edcView(root, params) {
     { class: 'controls' },
     scope,
     select('dataset', opts.datasets, dataset, (v) => go({ dataset: v }), { id: 'edc-dataset' }),
-    select('FR model', opts.fr_models, frModel, (v) => go({ fr_model: v }), { id: 'edc-fr-model' }),
+    select('FR model', opts.fr_models.map((f) => ({ value: f, label: opts.fr_model_names?.[f] ?? (f || '(none)') })), frModel, (v) => go({ fr_model: v }), { id: 'edc-fr-model' }),
     select('test condition', opts.conditions, condition, (v) => go({ condition: v }), { id: 'edc-condition' }),
     modeToggle(opts.modes, mode, (v) => go({ mode: v })),
     settingSelect(opts.settings, setting, (s) => go({ error: s.error, op: s.op, op_value: s.op_value, pair_quality: s.pair_quality })),
@@ -34,7 +34,8 @@ export async function edcView(root, params) {
     'fieldset',
     { class: 'control methods', id: 'edc-methods' },
     h('legend', {}, 'methods'),
-    opts.methods.map((m) => h('label', {}, h('input', { type: 'checkbox', value: m, checked: methods.includes(m), onchange: (e) => toggleMethod(m, e.target.checked) }), ` ${m}`)),
+    // the catalogue's title, the id (as in the results and the URL) on hover
+    opts.methods.map((m) => h('label', { title: m }, h('input', { type: 'checkbox', value: m, checked: methods.includes(m), onchange: (e) => toggleMethod(m, e.target.checked) }), ` ${opts.method_names?.[m] ?? m}`)),
     h('span', { class: 'quick' }, h('a', { href: href('edc', withParams(params, { methods: undefined })) }, 'all'), ' · ', h('a', { href: href('edc', withParams(params, { methods: '' })) }, 'none')),
   );
   replace(root, title, controls, methodBoxes);

@@ -66,7 +66,7 @@ export async function edcOptions(ctx: ApiContext, input: unknown) {
   const experiments = await ctx.store.query(
     `select id, name, status, started_at from runs where kind = '${EXPERIMENT_KIND}' order by started_at desc, id`,
   );
-  const empty = { experiments, datasets: [], fr_models: [], conditions: [], methods: [], modes: [], settings: [], discard_limits: [], empty_hint: EMPTY_HINT };
+  const empty = { experiments, datasets: [], fr_models: [], conditions: [], methods: [], method_names: {}, fr_model_names: {}, modes: [], settings: [], discard_limits: [], empty_hint: EMPTY_HINT };
   if (!(await ctx.store.has(EDC_SUMMARY_VIEW))) return { ...empty, empty: true };
   const sql = new Sql();
   const sc = scope(sql, experiment, 's.run_id');
@@ -83,13 +83,19 @@ export async function edcOptions(ctx: ApiContext, input: unknown) {
     const s = { error: r.error_type, op: r.operating_point, op_value: r.operating_value, pair_quality: r.pair_quality };
     settings.set(JSON.stringify(s), s);
   }
+  const methods = distinct((r) => r.method as string, ref.methods);
+  const frModels = distinct((r) => r.fr_model as string, ref.fr_models);
+  // display names: the paper's where it has one, else the catalogues' titles
+  const names = ctx.reference.names;
   return {
     ...empty,
     empty: rows.length === 0,
     datasets: distinct((r) => r.dataset as string, ref.datasets),
-    fr_models: distinct((r) => r.fr_model as string, ref.fr_models),
+    fr_models: frModels,
     conditions: distinct((r) => r.condition as string, ref.conditions),
-    methods: distinct((r) => r.method as string, ref.methods),
+    methods,
+    method_names: Object.fromEntries(methods.map((m) => [m, names.get(m) ?? ctx.labels.method(m)])),
+    fr_model_names: Object.fromEntries(frModels.map((f) => [f, names.get(f) ?? (f ? ctx.labels.frModel(f) : '(none)')])),
     modes: distinct((r) => r.mode as string),
     settings: [...settings.values()],
     discard_limits: [...new Set(rows.map((r) => r.discard_limit as number))].sort((a, b) => a - b),

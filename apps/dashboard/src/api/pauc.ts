@@ -9,6 +9,7 @@ import { EDC_SUMMARY_VIEW, EMPTY_HINT, PAPER_SETTING } from '../constants.ts';
 import { inOrder, paperKey } from '../reference.ts';
 import { Sql, eqOrNone, scope } from './sql.ts';
 import { requireRun, settingOf, settingParams, settingWhere, type Setting } from './edc.ts';
+import type { ViewRow } from '@aikd/results';
 import type { ApiContext } from '../types.ts';
 
 export const DEFAULT_CONDITION = 'proper';
@@ -81,21 +82,21 @@ export async function paucTable(ctx: ApiContext, input: unknown): Promise<PaucTa
   const sql = new Sql();
   const sc = scope(sql, o.experiment, 's.run_id');
   const where = [sc.where, eqOrNone(sql, 's.condition', condition), ...settingWhere(sql, 's', s), `s.discard_limit = ${sql.p(limit)}::double`];
-  const rows = await ctx.store.query(
+  const rows = await ctx.store.query<Pick<ViewRow<'edc_summary'>, 'method' | 'pauc_norm' | 'run_id'> & { dataset: string; fr_model: string }>(
     `${sc.with} select coalesce(s.dataset, '') as dataset, coalesce(s.fr_model, '') as fr_model, s.method, s.pauc_norm, s.run_id
      from edc_summary s join runs r on r.id = s.run_id where ${where.join(' and ')}
      qualify row_number() over (partition by s.dataset, s.fr_model, s.method order by r.started_at desc, s.run_id desc) = 1`,
     sql.params,
   );
   const ref = ctx.reference;
-  const datasets = inOrder(rows.map((r) => r.dataset as string), ref.order.datasets);
-  const frModels = inOrder(rows.map((r) => r.fr_model as string), ref.order.fr_models);
-  const value = new Map(rows.map((r) => [`${r.fr_model}\u0001${r.method}\u0001${r.dataset}`, r.pauc_norm as number | null]));
+  const datasets = inOrder(rows.map((r) => r.dataset), ref.order.datasets);
+  const frModels = inOrder(rows.map((r) => r.fr_model), ref.order.fr_models);
+  const value = new Map(rows.map((r) => [`${r.fr_model}\u0001${r.method}\u0001${r.dataset}`, r.pauc_norm]));
   const paperValue = (fr: string, method: string, dataset: string) => (applies ? ref.values.get(paperKey(condition, fr, method, dataset)) ?? null : null);
 
   const out: PaucRow[] = [];
   for (const fr of frModels) {
-    const methods = inOrder(rows.filter((r) => r.fr_model === fr).map((r) => r.method as string), ref.order.methods);
+    const methods = inOrder(rows.filter((r) => r.fr_model === fr).map((r) => r.method), ref.order.methods);
     const block = methods.map((method) => {
       const ours = datasets.map((d) => value.get(`${fr}\u0001${method}\u0001${d}`) ?? null);
       const paper = datasets.map((d) => paperValue(fr, method, d));
@@ -106,9 +107,9 @@ export async function paucTable(ctx: ApiContext, input: unknown): Promise<PaucTa
     block.forEach((b, i) =>
       out.push({
         fr_model: fr,
-        fr_model_name: ref.names.get(fr) ?? (fr || '(none)'),
+        fr_model_name: ref.names.get(fr) ?? (fr ? ctx.labels.frModel(fr) : '(none)'),
         method: b.method,
-        method_name: ref.names.get(b.method) ?? b.method,
+        method_name: ref.names.get(b.method) ?? ctx.labels.method(b.method),
         cells: datasets.map((_, j) => ({ ours: b.ours[j]!, paper: b.paper[j]!, rank: ranks[j]![i]! })),
         mean: { ours: b.meanOurs, paper: b.meanPaper, rank: meanRanks[i]! },
       }),

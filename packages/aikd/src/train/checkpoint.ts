@@ -6,8 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf, readModelArtifacts } from '@aikd/runtime';
-import { AikdError, InputError, sha256Hex, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
+import { tf, readModelArtifacts, readWeights, writeWeights } from '@aikd/runtime';
+import { AikdError, InputError, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
 import { registerBackboneLayers } from '@aikd/fr-models';
 
 export interface TrainerState {
@@ -33,11 +33,9 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, optimiz
     ...model.weights.map((w) => ({ name: PREFIX_MODEL + w.originalName, tensor: w.read() })),
     ...[...optimizerState].map(([name, tensor]) => ({ name: PREFIX_OPT + name, tensor })),
   ];
-  const { data, specs } = await tf.io.encodeWeights(named);
-  const bytes = new Uint8Array(data as ArrayBuffer);
   const weightsFile = `ckpt-${state.step}.bin`;
-  writeFileAtomic(join(dir, weightsFile), bytes);
-  const file: CheckpointFile = { ...state, weightsFile, sha256: sha256Hex(bytes), specs, savedAt: new Date().toISOString() };
+  const { sha256, specs } = await writeWeights(join(dir, weightsFile), Object.fromEntries(named.map((w) => [w.name, w.tensor])));
+  const file: CheckpointFile = { ...state, weightsFile, sha256, specs, savedAt: new Date().toISOString() };
   writeJsonAtomic(join(dir, 'checkpoint.json'), file);
   for (const f of readdirSync(dir)) if (/^ckpt-\d+\.bin$/.test(f) && f !== weightsFile) rmSync(join(dir, f), { force: true });
 }
@@ -57,9 +55,7 @@ export function loadCheckpoint(dir: string, model: tf.LayersModel, configHash: s
   }
   if (file.configHash !== configHash) throw new AikdError(`${jsonPath}: the checkpoint belongs to configuration ${file.configHash}, not ${configHash}`);
   const binPath = join(dir, file.weightsFile);
-  const bytes = readFileSync(binPath);
-  if (sha256Hex(bytes) !== file.sha256) throw new InputError({ file: binPath, expected: `the weights checkpoint.json names (sha256 ${file.sha256.slice(0, 12)}…)`, got: 'different bytes' });
-  const map = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, file.specs);
+  const map = readWeights(binPath, file);
   for (const w of model.weights) {
     const t = map[PREFIX_MODEL + w.originalName];
     if (!t) throw new InputError({ file: binPath, expected: `weight ${w.originalName}` });

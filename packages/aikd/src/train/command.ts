@@ -6,8 +6,11 @@ import { createQualityMethod, scoreDataset, tableToScores } from '@aikd/teachers
 import { resolveTrainConfig, trainConfigSchema, type TrainConfig, type TrainOverrides } from './config.ts';
 import { trainAikd } from './train.ts';
 
-/** The teacher's raw qualities for a dataset: from a scores file, or scored here (cached by the teachers package). */
-export async function teacherLabels(cfg: TrainConfig, ds: Dataset): Promise<{ labels: Map<string, number>; info: Record<string, unknown> }> {
+/**
+ * The teacher's raw qualities for a dataset: from a scores file, or scored here (cached by the teachers package);
+ * a teacher trained here (`crfiqa:<run-id>`) is found under the results root `root`.
+ */
+export async function teacherLabels(cfg: TrainConfig, ds: Dataset, root?: string): Promise<{ labels: Map<string, number>; info: Record<string, unknown> }> {
   const L = cfg.labels;
   if (L.scores) {
     const file = resolveFromRoot(L.scores);
@@ -16,7 +19,7 @@ export async function teacherLabels(cfg: TrainConfig, ds: Dataset): Promise<{ la
     return { labels: new Map(s.ids.map((id, i) => [id, s.quality[i]!])), info: { method: L.method, frModel: L.fr_model, source: 'file', file } };
   }
   const frModel = L.fr_model ?? cfg.model.backbone;
-  const method = await createQualityMethod(L.method, { frModel, params: L.params });
+  const method = await createQualityMethod(L.method, { frModel, params: L.params, root });
   try {
     const set = await scoreDataset(ds, method, { alignment: 'proper', seed: L.seed ?? cfg.seed });
     return {

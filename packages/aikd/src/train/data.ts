@@ -19,20 +19,6 @@ export interface TrainItem {
 }
 
 /**
- * Identity-disjoint split of a dataset's images: identities (an image without one is its own identity) are shuffled
- * with (seed, 'identity-split') and the first round(fraction · n) are the test identities. The study evaluates on
- * `test`, the trainer trains on `train`, so no person is in both.
- */
-export function identitySplit(records: readonly ImageRecord[], fraction: number, seed: number | string): { train: ImageRecord[]; test: ImageRecord[]; testIdentities: string[] } {
-  if (fraction <= 0) return { train: [...records], test: [], testIdentities: [] };
-  const ident = (r: ImageRecord) => r.identity ?? `image:${r.id}`;
-  const all = [...new Set(records.map(ident))].sort();
-  const shuffled = rngFor(seed, 'identity-split').shuffle([...all]);
-  const test = new Set(shuffled.slice(0, Math.round(fraction * all.length)));
-  return { train: records.filter((r) => !test.has(ident(r))), test: records.filter((r) => test.has(ident(r))), testIdentities: [...test].sort() };
-}
-
-/**
  * Quality-stratified hold-out: sort by quality (ties by id), then take n = max(min, round(fraction · N)) items at
  * evenly spaced ranks ⌊(j + ½) · N / n⌋. (The reference code takes every k-th item with k = int(N / (N · 0.01)), which
  * floating point makes 99 instead of 100 for some N, aikd.md §3.2.)

@@ -8,11 +8,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, initRuntime } from '@aikd/runtime';
 import { AikdError, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
-import type { Dataset, RawImage } from '@aikd/datasets';
+import { splitByIdentity, type Dataset, type RawImage } from '@aikd/datasets';
 import { Run } from '@aikd/results';
-import { createBackboneSource, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
+import { createBackboneSource, cropsToPixels, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
 import type { TrainConfig } from './config.ts';
-import { alignProper, createJitter, epochOrder, identitySplit, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
+import { alignProper, createJitter, epochOrder, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
 import { aikdLoss, type LossWeights } from './losses.ts';
 import { createAikdModels, studentForward, teacherForward, type AikdModels } from './model.ts';
 import { clipByGlobalNorm, createSgd, type Sgd } from './optimizer.ts';
@@ -95,8 +95,11 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   const cfg = inputs.config;
   const ds = inputs.dataset;
   const T = cfg.train;
-  // ---- which images: the identity split, and the teacher's labels (checked before anything is built)
-  const split = identitySplit(ds.images(), cfg.data.test_identities, cfg.data.split_seed ?? cfg.seed);
+  // ---- which images: the identity split (datasets' one split, as teachers and experiments hold out), and the
+  // teacher's labels (checked before anything is built)
+  const splitSeed = cfg.data.split_seed ?? cfg.seed;
+  const held = cfg.data.test_identities > 0 ? splitByIdentity(ds, { testFraction: cfg.data.test_identities, seed: splitSeed }) : undefined;
+  const split = { train: (held?.train ?? ds).images(), test: held?.test.images() ?? [], testIdentities: held?.testIdentities ?? [] };
   const labelled = split.train.filter((r) => Number.isFinite(inputs.labels.get(r.id)));
   const unlabelled = split.train.length - labelled.length;
   if (!labelled.length && split.train.length)
@@ -124,7 +127,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   const teacherEmb = new Map<string, Float32Array>();
   for (let i = 0; i < items.length; i += micro) {
     const chunk = items.slice(i, i + micro);
-    const e = tf.tidy(() => teacherForward(models.teacher, toPixels(chunk.map((c) => aligned.crops.get(c.id)!), spec.inputSize)));
+    const e = tf.tidy(() => teacherForward(models.teacher, cropsToPixels(chunk.map((c) => aligned.crops.get(c.id)!), spec.inputSize)));
     const data = e.dataSync() as Float32Array;
     e.dispose();
     chunk.forEach((c, k) => teacherEmb.set(c.id, data.slice(k * spec.embeddingSize, (k + 1) * spec.embeddingSize)));
@@ -148,7 +151,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     data: {
       dataset: ds.name,
       images: ds.images().length,
-      identity_split: { test_fraction: cfg.data.test_identities, seed: cfg.data.split_seed ?? cfg.seed, test_identities: split.testIdentities.length, train_images: split.train.length, test_images: split.test.length },
+      identity_split: { test_fraction: cfg.data.test_identities, seed: splitSeed, test_identities: split.testIdentities.length, ...(split.testIdentities.length ? { held_out: split.testIdentities } : {}), train_images: split.train.length, test_images: split.test.length },
       unlabelled,
       no_face: aligned.noFace,
       train: train.length,
@@ -221,7 +224,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
         const mb = batch.slice(i, i + micro);
         const crops = await Promise.all(mb.map((it) => misalignedCrop(jitter, src, it, crop, epoch)));
         parts.push({
-          pixels: toPixels(crops, spec.inputSize),
+          pixels: cropsToPixels(crops, spec.inputSize),
           teacher: tf.tensor2d(concat(mb.map((it) => teacherEmb.get(it.id)!)), [mb.length, spec.embeddingSize]),
           labels: tf.tensor1d(mb.map((it) => it.label)),
         });
@@ -325,7 +328,7 @@ export function validate(
   for (let i = 0; i < val.length; i += micro) {
     const mb = val.slice(i, i + micro);
     const r = tf.tidy(() => {
-      const [es, qs] = studentForward(models.student, toPixels(mb.map((v) => crops.get(v.id)!), spec.inputSize));
+      const [es, qs] = studentForward(models.student, cropsToPixels(mb.map((v) => crops.get(v.id)!), spec.inputSize));
       const l = aikdLoss(es, qs, tf.tensor2d(concat(mb.map((v) => teacherEmb.get(v.id)!)), [mb.length, spec.embeddingSize]), tf.tensor1d(mb.map((v) => v.label)), w);
       return tf.stack([l.total, l.consistency, l.quality]);
     });
@@ -336,16 +339,6 @@ export function validate(
     quality += c! * mb.length;
   }
   return { total: total / val.length, consistency: consistency / val.length, quality: quality / val.length };
-}
-
-/** RGB crops → float32 pixels [n, S, S, 3] (0..255). */
-export function toPixels(crops: readonly RawImage[], size: number): tf.Tensor4D {
-  const buf = new Float32Array(crops.length * size * size * 3);
-  crops.forEach((c, i) => {
-    if (c.width !== size || c.height !== size) throw new AikdError(`crop ${i}: ${c.width}×${c.height}, expected ${size}×${size}`);
-    buf.set(c.data, i * size * size * 3);
-  });
-  return tf.tensor4d(buf, [crops.length, size, size, 3]);
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -1,6 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
-import { InputError, progress } from '@aikd/core';
-import { CsvParser } from './csv-parser.ts';
+import { InputError, forEachCsvRecord, progress } from '@aikd/core';
 import {
   planColumns,
   parseFinite,
@@ -33,65 +32,54 @@ export async function readCsvComparisons(file: string): Promise<LoadedComparison
   const methodIndex = new Map<string, number>();
   const methodNames: string[] = [];
 
-  const parser = new CsvParser(
-    (fields, line) => {
-      if (!plan) {
-        plan = planColumns(fields, file, 'line 1 (header)');
-        width = fields.length;
-        return;
+  const onRecord = (fields: string[], line: number) => {
+    if (!plan) {
+      plan = planColumns(fields, file, 'line 1 (header)');
+      width = fields.length;
+      return;
+    }
+    const where = `line ${line}`;
+    if (fields.length !== width) throw new InputError({ file, where, expected: `${width} fields like the header`, got: `${fields.length}` });
+    const s = parseFinite(fields[plan.similarity]!);
+    if (s === undefined) throw cellError(file, where, EXPECTED.similarity, fields[plan.similarity]);
+    const m = parseMated(fields[plan.mated]!);
+    if (m === undefined) throw cellError(file, where, EXPECTED.mated, fields[plan.mated]);
+    similarity.push(s);
+    mated.push(m);
+    const qCol = plan.pairQuality ?? plan.qualityA!;
+    const q1 = parseQuality(fields[qCol]!);
+    if (q1 === undefined) throw cellError(file, where, EXPECTED.quality(plan.pairQuality !== undefined ? INPUT_COLUMNS.pairQuality : INPUT_COLUMNS.qualityA), fields[qCol]);
+    qa.push(q1);
+    if (plan.qualityB !== undefined) {
+      const q2 = parseQuality(fields[plan.qualityB]!);
+      if (q2 === undefined) throw cellError(file, where, EXPECTED.quality(INPUT_COLUMNS.qualityB), fields[plan.qualityB]);
+      qb.push(q2);
+    }
+    if (plan.method !== undefined) {
+      const name = fields[plan.method]!.trim();
+      if (!name) throw cellError(file, where, EXPECTED.method, fields[plan.method]);
+      let code = methodIndex.get(name);
+      if (code === undefined) {
+        code = methodNames.length;
+        methodIndex.set(name, code);
+        methodNames.push(name);
       }
-      const where = `line ${line}`;
-      if (fields.length !== width) throw new InputError({ file, where, expected: `${width} fields like the header`, got: `${fields.length}` });
-      const s = parseFinite(fields[plan.similarity]!);
-      if (s === undefined) throw cellError(file, where, EXPECTED.similarity, fields[plan.similarity]);
-      const m = parseMated(fields[plan.mated]!);
-      if (m === undefined) throw cellError(file, where, EXPECTED.mated, fields[plan.mated]);
-      similarity.push(s);
-      mated.push(m);
-      const qCol = plan.pairQuality ?? plan.qualityA!;
-      const q1 = parseQuality(fields[qCol]!);
-      if (q1 === undefined) throw cellError(file, where, EXPECTED.quality(plan.pairQuality !== undefined ? INPUT_COLUMNS.pairQuality : INPUT_COLUMNS.qualityA), fields[qCol]);
-      qa.push(q1);
-      if (plan.qualityB !== undefined) {
-        const q2 = parseQuality(fields[plan.qualityB]!);
-        if (q2 === undefined) throw cellError(file, where, EXPECTED.quality(INPUT_COLUMNS.qualityB), fields[plan.qualityB]);
-        qb.push(q2);
-      }
-      if (plan.method !== undefined) {
-        const name = fields[plan.method]!.trim();
-        if (!name) throw cellError(file, where, EXPECTED.method, fields[plan.method]);
-        let code = methodIndex.get(name);
-        if (code === undefined) {
-          code = methodNames.length;
-          methodIndex.set(name, code);
-          methodNames.push(name);
-        }
-        codes.push(code);
-      }
-    },
-    file,
-    delimiter,
-  );
+      codes.push(code);
+    }
+  };
 
-  const decoder = new TextDecoder('utf-8');
   const stream = createReadStream(file, { highWaterMark: 4 << 20 });
   const mb = statSync(file).size / 2 ** 20;
   const bar = mb >= 64 ? progress(`reading ${file} (MB)`, Math.ceil(mb)) : undefined;
   let bytes = 0;
   let ticked = 0;
-  try {
-    for await (const chunk of stream) {
-      parser.push(decoder.decode(chunk as Buffer, { stream: true }));
-      bytes += (chunk as Buffer).length;
-      const whole = Math.floor(bytes / 2 ** 20);
-      bar?.tick(whole - ticked);
-      ticked = whole;
-    }
-    parser.push(decoder.decode());
-    parser.end();
-  } finally {
-    stream.destroy();
-  }
+  stream.on('data', (chunk) => {
+    bytes += chunk.length;
+    const whole = Math.floor(bytes / 2 ** 20);
+    bar?.tick(whole - ticked);
+    ticked = whole;
+  });
+  await forEachCsvRecord(stream, (r) => onRecord(r.cells, r.line), { file, delimiter });
   bar?.done();
   if (!plan) throw new InputError({ file, where: 'line 1', expected: 'a header row with the column names' });
   if (similarity.length === 0) throw new InputError({ file, expected: 'at least one comparison row after the header' });

@@ -44,6 +44,5 @@ export async function readComparisons(file: string, format?: InputFormat): Promi
   }
 }
 
-export { CsvParser, type RecordHandler } from './csv-parser.ts';
 export { comparisonsFromTable } from './arrow.ts';
 export { INPUT_COLUMNS } from './columns.ts';

@@ -8,32 +8,28 @@ import { resolveFromRoot } from '@aikd/core';
 import { createRecognizer, resolveOnnxModel } from '../registry.ts';
 import type { OnnxPreprocess } from '../types.ts';
 import { registerBackboneLayers } from './layers.ts';
-import { BUILTIN_BACKBONES, type BackboneSource, type BuiltinBackbone, type TrainableBackbone } from './types.ts';
+import { frModelCatalogue } from '../catalogue.ts';
+import type { BackboneSource, TrainableBackbone } from './types.ts';
 
 export * from './types.ts';
 export { PixelNormalize, ChannelAffine, Gelu, ZeroChannels, registerBackboneLayers } from './layers.ts';
 export { ParamList, setLayerWeights, makeLastTrainable, freezeAll } from './params.ts';
 export { createIResNetSource, iresnetSourceFromWeights, randomIResNetWeights, iresnetStateDict, importIResNetOnnx, buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetStateTensor, type ImportedIResNet } from './iresnet/index.ts';
 
-export function isBuiltinBackbone(name: string): name is BuiltinBackbone {
-  return (BUILTIN_BACKBONES as readonly string[]).includes(name);
-}
-
 /**
- * The source of a backbone by FR-model name: `mobileface`, `faceres`, `faceres-deep`, `faceapi-resnet`, an ONNX
+ * The source of a backbone by FR-model name: a bundled model of the catalogue (its `trainable`), an ONNX
  * preset or models.yaml entry holding an insightface iResNet (e.g. `cosface`, `arcface`), or `onnx:<path>`
  * (RGB, (x − 127.5)/127.5 unless `preprocess` says otherwise). `expect` checks an iResNet's depth (`iresnet100`).
  */
 export async function createBackboneSource(name: string, opts: { preprocess?: Partial<OnnxPreprocess>; expect?: string } = {}): Promise<BackboneSource> {
   await initRuntime();
-  if (isBuiltinBackbone(name)) {
+  const bundled = frModelCatalogue.get(name);
+  if (bundled?.weights === 'bundled') {
     // the frozen recogniser's measured conventions (channel order, template) are the ones the copy must use
     const rec = await createRecognizer(name);
     const { colour, template } = rec.spec;
     await rec.dispose();
-    if (name === 'mobileface') return (await import('./mobileface.ts')).createMobilefaceSource(colour);
-    if (name === 'faceapi-resnet') return (await import('./faceapi-resnet.ts')).createFaceapiResnetSource(template, colour);
-    return (await import('./faceres.ts')).createFaceresSource(name, colour);
+    return bundled.trainable({ colour, template });
   }
   const { createIResNetSource } = await import('./iresnet/index.ts');
   if (name.startsWith('onnx:')) {

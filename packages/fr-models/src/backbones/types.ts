@@ -1,9 +1,6 @@
 import type { tf } from '@aikd/runtime';
 import type { Landmarks5 } from '@aikd/datasets';
 
-export const BUILTIN_BACKBONES = ['mobileface', 'faceres', 'faceres-deep', 'faceapi-resnet'] as const;
-export type BuiltinBackbone = (typeof BUILTIN_BACKBONES)[number];
-
 /** What a trainable backbone takes and gives; recorded in every training run. */
 export interface BackboneSpec {
   /** `mobileface`, `faceres`, `faceres-deep`, `faceapi-resnet`, or an ONNX iResNet (`cosface`, `onnx:<path>`, …). */

@@ -43,6 +43,17 @@ const faceresHead = (w: Record<string, tf.Tensor[]>, f: tf.Tensor): tf.Tensor2D 
     return y.reshape([n, h * ww, k.shape[3]!]).mean(1) as tf.Tensor2D;
   });
 
+/** What FaceRes and FaceRes-deep share (the same MobileNetV1 graph, different weights). */
+const FACERES = {
+  inputSize: 224,
+  embeddingSize: 1024,
+  output: 'global_pooling/Mean',
+  penultimate: 'conv_dw_13_relu/clip_by_value',
+  head: faceresHead,
+  normalisation: { mean: [0, 0, 0], std: [1, 1, 1], where: 'in-graph' },
+  colour: 'BGR',
+} satisfies Omit<GraphModelDef, 'file' | 'description' | 'conventionNote'>;
+
 export const GRAPH_MODELS: Record<'mobileface' | 'faceres' | 'faceres-deep', GraphModelDef> = {
   mobileface: {
     file: 'mobileface.json',
@@ -58,26 +69,14 @@ export const GRAPH_MODELS: Record<'mobileface' | 'faceres' | 'faceres-deep', Gra
     conventionNote: 'RGB 0..255: demo-set verification AUC 0.971 (BGR 0.945, pre-normalised inputs 0.84)',
   },
   faceres: {
+    ...FACERES,
     file: 'faceres.json',
-    inputSize: 224,
-    embeddingSize: 1024,
-    output: 'global_pooling/Mean',
-    penultimate: 'conv_dw_13_relu/clip_by_value',
-    head: faceresHead,
-    normalisation: { mean: [0, 0, 0], std: [1, 1, 1], where: 'in-graph' },
-    colour: 'BGR',
     description: 'HSE FaceRes (MobileNetV1-224), 1024-d global-pooling descriptor, 224×224 ArcFace-aligned (template ×2), raw 0..255 BGR',
     conventionNote: 'BGR 0..255: demo-set verification AUC 0.930 (RGB 0.880, [0,1] 0.685)',
   },
   'faceres-deep': {
+    ...FACERES,
     file: 'faceres-deep.json',
-    inputSize: 224,
-    embeddingSize: 1024,
-    output: 'global_pooling/Mean',
-    penultimate: 'conv_dw_13_relu/clip_by_value',
-    head: faceresHead,
-    normalisation: { mean: [0, 0, 0], std: [1, 1, 1], where: 'in-graph' },
-    colour: 'BGR',
     description: 'HSE FaceRes-deep (MobileNetV1-224, full-precision weights), 1024-d, 224×224 ArcFace-aligned, raw 0..255 BGR',
     conventionNote: 'BGR 0..255: demo-set verification AUC 0.896 (RGB 0.867, [0,1] 0.746)',
   },

@@ -5,7 +5,7 @@
  */
 import { tf, initRuntime } from '@aikd/runtime';
 import type { RawImage } from '@aikd/datasets';
-import { cropsToPixels } from '../preprocess.ts';
+import { cropsToPixels, embedWithTensor } from '../preprocess.ts';
 import type { Recognizer, RecognizerOptions } from '../types.ts';
 import { createBackboneSource, instantiate } from '../backbones/index.ts';
 
@@ -46,14 +46,7 @@ export async function createTfjsRecognizer(name: string, opts: RecognizerOptions
       weightsHash: spec.weightsHash,
     },
     tensor,
-    async embed(crops) {
-      if (!crops.length) return [];
-      const out = tf.tidy(() => tensor.forward(tensor.toPixels(crops)));
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      const d = spec.embeddingSize;
-      return crops.map((_, i) => data.slice(i * d, (i + 1) * d));
-    },
+    embed: (crops) => embedWithTensor(tensor, crops, spec.embeddingSize),
     dispose: () => {
       model.dispose();
     },

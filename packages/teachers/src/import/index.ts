@@ -2,14 +2,14 @@
 import { AikdError, fileSha256 } from '@aikd/core';
 import type { Dataset } from '@aikd/datasets';
 import { datasetKey } from '@aikd/fr-models';
-import { METHOD_IDS } from '../types.ts';
+import { methodCatalogue } from '../catalogue/index.ts';
 import type { ScoreSet } from '../score-dataset.ts';
 import { readScoreFile, type ReadScoresOptions, type ScoreFile } from './read.ts';
 import { matchScores, type MatchReport } from './match.ts';
 
 export { readScoreFile, detectFormat, SCORE_FILE_FORMATS, OFIQ_DEFAULT_COLUMN, type ScoreFileFormat, type ScoreEntry, type ScoreFile, type ReadScoresOptions } from './read.ts';
 export { matchScores, type MatchReport } from './match.ts';
-export { unpickleValue, readPickledScores, scoreOf } from './pickle-dict.ts';
+export { readPickledScores } from './pickled-scores.ts';
 
 export interface ImportScoresOptions extends ReadScoresOptions {
   /** Which method made the scores: a method id, or `<family>:<name>` (e.g. `aikd:<run-id>`, `ofiq:uqs`). */
@@ -28,9 +28,9 @@ export interface ImportedScores {
 }
 
 export function checkMethodName(method: string): void {
-  if ((METHOD_IDS as readonly string[]).includes(method)) return;
+  if (methodCatalogue.has(method)) return;
   if (/^[a-z][a-z0-9-]*:[A-Za-z0-9._:-]+$/.test(method)) return;
-  throw new AikdError(`method "${method}": expected one of ${METHOD_IDS.join(', ')}, or <family>:<name> (e.g. aikd:<run-id>)`);
+  throw new AikdError(`method "${method}": expected one of ${methodCatalogue.ids().join(', ')}, or <family>:<name> (e.g. aikd:<run-id>)`);
 }
 
 export async function importScores(path: string, ds: Dataset, opts: ImportScoresOptions): Promise<ImportedScores> {

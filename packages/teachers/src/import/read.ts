@@ -10,10 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type * as arrow from 'apache-arrow';
-import { InputError, checkUniqueColumns } from '@aikd/core';
-import { parseCsv } from '@aikd/datasets';
+import { InputError, checkUniqueColumns, parseCsv } from '@aikd/core';
 import { readParquetTable, readResultTable } from '@aikd/results';
-import { readPickledScores } from './pickle-dict.ts';
+import { readPickledScores } from './pickled-scores.ts';
 
 export const SCORE_FILE_FORMATS = ['csv', 'ofiq', 'pickle', 'arrow', 'parquet'] as const;
 export type ScoreFileFormat = (typeof SCORE_FILE_FORMATS)[number];
@@ -170,11 +169,10 @@ function readDelimited(
   opts: ReadScoresOptions & { header: boolean | undefined; ofiq?: boolean },
 ): Omit<ScoreFile, 'file' | 'format' | 'failed'> {
   let rows: { line: number; cells: string[] }[];
-  if (delim === ',') rows = parseCsv(text).filter((r) => !r.cells[0]!.trimStart().startsWith('#'));
+  if (delim === ',') rows = parseCsv(text, { file }).filter((r) => !r.cells[0]!.trimStart().startsWith('#'));
   else
-    rows = text
-      .split(/\r?\n/)
-      .map((l, i) => ({ line: i + 1, cells: (typeof delim === 'string' ? l.split(delim) : l.trim().split(delim)).map((c) => c.trim()) }))
+    rows = (typeof delim === 'string' ? parseCsv(text, { file, delimiter: delim }) : text.split(/\r?\n/).map((l, i) => ({ line: i + 1, cells: l.trim().split(delim) })))
+      .map((r) => ({ line: r.line, cells: r.cells.map((c) => c.trim()) }))
       .filter((r) => r.cells.some((c) => c !== '') && !r.cells[0]!.startsWith('#'));
   // OFIQ ends lines with ';': drop the empty last cell
   for (const r of rows) if (r.cells.length > 1 && r.cells[r.cells.length - 1] === '') r.cells.pop();

@@ -1,7 +1,8 @@
 /** What the recogniser-based methods share: opening the FR model and describing their input. */
 import { AikdError } from '@aikd/core';
 import type { Recognizer } from '@aikd/fr-models';
-import { DEFAULT_FR_MODEL, TFJS_FR_MODELS } from '../constants.ts';
+import { frModelCatalogue } from '@aikd/fr-models/catalogue';
+import { DEFAULT_FR_MODEL } from '../constants.ts';
 import type { QualityMethodOptions } from '../types.ts';
 
 export interface OpenedRecognizer {
@@ -23,7 +24,7 @@ export function inputOf(rec: Recognizer): { size: number; template: Recognizer['
 /** The error for a method that needs tfjs tensors (input gradients) on a recogniser that has none. */
 export function needsTensors(method: string, rec: Recognizer, what: string): AikdError {
   return new AikdError(
-    `${method} ${what}; "${rec.id}" is an ${rec.spec.engine.toUpperCase()} model (inference only) — use a tfjs model (${TFJS_FR_MODELS.join(', ')}) or import scores computed elsewhere (aikd score import)`,
+    `${method} ${what}; "${rec.id}" is an ${rec.spec.engine.toUpperCase()} model (inference only) — use a tfjs model (${frModelCatalogue.tfjsIds().join(', ')}) or import scores computed elsewhere (aikd score import)`,
   );
 }
 

@@ -1,31 +1,25 @@
 /**
  * Official weights of the learned regressors, exported to ONNX (`--onnx FILE`): CR-FIQA (the `qs` output of its
  * iResNet), SDD-FIQA (IR-50 regressor), FaceQnet v1 (Keras ResNet-50, output clipped to [0, 1]) and DifFIQA(R). Each
- * runs with its own input convention (constants.ts `OFFICIAL_ONNX`); a model whose input does not have the
+ * runs with its own input convention (its folder's `official.ts`); a model whose input does not have the
  * convention's size is refused with the shape it has and the one expected.
  */
 import { basename } from 'node:path';
-import { z, InputError, fileSha256 } from '@aikd/core';
+import { InputError, fileSha256 } from '@aikd/core';
 import { createOnnxSession, ort, type OnnxSession, type OnnxValueInfo } from '@aikd/runtime';
 import { templateForSize } from '@aikd/alignment';
 import { cropsToOnnxInput } from '@aikd/fr-models';
-import { OFFICIAL_ONNX } from '../constants.ts';
+import { onnxRegressorParams, type OnnxConvention } from './official.ts';
 import { resolveParams } from '../params.ts';
 import type { QualityMethod } from '../types.ts';
 import { checkCount } from './common.ts';
 
-export type RegressorMethodId = keyof typeof OFFICIAL_ONNX;
-
-export const onnxRegressorParams = z.object({
-  /** Name of the quality output (default: the one output of shape [batch, 1] or [batch]). */
-  output: z.string().optional(),
-});
+export { onnxRegressorParams };
 
 const dimOk = (d: number | string | undefined, want: number) => typeof d !== 'number' || d <= 0 || d === want;
 
 /** The layout the model's input declares (3 channels at position 1 or 3), else the convention's default. */
-function inputLayout(method: RegressorMethodId, file: string, info: OnnxValueInfo): 'NCHW' | 'NHWC' {
-  const c = OFFICIAL_ONNX[method];
+function inputLayout(method: string, c: OnnxConvention, file: string, info: OnnxValueInfo): 'NCHW' | 'NHWC' {
   const shape = info.shape;
   const expected = `[batch, 3, ${c.size}, ${c.size}] or [batch, ${c.size}, ${c.size}, 3] (${c.note})`;
   if (!shape) return c.layout;
@@ -53,14 +47,14 @@ function pickOutput(session: OnnxSession, file: string, name?: string): string {
   });
 }
 
-export async function createOnnxRegressor(method: RegressorMethodId, file: string, params?: Record<string, unknown>): Promise<QualityMethod> {
+/** `method` with its official weights `file`, run with the network's input convention `conv`. */
+export async function createOnnxRegressor(method: string, conv: OnnxConvention, file: string, params?: Record<string, unknown>): Promise<QualityMethod> {
   const P = resolveParams(method, onnxRegressorParams, params);
-  const conv = OFFICIAL_ONNX[method];
   const session = await createOnnxSession(file);
   try {
     const input = session.inputs[0]!;
     if (session.inputs.length !== 1) throw new InputError({ file, expected: `one image input (${conv.note})`, got: `inputs ${session.inputs.map((i) => i.name).join(', ')}` });
-    const layout = inputLayout(method, file, input);
+    const layout = inputLayout(method, conv, file, input);
     const output = pickOutput(session, file, P.output);
     const pre = { size: conv.size, colour: conv.colour, mean: conv.mean, std: conv.std, layout } as const;
     const dims = (n: number) => (layout === 'NCHW' ? [n, 3, conv.size, conv.size] : [n, conv.size, conv.size, 3]);

@@ -1,4 +1,4 @@
-/** `aikd teacher train`: the YAML config, the optional identity-disjoint test split, and the summary it prints. */
+/** `aikd method train`: the YAML config, the optional identity-disjoint test split, and the summary it prints. */
 import { z, AikdError, loadYamlConfig } from '@aikd/core';
 
 const configSchema = z
@@ -12,13 +12,13 @@ const configSchema = z
     params: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
-export type TeacherTrainConfig = z.output<typeof configSchema>;
+export type MethodTrainConfig = z.output<typeof configSchema>;
 
-export function loadTeacherTrainConfig(file: string): TeacherTrainConfig {
+export function loadMethodTrainConfig(file: string): MethodTrainConfig {
   return loadYamlConfig(file, configSchema);
 }
 
-export interface TeacherTrainRequest {
+export interface MethodTrainCommandRequest {
   method: string;
   dataset: string;
   frModel?: string;
@@ -27,15 +27,15 @@ export interface TeacherTrainRequest {
   testIdentities?: number;
 }
 
-export async function runTeacherTrain(r: TeacherTrainRequest): Promise<Record<string, unknown> & { run_id: string; method_id: string }> {
+export async function runMethodTrain(r: MethodTrainCommandRequest): Promise<Record<string, unknown> & { run_id: string; method_id: string }> {
   if (r.testIdentities !== undefined && !(r.testIdentities > 0 && r.testIdentities < 1))
     throw new AikdError(`--test-identities: expected a fraction in (0, 1) (got ${r.testIdentities})`);
   const { openDataset, splitByIdentity } = await import('@aikd/datasets');
-  const { trainTeacher } = await import('./teacher.ts');
+  const { trainMethod } = await import('./trainer.ts');
   const ds = await openDataset(r.dataset);
   try {
     const split = r.testIdentities ? splitByIdentity(ds, { testFraction: r.testIdentities, seed: r.seed }) : undefined;
-    const t = await trainTeacher(r.method, { dataset: split?.train ?? ds, frModel: r.frModel ?? (await import('../constants.ts')).DEFAULT_FR_MODEL, params: r.params, seed: r.seed, testIdentities: split?.testIdentities });
+    const t = await trainMethod(r.method, { dataset: split?.train ?? ds, frModel: r.frModel ?? (await import('../constants.ts')).DEFAULT_FR_MODEL, params: r.params, seed: r.seed, testIdentities: split?.testIdentities });
     return { run_id: t.runId, method_id: t.methodId, test_identities: split?.testIdentities.length ?? 0, ...t.summary };
   } finally {
     await ds.close();

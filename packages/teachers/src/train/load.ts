@@ -1,68 +1,48 @@
 /**
- * `<method>:<run-id>`: a trained teacher as a FIQA method. Regressors apply their head to the same frozen FR model
- * they were trained on (its embedding or features of the crop); `diffiqa:<run-id>` runs DifFIQA with the run's
- * local UNet around any FR model (the run's by default). Parameters given when opening are scoring parameters
- * (DifFIQA's R, t, steps, eta, clip) or training parameters, which must equal the run's.
+ * `<method>:<run-id>`: a trained learned method as a FIQA method. Regressors apply their head to the same frozen FR
+ * model they were trained on (its embedding or features of the crop); methods with a trainer of their own open
+ * their runs themselves (DifFIQA: methods/diffiqa/runs.ts). Parameters given when opening are the method's scoring
+ * parameters, or training parameters, which must equal the run's.
  */
 import { join } from 'node:path';
 import { AikdError, stableStringify } from '@aikd/core';
 import type { Recognizer } from '@aikd/fr-models';
-import { type LearnedMethodId } from '../constants.ts';
-import { resolveParams } from '../params.ts';
 import type { QualityMethod, QualityMethodOptions } from '../types.ts';
 import { checkCount, inputOf, openRecognizer, type OpenedRecognizer } from '../methods/common.ts';
-import { diffiqaMethod } from '../methods/diffiqa/diffiqa.ts';
-import { diffiqaScoreParams } from '../methods/diffiqa/params.ts';
-import { localDenoiser } from '../methods/diffiqa/denoiser.ts';
-import { unetFromTensors } from '../methods/diffiqa/unet.ts';
 import { featuresOf } from './features.ts';
 import { HEAD_WEIGHT_NAMES, predictHead } from './head.ts';
-import { TRAIN_PARAMS } from './params.ts';
-import { readJsonFile, teacherRun, type HeadFile, type UnetFile } from './store.ts';
-import { readWeights } from './weights.ts';
-
-const SCORING_KEYS = ['R', 't', 'steps', 'eta', 'clip'] as const;
+import type { LearnedMethodDescriptor } from './learned.ts';
+import { readJsonFile, methodRun, type HeadFile } from './store.ts';
+import { readWeights } from '@aikd/runtime';
 
 /** Split given parameters into scoring overrides and training values that must match the run's. */
-function checkParams(method: LearnedMethodId, runId: string, trained: Record<string, unknown>, given: Record<string, unknown> | undefined, scoring: readonly string[]): Record<string, unknown> {
+export function checkRunParams(d: LearnedMethodDescriptor, runId: string, trained: Record<string, unknown>, given: Record<string, unknown> | undefined, scoring: readonly string[]): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
-  const known = new Set([...Object.keys(TRAIN_PARAMS[method].shape), ...scoring]);
+  const known = new Set([...Object.keys(d.trainer.params.shape), ...scoring]);
   for (const [k, v] of Object.entries(given ?? {})) {
-    if (!known.has(k)) throw new AikdError(`${method}:${runId}: unknown parameter ${k} (scoring parameters: ${scoring.join(', ') || 'none'})`);
+    if (!known.has(k)) throw new AikdError(`${d.id}:${runId}: unknown parameter ${k} (scoring parameters: ${scoring.join(', ') || 'none'})`);
     if (scoring.includes(k)) overrides[k] = v;
     else if (v !== undefined && stableStringify(v) !== stableStringify(trained[k]))
-      throw new AikdError(`${method}:${runId} was trained with ${k} = ${JSON.stringify(trained[k])}, not ${JSON.stringify(v)}; train another run for that value`);
+      throw new AikdError(`${d.id}:${runId} was trained with ${k} = ${JSON.stringify(trained[k])}, not ${JSON.stringify(v)}; train another run for that value`);
   }
   return overrides;
 }
 
 const frId = (fr: QualityMethodOptions['frModel']) => (typeof fr === 'string' ? fr : fr?.id);
 
-export async function openTrainedTeacher(method: LearnedMethodId, runId: string, opts: QualityMethodOptions = {}): Promise<QualityMethod> {
-  const { dir, record, params } = teacherRun(method, runId);
+/** A run of a learned method or of a method of another package with runs: `openMethodRun('crfiqa', runId)`. */
+export async function openMethodRun(method: string, runId: string, opts: QualityMethodOptions = {}): Promise<QualityMethod> {
+  const { methodCatalogue } = await import('../catalogue/index.ts');
+  return methodCatalogue.open(`${method}:${runId}`, opts);
+}
+
+/** `<method>:<run-id>` of a regressor: the run's head on its frozen FR model. */
+export async function openTrainedHead(d: LearnedMethodDescriptor, runId: string, opts: QualityMethodOptions = {}): Promise<QualityMethod> {
+  const method = d.id;
+  const { dir, record, params } = methodRun(method, runId, opts.root);
   const { initRuntime } = await import('@aikd/runtime');
   await initRuntime();
-  if (method === 'diffiqa') {
-    const overrides = checkParams(method, runId, params.params, opts.params, SCORING_KEYS);
-    const P = resolveParams(`diffiqa:${runId}`, diffiqaScoreParams, { ...Object.fromEntries(SCORING_KEYS.map((k) => [k, params.params[k]])), timesteps: params.params.timesteps, ...overrides });
-    const file = readJsonFile<UnetFile>(join(dir, 'unet', 'unet.json'), 'saved UNet', record.status);
-    const named = readWeights(join(dir, 'unet', file.weights.file), file.weights);
-    const denoiser = localDenoiser(
-      unetFromTensors(file.config, named),
-      file.config,
-      `small local UNet of run ${runId} (${file.parameters} parameters, ${file.config.size}×${file.config.size}, ${file.trainSteps} steps on ${file.trainImages} images of ${file.dataset}; not the paper's UNet)`,
-      file.weights.sha256.slice(0, 16),
-    );
-    let opened: OpenedRecognizer;
-    try {
-      opened = await openRecognizer({ frModel: opts.frModel ?? params.fr_model });
-    } catch (e) {
-      await denoiser.dispose();
-      throw e;
-    }
-    return diffiqaMethod(`diffiqa:${runId}`, denoiser, opened, P, { run: runId });
-  }
-  checkParams(method, runId, params.params, opts.params, []);
+  checkRunParams(d, runId, params.params, opts.params, []);
   const file = readJsonFile<HeadFile>(join(dir, 'head', 'head.json'), 'saved head', record.status);
   const asked = frId(opts.frModel);
   if (asked && asked !== file.frModel)

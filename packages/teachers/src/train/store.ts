@@ -1,24 +1,18 @@
 /**
- * Where trained teachers live: a `teacher-train` run folder with `head/head.json` + `head.bin` (regressors) or
- * `unet/unet.json` + `unet.bin` (DifFIQA's local UNet). Runs trained in this process under another results root
- * are remembered, so `<method>:<run-id>` finds them without the root being passed around.
+ * Where trained learned methods live: a `teacher-train` run folder with `head/head.json` + `head.bin` (regressors)
+ * or `unet/unet.json` + `unet.bin` (DifFIQA's local UNet), under the results root the caller names
+ * (`QualityMethodOptions.root`, default AIKD_RESULTS or `<workspace>/results`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AikdError, InputError, MissingResourceError } from '@aikd/core';
 import { readRunRecord, runsDir, type RunRecord } from '@aikd/results';
-import { TEACHER_RUN_KIND } from '../constants.ts';
+import { METHOD_TRAIN_RUN_KIND } from '../constants.ts';
 import type { HeadState } from './head.ts';
-import type { WeightsManifest } from './weights.ts';
+import type { WeightsManifest } from '@aikd/runtime';
 import type { UnetConfig } from '../methods/diffiqa/unet.ts';
 
-const roots = new Map<string, string | undefined>();
-
-export function rememberRunRoot(runId: string, root: string | undefined): void {
-  roots.set(runId, root);
-}
-
-export interface TeacherRunParams {
+export interface MethodRunParams {
   method: string;
   dataset: string;
   fr_model: string;
@@ -53,14 +47,14 @@ export interface UnetFile {
   trainImages: number;
 }
 
-/** The folder and record of a teacher run, checked to be of `method`. */
-export function teacherRun(method: string, runId: string): { dir: string; record: RunRecord; params: TeacherRunParams } {
-  if (!runId) throw new AikdError(`method "${method}:<run-id>": give the id of a training run (aikd teacher train --method ${method} …)`);
-  const dir = join(runsDir(roots.get(runId)), runId);
-  if (!existsSync(join(dir, 'run.json'))) throw new MissingResourceError(`method ${method}:${runId}: no run "${runId}" under ${runsDir(roots.get(runId))}`);
+/** The folder and record of a training run of `method` under the results root `root`, checked to be of `method`. */
+export function methodRun(method: string, runId: string, root?: string): { dir: string; record: RunRecord; params: MethodRunParams } {
+  if (!runId) throw new AikdError(`method "${method}:<run-id>": give the id of a training run (aikd method train --method ${method} …)`);
+  const dir = join(runsDir(root), runId);
+  if (!existsSync(join(dir, 'run.json'))) throw new MissingResourceError(`method ${method}:${runId}: no run "${runId}" under ${runsDir(root)}`);
   const record = readRunRecord(join(dir, 'run.json'));
-  const params = record.params as unknown as TeacherRunParams;
-  if (record.kind !== TEACHER_RUN_KIND || params.method !== method)
+  const params = record.params as unknown as MethodRunParams;
+  if (record.kind !== METHOD_TRAIN_RUN_KIND || params.method !== method)
     throw new AikdError(`method ${method}:${runId}: run ${runId} is a "${record.kind}" run${params?.method ? ` of ${params.method}` : ''}, not a ${method} training run`);
   return { dir, record, params };
 }

@@ -1,6 +1,6 @@
 /**
  * The two denoisers DifFIQA can run around: the user's ONNX UNet (the paper's, exported: pred-x0, cosine schedule,
- * 1000 steps) and the small local tfjs UNet trained by `aikd teacher train --method diffiqa`.
+ * 1000 steps) and the small local tfjs UNet trained by `aikd method train --method diffiqa`.
  */
 import { basename } from 'node:path';
 import { AikdError, InputError, fileSha256 } from '@aikd/core';

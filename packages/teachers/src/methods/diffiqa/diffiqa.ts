@@ -1,6 +1,6 @@
 /**
  * DifFIQA as a FIQA method: `diffiqa --onnx UNET.onnx` (the user's UNet, e.g. the paper's exported) or
- * `diffiqa:<run-id>` (the small local UNet of a `teacher train --method diffiqa` run), around any FR model (default
+ * `diffiqa:<run-id>` (the small local UNet of a `method train --method diffiqa` run), around any FR model (default
  * faceres; the paper uses CosFace R100, the ONNX preset `cosface`). The loop is loop.ts.
  */
 import { z, AikdError } from '@aikd/core';
@@ -47,7 +47,7 @@ export async function createDiffiqa(opts: QualityMethodOptions): Promise<Quality
   if (!opts.onnx)
     throw new AikdError(
       'diffiqa needs a denoiser: your UNet as ONNX (--onnx UNET.onnx: pred-x0, cosine schedule, 1000 steps; inputs [batch, 3, D, D] in [−1, 1] and the time step), ' +
-        'or train the small local one with `aikd teacher train --method diffiqa --dataset NAME` and score with diffiqa:<run-id>',
+        'or train the small local one with `aikd method train --method diffiqa --dataset NAME` and score with diffiqa:<run-id>',
     );
   const { unetSize, ...settings } = P;
   const denoiser = await onnxDenoiser(opts.onnx, { size: unetSize });

@@ -9,8 +9,8 @@
  * near-identity easy to learn.
  */
 import { rngFor } from '@aikd/core';
-import { tf } from '@aikd/runtime';
-import { heNormal, type NamedTensors } from '../../train/weights.ts';
+import { tf, type NamedTensors } from '@aikd/runtime';
+import { heNormal } from '../../train/weights.ts';
 
 export interface UnetConfig {
   /** Side of the square input (divisible by 2^(levels − 1)). */

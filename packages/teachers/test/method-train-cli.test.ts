@@ -1,4 +1,4 @@
-/** `aikd teacher train` and scoring its run, as a user runs them: child processes of the real CLI. */
+/** `aikd method train` (and its deprecated alias `aikd teacher train`) and scoring its run, as a user runs them: child processes of the real CLI. */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { readRunRecord, readResultTable } from '@aikd/results';
 import { randomCrop, tempDir } from './helpers.ts';
 
 const MAIN = join(workspaceRoot, 'apps/cli/src/main.ts');
-const root = tempDir('teacher-cli');
+const root = tempDir('method-train-cli');
 const env = { ...process.env, NO_COLOR: '1', CI: '1', AIKD_HOME: join(root, 'home'), AIKD_RESULTS: join(root, 'results'), AIKD_DATASETS: join(root, 'datasets.yaml') };
 
 function aikd(args: string[]) {
@@ -27,9 +27,9 @@ beforeAll(async () => {
   writeFileSync(join(root, 'train.yaml'), 'method: crfiqa\ndataset: cli-ids\nfr_model: mobileface\nseed: 3\nparams:\n  epochs: 2\n  batchSize: 4\n');
 });
 
-describe('aikd teacher train', () => {
+describe('aikd method train', () => {
   it('--config + flags → a run; --test-identities holds identities out; aikd score --method crfiqa:<run-id> uses it', () => {
-    const r = aikd(['--json', 'teacher', 'train', '--config', join(root, 'train.yaml'), '--param', 'epochs=3', '--test-identities', '0.25']);
+    const r = aikd(['--json', 'method', 'train', '--config', join(root, 'train.yaml'), '--param', 'epochs=3', '--test-identities', '0.25']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, any>;
@@ -49,17 +49,27 @@ describe('aikd teacher train', () => {
   });
 
   it('bad requests are one-line errors with exit code 1', () => {
-    const noMethod = aikd(['teacher', 'train', '--dataset', 'cli-ids']);
+    const noMethod = aikd(['method', 'train', '--dataset', 'cli-ids']);
     expect(noMethod.code).toBe(1);
     expect(noMethod.stderr).toMatch(/give --method and --dataset/);
-    const notLearned = aikd(['teacher', 'train', '--method', 'serfiq', '--dataset', 'cli-ids', '--fr-model', 'mobileface']);
+    const notLearned = aikd(['method', 'train', '--method', 'serfiq', '--dataset', 'cli-ids', '--fr-model', 'mobileface']);
     expect(notLearned.code).toBe(1);
     expect(notLearned.stderr).toMatch(/"serfiq" is not a learned method; expected one of crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r/);
-    const onnx = aikd(['teacher', 'train', '--method', 'faceqnet', '--dataset', 'cli-ids', '--onnx', 'x.onnx']);
+    const onnx = aikd(['method', 'train', '--method', 'faceqnet', '--dataset', 'cli-ids', '--onnx', 'x.onnx']);
     expect(onnx.stderr).toMatch(/official weights need no training: score with `aikd score --method faceqnet --onnx x.onnx/);
     writeFileSync(join(root, 'bad.yaml'), 'method: crfiqa\nepochs: 3\n');
-    const bad = aikd(['teacher', 'train', '--config', join(root, 'bad.yaml')]);
+    const bad = aikd(['method', 'train', '--config', join(root, 'bad.yaml')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.yaml.*epochs/);
+  });
+
+  it('the old name `aikd teacher train` still runs the same command, with a deprecation note on stderr', () => {
+    const old = aikd(['teacher', 'train', '--method', 'serfiq', '--dataset', 'cli-ids', '--fr-model', 'mobileface']);
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/aikd teacher train is deprecated: use `aikd method train`/);
+    expect(old.stderr).toMatch(/"serfiq" is not a learned method; expected one of crfiqa, sddfiqa, faceqnet, diffiqa, diffiqa-r/);
+    const help = aikd(['--help']);
+    expect(help.stdout).toMatch(/^  methods\|method\b/m);
+    expect(help.stdout).toMatch(/^  teacher\s+deprecated: use `aikd method train`/m);
   });
 });

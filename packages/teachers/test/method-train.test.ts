@@ -1,5 +1,5 @@
 /**
- * `trainTeacher` end to end on a tiny labelled dataset with a real FR model (mobileface): the run record, metrics,
+ * `trainMethod` end to end on a tiny labelled dataset with a real FR model (mobileface): the run record, metrics,
  * checkpoint and labels table; `<method>:<run-id>` scoring the same as the stored predictions; parameter and FR
  * checks when opening; DifFIQA's local UNet and DifFIQA(R) on its scores.
  */
@@ -10,7 +10,7 @@ import { decodeImage, encodePng, openDatasetEntry, type OpenedDataset } from '@a
 import { readResultTable, readRunRecord, runsDir } from '@aikd/results';
 import { createProcedure } from '@aikd/alignment';
 import { createRecognizer, type Recognizer } from '@aikd/fr-models';
-import { certaintyRatios, createQualityMethod, frozenFeatures, trainTeacher, type TrainedTeacher } from '../src/index.ts';
+import { certaintyRatios, createQualityMethod, frozenFeatures, trainMethod, type TrainedMethodRun } from '../src/index.ts';
 import { randomCrop, tempDir } from './helpers.ts';
 
 const root = tempDir('teacher');
@@ -47,11 +47,11 @@ afterAll(async () => {
 const fast = { epochs: 4, batchSize: 4, valFraction: 0.25 };
 const crops = async () => Promise.all(ids.map(async (id) => decodeImage(await ds.readImage(id))));
 
-describe('trainTeacher: regressors', () => {
-  let cr: TrainedTeacher;
+describe('trainMethod: regressors', () => {
+  let cr: TrainedMethodRun;
 
   it('CR-FIQA: a teacher-train run under the parent, with metrics, the best head, and a labels table', async () => {
-    cr = await trainTeacher('crfiqa', { dataset: ds, frModel: 'mobileface', params: fast, seed: 0, parent: 'exp-1', root: results, testIdentities: ['q9'] });
+    cr = await trainMethod('crfiqa', { dataset: ds, frModel: 'mobileface', params: fast, seed: 0, parent: 'exp-1', root: results, testIdentities: ['q9'] });
     expect(cr.methodId).toBe(`crfiqa:${cr.runId}`);
     const dir = join(runsDir(results), cr.runId);
     const run = readRunRecord(join(dir, 'run.json'));
@@ -72,7 +72,7 @@ describe('trainTeacher: regressors', () => {
     expect(Array.from(table.getChild('label')!.toArray() as Float64Array)).toEqual(Array.from(want));
     expect(new Set(table.getChild('split')!.toArray() as string[])).toEqual(new Set(['train', 'val']));
     // scoring with crfiqa:<run-id> gives the stored predictions
-    const m = await createQualityMethod(cr.methodId, { frModel: rec });
+    const m = await createQualityMethod(cr.methodId, { root: results, frModel: rec });
     expect(m.frModel).toBe('mobileface');
     const q = await m.score(await crops(), { ids, seed: 0 });
     const stored = table.getChild('prediction')!.toArray() as Float64Array;
@@ -81,24 +81,24 @@ describe('trainTeacher: regressors', () => {
   });
 
   it('opening a run checks the FR model, the method and the training parameters', async () => {
-    await expect(createQualityMethod(cr.methodId, { frModel: 'faceres' })).rejects.toThrow(/is a head on mobileface's embedding; it cannot score with faceres/);
-    await expect(createQualityMethod(cr.methodId, { frModel: rec, params: { epochs: 9 } })).rejects.toThrow(/was trained with epochs = 4, not 9/);
-    await expect(createQualityMethod(cr.methodId, { frModel: rec, params: { R: 2 } })).rejects.toThrow(/unknown parameter R/);
-    const same = await createQualityMethod(cr.methodId, { frModel: rec, params: { epochs: 4, beta: 0.5 } }); // what an experiment passes
+    await expect(createQualityMethod(cr.methodId, { root: results, frModel: 'faceres' })).rejects.toThrow(/is a head on mobileface's embedding; it cannot score with faceres/);
+    await expect(createQualityMethod(cr.methodId, { root: results, frModel: rec, params: { epochs: 9 } })).rejects.toThrow(/was trained with epochs = 4, not 9/);
+    await expect(createQualityMethod(cr.methodId, { root: results, frModel: rec, params: { R: 2 } })).rejects.toThrow(/unknown parameter R/);
+    const same = await createQualityMethod(cr.methodId, { root: results, frModel: rec, params: { epochs: 4, beta: 0.5 } }); // what an experiment passes
     await same.dispose();
-    await expect(createQualityMethod(`sddfiqa:${cr.runId}`, { frModel: rec })).rejects.toThrow(/is a "teacher-train" run of crfiqa, not a sddfiqa training run/);
-    await expect(createQualityMethod('crfiqa:no-such-run')).rejects.toThrow(/no run "no-such-run"/);
-    await expect(trainTeacher('serfiq', { dataset: ds, frModel: rec, seed: 0, root: results })).rejects.toThrow(/"serfiq" is not a learned method/);
-    await expect(trainTeacher('crfiqa', { dataset: ds, frModel: rec, seed: 0, root: results, params: { hiden: 3 } })).rejects.toThrow(/crfiqa: unknown parameter hiden/);
+    await expect(createQualityMethod(`sddfiqa:${cr.runId}`, { root: results, frModel: rec })).rejects.toThrow(/is a "teacher-train" run of crfiqa, not a sddfiqa training run/);
+    await expect(createQualityMethod('crfiqa:no-such-run', { root: results })).rejects.toThrow(/no run "no-such-run"/);
+    await expect(trainMethod('serfiq', { dataset: ds, frModel: rec, seed: 0, root: results })).rejects.toThrow(/"serfiq" is not a learned method/);
+    await expect(trainMethod('crfiqa', { dataset: ds, frModel: rec, seed: 0, root: results, params: { hiden: 3 } })).rejects.toThrow(/crfiqa: unknown parameter hiden/);
   });
 
   it('SDD-FIQA and FaceQnet train too; their tables carry the labels in [0, 100] and the references', async () => {
-    const sdd = await trainTeacher('sddfiqa', { dataset: ds, frModel: rec, params: { ...fast, m: 2, K: 3 }, seed: 1, root: results });
+    const sdd = await trainMethod('sddfiqa', { dataset: ds, frModel: rec, params: { ...fast, m: 2, K: 3 }, seed: 1, root: results });
     const t1 = readResultTable(join(runsDir(results), sdd.runId, 'teacher_labels.arrow')).table;
     const l1 = Array.from(t1.getChild('label')!.toArray() as Float64Array);
     expect(Math.min(...l1)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...l1)).toBeLessThanOrEqual(100);
-    const fq = await trainTeacher('faceqnet', { dataset: ds, frModel: rec, params: fast, seed: 0, root: results });
+    const fq = await trainMethod('faceqnet', { dataset: ds, frModel: rec, params: fast, seed: 0, root: results });
     const t2 = readResultTable(join(runsDir(results), fq.runId, 'teacher_labels.arrow')).table;
     const refs = t2.getChild('reference')!.toArray() as string[];
     expect(new Set(refs).size).toBe(4); // one reference per identity, from that identity
@@ -109,21 +109,21 @@ describe('trainTeacher: regressors', () => {
   });
 });
 
-describe('trainTeacher: DifFIQA and DifFIQA(R)', () => {
+describe('trainMethod: DifFIQA and DifFIQA(R)', () => {
   const unet = { size: 28, channels: [4, 8], timeDim: 8, trainSteps: 6, batchSize: 4, evalEvery: 3 };
 
   it('diffiqa trains the local UNet; diffiqa:<run-id> scores around any FR model; diffiqa-r distils its min-max scores with L1', async () => {
-    const d = await trainTeacher('diffiqa', { dataset: ds, frModel: rec, params: unet, seed: 0, root: results });
+    const d = await trainMethod('diffiqa', { dataset: ds, frModel: rec, params: unet, seed: 0, root: results });
     expect(d.methodId).toBe(`diffiqa:${d.runId}`);
     expect(d.summary.unet).toMatch(/small local UNet: \d+ parameters, 28×28, channels 4\/8, pred-x0, 6 Adam steps — not the paper's UNet/);
-    const m = await createQualityMethod(d.methodId, { frModel: rec, params: { R: 1 } });
+    const m = await createQualityMethod(d.methodId, { root: results, frModel: rec, params: { R: 1 } });
     expect(m.params).toMatchObject({ R: 1, t: 5, steps: 6, denoiser_size: 28 });
     expect(String(m.params.denoiser)).toMatch(/small local UNet of run .*not the paper's UNet/);
     const q = await m.score((await crops()).slice(0, 2), { ids: ids.slice(0, 2), seed: 0 });
     q.forEach((v) => expect(v > 0 && v <= 1).toBe(true));
     await m.dispose();
 
-    const r = await trainTeacher('diffiqa-r', { dataset: ds, frModel: rec, params: { ...fast, R: 1, diffiqa: d.methodId }, seed: 0, root: results });
+    const r = await trainMethod('diffiqa-r', { dataset: ds, frModel: rec, params: { ...fast, R: 1, diffiqa: d.methodId }, seed: 0, root: results });
     expect(r.summary).toMatchObject({ denoiser: `local UNet diffiqa:${d.runId}`, denoiser_run: d.runId });
     const t = readResultTable(join(runsDir(results), r.runId, 'teacher_labels.arrow')).table;
     const raw = Array.from(t.getChild('diffiqa')!.toArray() as Float64Array), lab = Array.from(t.getChild('label')!.toArray() as Float64Array);
@@ -135,7 +135,7 @@ describe('trainTeacher: DifFIQA and DifFIQA(R)', () => {
   });
 
   it('diffiqa-r without a denoiser trains a local UNet first, as a child run', async () => {
-    const r = await trainTeacher('diffiqa-r', { dataset: ds, frModel: rec, params: { ...fast, R: 1, unetSize: 28, unetChannels: [4], unetSteps: 2 }, seed: 2, root: results });
+    const r = await trainMethod('diffiqa-r', { dataset: ds, frModel: rec, params: { ...fast, R: 1, unetSize: 28, unetChannels: [4], unetSteps: 2 }, seed: 2, root: results });
     const child = readRunRecord(join(runsDir(results), String(r.summary.denoiser_run), 'run.json'));
     expect(child).toMatchObject({ kind: 'teacher-train', parent: r.runId, status: 'completed', params: { method: 'diffiqa', params: { size: 28, channels: [4], trainSteps: 2 } } });
   });

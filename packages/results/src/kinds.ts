@@ -1,0 +1,58 @@
+/**
+ * Result kinds: one row type per Arrow table kind, shared by the writers (`Run.writeTable` checks a table has the
+ * kind's columns), the catalogue (its views are named after the kinds; `ViewRow<K>` is a view's row) and the
+ * dashboard. Kinds used by several packages are declared here; a package that owns a kind adds it by declaration
+ * merging — a type only, nothing is registered at run time:
+ *
+ *   declare module '@aikd/results' { interface ResultRows { edc_summary: EdcSummaryRow } }
+ */
+import type * as arrow from 'apache-arrow';
+
+/** `scores`: one quality per image (NaN = not assessed), higher = better. */
+export interface ScoreRow {
+  image_id: string;
+  quality: number;
+}
+
+/** `comparisons`: the dataset's verification pairs with the FR model's cosine similarity. */
+export interface ComparisonRow {
+  pair: number;
+  a: string;
+  b: string;
+  mated: boolean;
+  fold: number | null;
+  similarity: number;
+}
+
+/** `sensitivity`: how a method's scores and pAUC_norm move under one misalignment (experiments' sweep). */
+export interface SensitivityRow {
+  dataset: string;
+  fr_model: string;
+  method: string;
+  condition: string;
+  procedure: string;
+  /** Landmark-jitter p in px (0 for proper alignment; null for procedures without a strength). */
+  strength: number | null;
+  /** Spearman ρ between the method's scores on aligned and on these images. */
+  spearman_rho: number | null;
+  pauc_norm: number | null;
+  mode: string;
+  fmr: number;
+  discard_limit: number;
+}
+
+/** Every result kind and its row (packages add theirs by declaration merging). */
+export interface ResultRows {
+  scores: ScoreRow;
+  comparisons: ComparisonRow;
+  sensitivity: SensitivityRow;
+}
+
+export type ResultKind = keyof ResultRows & string;
+
+/** A row of a kind's catalogue view: the table's columns and the id of the run that wrote it. */
+export type ViewRow<K extends ResultKind> = ResultRows[K] & { run_id: string };
+
+type MissingColumns<T, R> = Exclude<keyof R, keyof T>;
+/** `unknown` when a table with columns `T` has every column of row `R`; else a type naming the missing ones. */
+export type HasColumns<T extends arrow.TypeMap, R> = [MissingColumns<T, R>] extends [never] ? unknown : { 'missing columns': MissingColumns<T, R> };
