@@ -2,6 +2,10 @@
  * Test helpers: seeded random comparison sets with many ties, and brute-force O(n²) implementations written
  * straight from the definitions in issue 3 (no sorting tricks, no shared code with src/).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { rngFor } from '@aikd/core';
 import type { ComparisonSet } from '../src/index.ts';
 
@@ -130,3 +134,15 @@ export function trapezoidArea(x: number[], y: number[], limit: number): number {
 
 export const f64 = (a: number[]) => Float64Array.from(a);
 export const u8 = (a: number[]) => Uint8Array.from(a);
+
+/** A temporary folder for one test file (removed after its tests), and `write(name, text)` → the written file's path. */
+export function tempFolder(prefix: string): { dir: string; write: (name: string, text: string) => string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  return { dir, write };
+}

@@ -1,65 +1,13 @@
-/** Input files: the CSV parser, the csv / arrow / parquet / dasec-json readers, method splitting and their errors. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+/** Input files: the csv / arrow / parquet / dasec-json readers (CSV syntax: core's parseCsv, tested there), method splitting and their errors. */
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { rngFor } from '@aikd/core';
 import { writeResultTable } from '@aikd/results';
-import { CsvParser, readComparisons, formatOf, computeEdc, type LoadedComparisons } from '../src/index.ts';
+import { readComparisons, formatOf, computeEdc, type LoadedComparisons } from '../src/index.ts';
+import { tempFolder } from './helpers.ts';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'aikd-edc-readers-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const write = (name: string, text: string) => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
-
-function parseAll(text: string, chunks: number[] = []): { fields: string[]; line: number }[] {
-  const out: { fields: string[]; line: number }[] = [];
-  const p = new CsvParser((fields, line) => out.push({ fields, line }), 'x.csv');
-  let at = 0;
-  for (const c of chunks) {
-    p.push(text.slice(at, at + c));
-    at += c;
-  }
-  p.push(text.slice(at));
-  p.end();
-  return out;
-}
-
-describe('CsvParser', () => {
-  const text = '\ufeffa,b,c\r\n1,"x, y",3\n\n"multi\nline","say ""hi""",\r"",last,"q"\n4,5,6';
-  const expected = [
-    { fields: ['a', 'b', 'c'], line: 1 },
-    { fields: ['1', 'x, y', '3'], line: 2 },
-    { fields: ['multi\nline', 'say "hi"', ''], line: 4 },
-    { fields: ['', 'last', 'q'], line: 6 },
-    { fields: ['4', '5', '6'], line: 7 },
-  ];
-
-  it('parses quotes, escaped quotes, delimiters and line breaks inside quotes, CRLF/CR/LF, BOM, blank lines', () => {
-    expect(parseAll(text)).toEqual(expected);
-  });
-
-  it('gives the same records whatever the chunk boundaries', () => {
-    for (let cut = 0; cut <= text.length; cut++) expect(parseAll(text, [cut])).toEqual(expected);
-    const r = rngFor(1, 'chunks');
-    for (let k = 0; k < 50; k++) {
-      const sizes = Array.from({ length: 30 }, () => r.int(4));
-      expect(parseAll(text, sizes)).toEqual(expected);
-    }
-  });
-
-  it('reports an unterminated quote with the line it starts on, and text after a closing quote', () => {
-    expect(() => parseAll('a,b\n1,"open\nstill open')).toThrow(/x\.csv, line 2: expected a closing quote before the end of the file/);
-    expect(() => parseAll('a,b\n"x"y,2\n')).toThrow(/x\.csv, line 2: expected a delimiter or line end after a closing quote/);
-  });
-});
+const { dir, write } = tempFolder('aikd-edc-readers-');
 
 const CSV = [
   'sample_a,sample_b,similarity,mated,quality_a,quality_b,method',

@@ -3,26 +3,16 @@
  * library does not know, quality columns that are all missing, a header that names a column twice, a pair labelled
  * both mated and non-mated.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { workspaceRoot } from '@aikd/core';
 import { writeResultTable } from '@aikd/results';
 import { computeEdc, discardGrid, readComparisons, validateEdcOptions, type ComparisonSet } from '../src/index.ts';
+import { tempFolder } from './helpers.ts';
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'aikd-edc-valid-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const write = (name: string, text: string) => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const { dir, write } = tempFolder('aikd-edc-valid-');
 const set: ComparisonSet = {
   similarity: Float64Array.from([0.9, 0.8, 0.3, 0.2, 0.1, 0.05]),
   mated: Uint8Array.from([1, 1, 1, 0, 0, 0]),
