@@ -2,7 +2,9 @@
  * The evaluation phase: for every dataset × condition × FR model, the EDC of every method's pair quality on that
  * FR model's comparisons (all EDC modes and operating points of the experiment), and the alignment-sensitivity
  * table. Reads only the units' small result tables (comparisons, scores), so it runs in seconds wherever the
- * results folder is — after one process did everything, or after N shards each did their part.
+ * results folder is — after one process did everything, or after N shards each did their part. The tables'
+ * `dataset` column is the plan's dataset key (the name, `@test` for a split's test part, the filter in brackets), so
+ * every evaluated cell is told apart from the others.
  */
 import * as arrow from 'apache-arrow';
 import { log } from '@aikd/core';
@@ -99,7 +101,9 @@ export function evaluatePlan(plan: Plan, root?: string): { cells: number; curves
         params: { experiment: plan.experiment.name, dataset: cell.dataset.name, dataset_key: cell.dataset.key, condition: cell.condition.name, procedure: cell.condition.procedure, procedure_params: cell.condition.params, seed: cell.condition.seed, fr_model: cell.frModel, edc: plan.experiment.edc, methods: cell.methods.map((m) => m.label) },
       },
       (run) => {
-        const { points, summary } = edcTables(out.results, { dataset: cell.dataset.name, fr_model: cell.frModel, condition: cell.condition.name });
+        // the dataset column holds the plan's dataset key (`lfw`, `demo@test`, `synth[identity=p0]`): two subsets or
+        // splits of one dataset in one experiment are two datasets in every table and report, never merged
+        const { points, summary } = edcTables(out.results, { dataset: cell.dataset.key, fr_model: cell.frModel, condition: cell.condition.name });
         const prov = { dataset: cell.dataset.name, fr_model: cell.frModel, alignment: cell.condition.procedure, seed: typeof cell.condition.seed === 'number' ? cell.condition.seed : undefined };
         run.writeTable('edc_points', points, prov);
         run.writeTable('edc_summary', summary, prov);
@@ -142,7 +146,7 @@ function writeSensitivity(plan: Plan, byCell: Map<string, EdcResult[]>, root?: s
         for (const fr of s.frModels) {
           const cellKey = `edc.${safe(ds.key)}.${safe(c.name)}.${safe(fr)}`;
           const r = byCell.get(cellKey)?.find((x) => x.method === m.label && x.mode === e.modes[0] && x.operatingPoint.value === e.fmr[0]);
-          rows.dataset.push(ds.name);
+          rows.dataset.push(ds.key);
           rows.fr_model.push(fr);
           rows.method.push(m.label);
           rows.condition.push(c.name);

@@ -130,6 +130,8 @@ export async function buildReport(cat: Catalogue, experimentRef: string, opts: R
         const cells: Record<string, ReportCell> = {};
         for (const d of datasets) {
           const r = rs.find((x) => x.fr_model === fr && x.method === method && x.dataset === d);
+          // columns are the experiment's dataset keys: the paper's values are for whole datasets (a key that is a
+          // dataset's name), not for a split's test part (`lfw@test`) or a filtered subset (`lfw[…]`)
           const p = paper.find((x) => x.condition_id === condition && x.fr_model_id === fr && x.method_id === method && (x.dataset_id === d || (x.dataset_id === 'lfw' && d === 'lfw-bin')));
           cells[d] = { ours: r?.pauc_norm === undefined || r.pauc_norm === null ? null : Number(r.pauc_norm), ...(opts.comparePaper ? { paper: p?.pauc_norm ?? null } : {}) };
         }

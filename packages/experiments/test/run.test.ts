@@ -46,7 +46,7 @@ describe('aikd run', () => {
     // 4 cells × 2 methods × 2 modes × 2 discard limits
     expect(reference).toHaveLength(32);
     expect(new Set(reference.map((r) => `${r.fr_model}/${r.condition}`))).toEqual(new Set(['mobileface/proper', 'mobileface/landmark-jitter', 'faceapi-resnet/proper', 'faceapi-resnet/landmark-jitter']));
-    expect(reference.every((r) => r.dataset === 'synth' && Number(r.n_mated) > 0)).toBe(true);
+    expect(reference.every((r) => r.dataset === 'synth@test' && Number(r.n_mated) > 0)).toBe(true); // the plan's key: the split's test part
   });
 
   it('2 shards + merge give results identical to 1 shard', async () => {
