@@ -8,12 +8,14 @@ import {
   DEFAULT_MODE,
   DEFAULT_OPERATING_POINT,
   DEFAULT_PAIR_QUALITY,
+  EDC_MODE_DEFINITIONS,
 } from './constants.ts';
 import { pairQualities } from './quality.ts';
-import { thresholdAtFmr, quantileLinear, countAtLeast, countBelow } from './threshold.ts';
-import { isoCurve } from './iso.ts';
-import { recomputedCurve, discardGrid } from './recomputed.ts';
-import { pauc, paucTrapezoid, theoreticalBestArea, normalizedPauc } from './area.ts';
+import { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, countAtLeast, countBelow } from './threshold.ts';
+import { sortForIso, isoPoints, type IsoSorted } from './iso.ts';
+import { sortForRecomputed, recomputedPoints, discardGrid, type RecomputedSorted } from './recomputed.ts';
+import { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc } from './area.ts';
+import { argsortStable } from './sort.ts';
 import type { ComparisonSet, EdcOptions, EdcPoints, EdcResult, OperatingPoint } from './types.ts';
 
 /** Key of a discard limit in `EdcResult.pauc` etc.: `String(limit)`, e.g. "0.3". */
@@ -55,31 +57,69 @@ function splitByType(similarity: Float64Array, mated: Uint8Array, quality: Float
   }
   const simM = new Float64Array(nMated);
   const qM = new Float64Array(nMated);
+  const idxM = new Uint32Array(nMated);
   const simN = new Float64Array(n - nMated);
   const qN = new Float64Array(n - nMated);
+  const idxN = new Uint32Array(n - nMated);
   for (let i = 0, a = 0, b = 0; i < n; i++) {
     if (mated[i]) {
       simM[a] = similarity[i]!;
+      idxM[a] = i;
       qM[a++] = quality[i]!;
     } else {
       simN[b] = similarity[i]!;
+      idxN[b] = i;
       qN[b++] = quality[i]!;
     }
   }
-  return { simM, qM, simN, qN };
+  return { simM, qM, idxM, simN, qN, idxN };
 }
 
 function describeOp(op: OperatingPoint): string {
   return op.kind === 'fmr' ? `FMR ${op.value}` : op.kind === 'threshold' ? `threshold ${op.value}` : `starting error ${op.value}`;
 }
 
+/** What one evaluation of a prepared EDC gives (the full curve, or a bootstrap replicate's). */
+export interface EdcEvaluation {
+  points: EdcPoints;
+  threshold: number;
+  achievedFmr: number | null;
+  fnmrAt0: number | null;
+  errorAt0: number;
+  /** pAUC and pAUC_norm per discard limit (in `limits` order); NaN where undefined. */
+  pauc: Float64Array;
+  paucNorm: Float64Array;
+  /** recomputed mode: trapezoids over the whole grid; NaN otherwise or where undefined. */
+  auc: number;
+}
+
 /**
- * The EDC of one method's comparisons and its areas. The conventions, in short:
- * `iso` (default) fixes the threshold once on all comparisons and discards tie groups whole (stepwise pAUC);
- * `recomputed` reproduces the CR-FIQA/MagFace scripts (stable sort, 0.05 grid over all pairs, threshold recomputed
- * at every grid point, trapezoidal area).
+ * One method's comparisons with everything sorted that does not depend on which comparisons a bootstrap replicate
+ * keeps: `evaluate()` is the EDC itself, `evaluate(weights)` the EDC of the comparisons repeated `weights[i]` times.
  */
-export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method = DEFAULT_METHOD): EdcResult {
+export interface PreparedEdc {
+  readonly method: string;
+  readonly mode: EdcOptions['mode'] & string;
+  readonly limits: readonly number[];
+  readonly set: ComparisonSet;
+  evaluate(weights?: ArrayLike<number>): EdcEvaluation;
+  /** The full result (what `computeEdc` returns). */
+  result(): EdcResult;
+}
+
+function areas(mode: string, points: EdcPoints, limits: readonly number[], errorAt0: number) {
+  const area = mode === 'iso' ? pauc : paucTrapezoid;
+  const a = new Float64Array(limits.length);
+  const norm = new Float64Array(limits.length);
+  limits.forEach((l, k) => {
+    a[k] = area(points.discardFraction, points.error, l);
+    norm[k] = normalizedPauc(a[k]!, l, errorAt0) ?? NaN;
+  });
+  return { pauc: a, paucNorm: norm };
+}
+
+/** Sort once; evaluate as often as needed (see PreparedEdc). */
+export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method = DEFAULT_METHOD): PreparedEdc {
   validateEdcOptions(options);
   const mode = options.mode ?? DEFAULT_MODE;
   const error = options.error ?? DEFAULT_ERROR;
@@ -91,7 +131,7 @@ export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   if (set.mated.length !== n) throw new AikdError(`method "${method}": ${set.mated.length} mated flags for ${n} similarities`);
 
   const quality = pairQualities(set, rule, lowerIsBetter);
-  const { simM, qM, simN, qN } = splitByType(set.similarity, set.mated, quality);
+  const { simM, qM, idxM, simN, qN, idxN } = splitByType(set.similarity, set.mated, quality);
   const nMated = simM.length;
   const nNonmated = simN.length;
   const needMated = error === 'fnmr' || mode === 'recomputed';
@@ -103,75 +143,123 @@ export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method 
         (op.kind === 'fmr' ? ` to set the threshold at ${describeOp(op)} (give --threshold or --starting-error instead)` : ' (an FM-EDC needs some)'),
     );
 
-  const warnings: string[] = [];
-  const notes: string[] = [];
-  let points: EdcPoints;
-  let threshold: number;
+  let evaluate: (weights?: ArrayLike<number>) => EdcEvaluation;
   let nFailedToAssess: number;
   let gridStep: number | null = null;
-
   if (mode === 'iso') {
-    if (op.kind === 'threshold') threshold = op.value;
-    else if (op.kind === 'fmr') threshold = thresholdAtFmr(simN, op.value).threshold;
-    else threshold = error === 'fnmr' ? quantileLinear(simM, op.value) : quantileLinear(simN, 1 - op.value);
-    const curve = error === 'fnmr' ? isoCurve(simM, qM, threshold, 'fnmr') : isoCurve(simN, qN, threshold, 'fmr');
-    points = curve;
-    nFailedToAssess = curve.nFailedToAssess;
-    notes.push('iso: threshold fixed on all comparisons before discarding; tie groups in quality discarded whole; stepwise (left-constant) pAUC');
+    const curveIdx = error === 'fnmr' ? idxM : idxN;
+    const sorted: IsoSorted = error === 'fnmr' ? sortForIso(simM, qM, 'fnmr') : sortForIso(simN, qN, 'fmr');
+    nFailedToAssess = sorted.nFailedToAssess;
+    // the threshold's own inputs, sorted once on first use by a replicate
+    const thresholdValues = op.kind === 'fmr' ? { values: simN, idx: idxN } : op.kind === 'starting_error' ? (error === 'fnmr' ? { values: simM, idx: idxM } : { values: simN, idx: idxN }) : undefined;
+    let sortedThreshold: { values: Float64Array; idx: Uint32Array } | undefined;
+    const fixed = op.kind === 'threshold' ? op.value : op.kind === 'fmr' ? thresholdAtFmr(simN, op.value).threshold : error === 'fnmr' ? quantileLinear(simM, op.value) : quantileLinear(simN, 1 - op.value);
+    evaluate = (weights) => {
+      let threshold = fixed;
+      let curveWeights: ArrayLike<number> | undefined;
+      if (weights) {
+        curveWeights = gather(weights, curveIdx);
+        if (thresholdValues) {
+          if (!sortedThreshold) {
+            const o = argsortStable(thresholdValues.values);
+            sortedThreshold = { values: o.sorted, idx: Uint32Array.from(o.order, (k) => thresholdValues.idx[k]!) };
+          }
+          const w = gather(weights, sortedThreshold.idx);
+          threshold =
+            op.kind === 'fmr'
+              ? thresholdAtFmrSorted(sortedThreshold.values, op.value, w).threshold
+              : quantileLinearSorted(sortedThreshold.values, error === 'fnmr' ? op.value : 1 - op.value, w);
+        }
+      }
+      const points = isoPoints(sorted, threshold, error, curveWeights);
+      const errorAt0 = points.error[0]!;
+      // over all comparisons of each type (a replicate needs only the curve)
+      const achievedFmr = weights ? null : nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
+      const fnmrAt0 = weights ? null : nMated ? countBelow(simM, threshold) / nMated : null;
+      return { points, threshold, achievedFmr, fnmrAt0, errorAt0, ...areas(mode, points, limits, errorAt0), auc: NaN };
+    };
   } else {
     gridStep = options.gridStep ?? DEFAULT_GRID_STEP;
     const grid = discardGrid(gridStep, options.gridMax ?? DEFAULT_GRID_MAX);
-    const curve = recomputedCurve(set.similarity, set.mated, quality, op.value, grid);
-    points = curve;
-    threshold = curve.threshold[0]!;
-    nFailedToAssess = curve.nFailedToAssess;
-    notes.push(
-      'recomputed: mated and non-mated comparisons discarded together by a stable sort (ties in quality split by input order); ' +
-        'threshold recomputed at every grid point as the closest FMR on the kept non-mated comparisons; trapezoidal pAUC (CR-FIQA/MagFace parity)',
-    );
+    const sorted: RecomputedSorted = sortForRecomputed(set.similarity, set.mated, quality);
+    nFailedToAssess = sorted.nFailedToAssess;
+    evaluate = (weights) => {
+      const points = recomputedPoints(sorted, op.value, grid, weights);
+      const errorAt0 = points.error[0]!;
+      return {
+        points,
+        threshold: points.threshold[0]!,
+        achievedFmr: Number.isNaN(points.fmr[0]!) ? null : points.fmr[0]!,
+        fnmrAt0: Number.isNaN(errorAt0) ? null : errorAt0,
+        errorAt0,
+        ...areas(mode, points, limits, errorAt0),
+        auc: trapezoidArea(points.discardFraction, points.error),
+      };
+    };
   }
-  const achievedFmr = nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
-  const fnmrAt0 = nMated ? countBelow(simM, threshold) / nMated : null;
-  const errorAt0 = points.error[0]!;
-  if (nFailedToAssess > 0) notes.push(`${nFailedToAssess} comparisons without an assessed quality were discarded first`);
 
-  const area = mode === 'iso' ? pauc : paucTrapezoid;
-  const paucs: Record<string, number | null> = {};
-  const norms: Record<string, number | null> = {};
-  const best: Record<string, number> = {};
-  for (const l of limits) {
-    const k = limitKey(l);
-    const a = area(points.discardFraction, points.error, l);
-    paucs[k] = Number.isFinite(a) ? a : null;
-    norms[k] = normalizedPauc(a, l, errorAt0);
-    best[k] = theoreticalBestArea(errorAt0, l);
-  }
-  if (errorAt0 === 0) warnings.push(`method "${method}": the ${error.toUpperCase()} at discard 0 is 0 (${describeOp(op)}), so pAUC_norm is undefined (null)`);
-  if (Object.values(paucs).some((x) => x === null))
-    warnings.push(`method "${method}": some grid points keep no mated or no non-mated comparisons, so the pAUC is undefined (null)`);
-
-  return {
-    method,
-    mode,
-    error,
-    operatingPoint: op,
-    pairQuality: rule,
-    lowerIsBetter,
-    interpolation: mode === 'iso' ? 'step' : 'trapezoid',
-    gridStep,
-    threshold,
-    achievedFmr,
-    fnmrAt0,
-    errorAt0,
-    discardLimits: limits,
-    pauc: paucs,
-    paucNorm: norms,
-    theoreticalBest: best,
-    nMated,
-    nNonmated,
-    nFailedToAssess,
-    points: { discardFraction: points.discardFraction, error: points.error, remaining: points.remaining, threshold: points.threshold, ...(points.fmr ? { fmr: points.fmr } : {}) },
-    warnings,
-    notes,
+  const result = (): EdcResult => {
+    const e = evaluate();
+    const warnings: string[] = [];
+    const notes = [EDC_MODE_DEFINITIONS[mode]];
+    if (mode === 'recomputed') notes.push('thresholds are angular distances arccos(s)/pi: a pair matches when its distance is below');
+    if (nFailedToAssess > 0) notes.push(`${nFailedToAssess} comparisons without an assessed quality were discarded first`);
+    const paucs: Record<string, number | null> = {};
+    const norms: Record<string, number | null> = {};
+    const best: Record<string, number> = {};
+    limits.forEach((l, k) => {
+      const key = limitKey(l);
+      paucs[key] = Number.isFinite(e.pauc[k]!) ? e.pauc[k]! : null;
+      norms[key] = Number.isFinite(e.paucNorm[k]!) ? e.paucNorm[k]! : null;
+      best[key] = theoreticalBestArea(e.errorAt0, l);
+    });
+    if (e.errorAt0 === 0) warnings.push(`method "${method}": the ${error.toUpperCase()} at discard 0 is 0 (${describeOp(op)}), so pAUC_norm is undefined (null)`);
+    if (Object.values(paucs).some((x) => x === null))
+      warnings.push(`method "${method}": some grid points keep no mated or no non-mated comparisons, so the pAUC is undefined (null)`);
+    return {
+      method,
+      mode,
+      error,
+      operatingPoint: op,
+      pairQuality: rule,
+      lowerIsBetter,
+      interpolation: mode === 'iso' ? 'step' : 'trapezoid',
+      gridStep,
+      threshold: e.threshold,
+      achievedFmr: e.achievedFmr,
+      fnmrAt0: e.fnmrAt0,
+      errorAt0: e.errorAt0,
+      discardLimits: limits,
+      pauc: paucs,
+      paucNorm: norms,
+      theoreticalBest: best,
+      auc: Number.isFinite(e.auc) ? e.auc : null,
+      definition: EDC_MODE_DEFINITIONS[mode],
+      nMated,
+      nNonmated,
+      nFailedToAssess,
+      points: e.points.fmr ? e.points : { discardFraction: e.points.discardFraction, error: e.points.error, remaining: e.points.remaining, threshold: e.points.threshold },
+      warnings,
+      notes,
+    };
   };
+  return { method, mode, limits, set, evaluate, result };
 }
+
+/**
+ * The EDC of one method's comparisons and its areas. The conventions (EDC_MODE_DEFINITIONS), in short:
+ * `iso` (default) fixes the threshold once on all comparisons and discards tie groups whole (stepwise pAUC);
+ * `recomputed` is CR-FIQA's ERC code exactly (0.05 grid over all pairs, threshold recomputed at every grid point
+ * on angular distances, trapezoidal areas, and its full-grid AUC).
+ */
+export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method = DEFAULT_METHOD): EdcResult {
+  return prepareEdc(set, options, method).result();
+}
+
+/** `weights[idx[k]]` for every k. */
+function gather(weights: ArrayLike<number>, idx: Uint32Array): Uint32Array {
+  const out = new Uint32Array(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = weights[idx[k]!]!;
+  return out;
+}
+

@@ -11,8 +11,29 @@ export const DEFAULT_ERROR: ErrorType = 'fnmr';
 /** CR-FIQA's grid: `np.arange(0, 0.98, 0.05)` = 0, 0.05, …, 0.95. */
 export const DEFAULT_GRID_STEP = 0.05;
 export const DEFAULT_GRID_MAX = 0.95;
-/** Slack for float grid arithmetic (0.05 · 19 = 0.9500000000000001) and the `floor(u · N + 1e-9)` cut. */
+/** Slack for float grid arithmetic (0.05 · 19 = 0.9500000000000001 is still on the grid up to 0.95). */
 export const GRID_EPS = 1e-9;
+
+/**
+ * Each mode's exact definition, recorded with every result (`EdcResult.definition`, the runs' params), so a number
+ * says which convention made it.
+ */
+export const EDC_MODE_DEFINITIONS: Readonly<Record<EdcMode, string>> = {
+  iso:
+    'iso (ISO/IEC 29794-1 style, dasec/Schlett edc.py): threshold fixed once on all comparisons before discarding ' +
+    '(at an FMR target: the smallest non-mated similarity t with #(non-mated s >= t)/N <= target); ' +
+    'only the comparisons of the curve type (mated for FNMR) are discarded, by pair quality ascending, a run of equal ' +
+    'qualities at once; FNMR = #(mated s < t)/#mated kept; x = discarded/#mated; point (1, 0) appended; ' +
+    'stepwise (left-constant) pAUC up to L; pauc_norm = pAUC/(L*FNMR(0)); failed qualities discarded first',
+  recomputed:
+    'recomputed (CR-FIQA ERC/erc.py + ERC/roc.py, exactly): all pairs in one list stable-sorted by pair quality ' +
+    'ascending; at u = k*0.05 (k = 0..19, float64) keep sorted[floor(u*N):]; distance d = arccos(clip(s,-1,1))/pi; ' +
+    'threshold recomputed at each u among the distinct kept distances of genuine and impostor pairs, FMR(t) = ' +
+    '#(kept impostors d <= t)/#kept impostors, argmin |FMR - target| with ties to the largest distance; ' +
+    'FNMR = 1 - #(kept genuine d < threshold)/#kept genuine; pAUC up to L by trapezoids over the grid; ' +
+    'auc = trapezoids over the whole grid 0..0.95 (sklearn.metrics.auc, the reference\'s summary); ' +
+    'ties in quality in input order (the reference\'s quicksort is not stable), failed qualities first',
+};
 
 export const EDC_MODES: readonly EdcMode[] = ['iso', 'recomputed'];
 export const ERROR_TYPES: readonly ErrorType[] = ['fnmr', 'fmr'];
@@ -49,7 +70,7 @@ export const EDC_POINTS_COLUMNS = [
   'discard_fraction', // Float64: x
   'error', // Float64: y (FNMR or FMR per error_type); null where undefined
   'remaining', // Int32: comparisons of the curve's type still kept
-  'threshold', // Float64: threshold in force at this point (constant in iso mode)
+  'threshold', // Float64: threshold in force at this point (iso: a similarity, constant; recomputed: an angular distance arccos(s)/π)
   'fmr', // Float64: recomputed mode: FMR on the kept non-mated comparisons at `threshold`; null in iso mode
 ] as const;
 
@@ -75,7 +96,8 @@ export const EDC_SUMMARY_COLUMNS = [
   'pauc', // Float64 | null: area under the curve on [0, L]
   'pauc_norm', // Float64 | null: pauc / (L · error_at_0); null when error_at_0 = 0
   'theoretical_best', // Float64: area under max(0, error_at_0 − x) on [0, L]
-  'threshold', // Float64: fixed threshold (iso) or the threshold at discard 0 (recomputed)
+  'auc', // Float64 | null: recomputed mode: CR-FIQA's trapezoidal AUC over the whole grid 0 … 0.95; null in iso mode
+  'threshold', // Float64: fixed similarity threshold (iso) or the angular-distance threshold at discard 0 (recomputed)
   'achieved_fmr', // Float64 | null: FMR at `threshold` over all non-mated comparisons
   'fnmr_at_0', // Float64 | null: FNMR at `threshold` over all mated comparisons
   'error_at_0', // Float64: the curve's starting error

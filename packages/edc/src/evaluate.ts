@@ -145,7 +145,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
       grid_step: first.gridStep,
       ...(o.maxPoints !== undefined ? { max_points: o.maxPoints } : {}),
       ...meta,
-      notes: [...new Set(results.flatMap((r) => r.notes.filter((n) => /^(iso|recomputed):/.test(n))))],
+      definition: first.definition,
     };
     await withRun({ kind: EDC_RUN_KIND, params, root: o.resultsRoot }, async (run) => {
       const { points, summary } = edcTables(results, meta);

@@ -23,6 +23,10 @@ export interface EdcResultJson {
   pauc: Record<string, number | null>;
   pauc_norm: Record<string, number | null>;
   theoretical_best: Record<string, number>;
+  /** recomputed mode: CR-FIQA's own summary, the trapezoidal AUC over the whole grid (sklearn.metrics.auc). */
+  auc: number | null;
+  /** The mode's exact definition. */
+  definition: string;
   n_mated: number;
   n_nonmated: number;
   n_failed_to_assess: number;
@@ -63,6 +67,8 @@ export function edcResultJson(r: EdcResult, maxPoints = Infinity): EdcResultJson
     pauc: r.pauc,
     pauc_norm: r.paucNorm,
     theoretical_best: r.theoreticalBest,
+    auc: r.auc,
+    definition: r.definition,
     n_mated: r.nMated,
     n_nonmated: r.nNonmated,
     n_failed_to_assess: r.nFailedToAssess,
@@ -88,6 +94,7 @@ export function edcTableText(results: readonly EdcResult[]): string {
       row[`pauc@${l}`] = r.pauc[limitKey(l)];
       row[`norm@${l}`] = r.paucNorm[limitKey(l)];
     }
+    if (r.mode === 'recomputed') row['auc'] = r.auc;
     Object.assign(row, { mated: r.nMated, nonmated: r.nNonmated, failed: r.nFailedToAssess, points: r.points.discardFraction.length });
     return row;
   });

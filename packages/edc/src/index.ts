@@ -3,12 +3,12 @@
  */
 export * from './types.ts';
 export * from './constants.ts';
-export { computeEdc, validateEdcOptions, limitKey } from './compute.ts';
+export { computeEdc, prepareEdc, validateEdcOptions, limitKey, type PreparedEdc, type EdcEvaluation } from './compute.ts';
 export { pairQualities } from './quality.ts';
-export { thresholdAtFmr, thresholdClosestFmr, quantileLinear, nextUp, countAtLeast, countBelow, type FmrThreshold } from './threshold.ts';
-export { isoCurve, type IsoCurve } from './iso.ts';
-export { recomputedCurve, discardGrid, type RecomputedCurve } from './recomputed.ts';
-export { pauc, paucTrapezoid, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
+export { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, nextUp, countAtLeast, countBelow, type FmrThreshold } from './threshold.ts';
+export { isoCurve, isoPoints, sortForIso, type IsoCurve, type IsoSorted } from './iso.ts';
+export { recomputedCurve, recomputedPoints, sortForRecomputed, discardGrid, angularDistance, type RecomputedCurve, type RecomputedSorted } from './recomputed.ts';
+export { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
 export { argsortStable, selectInPlace, type SortedByValue } from './sort.ts';
 export { readComparisons, formatOf, comparisonsFromTable, INPUT_COLUMNS } from './readers/index.ts';
 export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, type EdcTableMeta, type EdcCurveKey, type EdcSummaryRow, type EdcPointRow } from './tables.ts';

@@ -45,6 +45,7 @@ export interface EdcSummaryRow extends EdcCurveKey {
   pauc: number | null;
   pauc_norm: number | null;
   theoretical_best: number;
+  auc: number | null;
   threshold: number;
   achieved_fmr: number | null;
   fnmr_at_0: number | null;
@@ -199,6 +200,7 @@ export function edcSummaryRows(results: readonly EdcResult[], meta: MetaFor = {}
       pauc: r.pauc[limitKey(l)] ?? null,
       pauc_norm: r.paucNorm[limitKey(l)] ?? null,
       theoretical_best: r.theoreticalBest[limitKey(l)]!,
+      auc: r.auc,
       threshold: r.threshold,
       achieved_fmr: r.achievedFmr,
       fnmr_at_0: r.fnmrAt0,
@@ -228,6 +230,7 @@ const SUMMARY_TYPES: Record<(typeof EDC_SUMMARY_COLUMNS)[number], arrow.DataType
   pauc: new arrow.Float64(),
   pauc_norm: new arrow.Float64(),
   theoretical_best: new arrow.Float64(),
+  auc: new arrow.Float64(),
   threshold: new arrow.Float64(),
   achieved_fmr: new arrow.Float64(),
   fnmr_at_0: new arrow.Float64(),
