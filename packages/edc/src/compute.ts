@@ -149,6 +149,7 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   if (mode === 'iso') {
     const curveIdx = error === 'fnmr' ? idxM : idxN;
     const sorted: IsoSorted = error === 'fnmr' ? sortForIso(simM, qM, 'fnmr') : sortForIso(simN, qN, 'fmr');
+    const sortedIdx = Uint32Array.from(sorted.order, (k) => curveIdx[k]!); // comparison index of each sorted position
     nFailedToAssess = sorted.nFailedToAssess;
     // the threshold's own inputs, sorted once on first use by a replicate
     const thresholdValues = op.kind === 'fmr' ? { values: simN, idx: idxN } : op.kind === 'starting_error' ? (error === 'fnmr' ? { values: simM, idx: idxM } : { values: simN, idx: idxN }) : undefined;
@@ -158,7 +159,7 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
       let threshold = fixed;
       let curveWeights: ArrayLike<number> | undefined;
       if (weights) {
-        curveWeights = gather(weights, curveIdx);
+        curveWeights = gather(weights, sortedIdx);
         if (thresholdValues) {
           if (!sortedThreshold) {
             const o = argsortStable(thresholdValues.values);

@@ -11,6 +11,11 @@ export const DEFAULT_ERROR: ErrorType = 'fnmr';
 /** CR-FIQA's grid: `np.arange(0, 0.98, 0.05)` = 0, 0.05, …, 0.95. */
 export const DEFAULT_GRID_STEP = 0.05;
 export const DEFAULT_GRID_MAX = 0.95;
+/** Bootstrap defaults: 1000 replicates, seed 0, 95 % percentile intervals (`--bootstrap 0` turns them off). */
+export const DEFAULT_BOOTSTRAP_REPLICATES = 1000;
+export const DEFAULT_BOOTSTRAP_SEED = 0;
+export const DEFAULT_BOOTSTRAP_LEVEL = 0.95;
+
 /** Slack for float grid arithmetic (0.05 · 19 = 0.9500000000000001 is still on the grid up to 0.95). */
 export const GRID_EPS = 1e-9;
 
@@ -46,6 +51,7 @@ export const DEFAULT_METHOD = 'default';
 /** Result kinds (catalogue view names) written by `aikd edc --out`; their rows are declared in tables.ts. */
 export const EDC_POINTS_KIND = 'edc_points' satisfies ResultKind;
 export const EDC_SUMMARY_KIND = 'edc_summary' satisfies ResultKind;
+export const EDC_BOOTSTRAP_KIND = 'edc_bootstrap' satisfies ResultKind;
 /** Run kind of `aikd edc` runs. */
 export const EDC_RUN_KIND = 'edc';
 
@@ -95,6 +101,10 @@ export const EDC_SUMMARY_COLUMNS = [
   'discard_limit', // Float64: L
   'pauc', // Float64 | null: area under the curve on [0, L]
   'pauc_norm', // Float64 | null: pauc / (L · error_at_0); null when error_at_0 = 0
+  'pauc_lo', // Float64 | null: bootstrap percentile interval of pauc (null without a bootstrap)
+  'pauc_hi', // Float64 | null
+  'pauc_norm_lo', // Float64 | null: bootstrap percentile interval of pauc_norm
+  'pauc_norm_hi', // Float64 | null
   'theoretical_best', // Float64: area under max(0, error_at_0 − x) on [0, L]
   'auc', // Float64 | null: recomputed mode: CR-FIQA's trapezoidal AUC over the whole grid 0 … 0.95; null in iso mode
   'threshold', // Float64: fixed similarity threshold (iso) or the angular-distance threshold at discard 0 (recomputed)
@@ -105,6 +115,25 @@ export const EDC_SUMMARY_COLUMNS = [
   'n_nonmated', // Int32
   'n_failed_to_assess', // Int32: comparisons on the curve whose pair quality could not be assessed
   'n_points', // Int32: points on the curve
+  'bootstrap_unit', // Utf8 | null: "identity" (identity-cluster) or "pair" (identities unknown); null without a bootstrap
+  'bootstrap_replicates', // Int32 | null
+  'bootstrap_seed', // Utf8 | null
+  'bootstrap_level', // Float64 | null: coverage of the intervals (0.95)
+  'bootstrap_units', // Int32 | null: identities (or comparisons) resampled
+] as const;
+
+/**
+ * Columns of `edc_bootstrap`: the replicate values behind the intervals, one row per curve and discard limit (the
+ * curve key of `edc_summary` + `discard_limit`). Replicate r of every curve of a run (and of the same comparisons)
+ * was computed on the same resample, so paired differences between methods are `pauc_norm[r] − pauc_norm[r]`.
+ */
+export const EDC_BOOTSTRAP_COLUMNS = [
+  'dataset', 'fr_model', 'condition', 'method', 'mode', 'error_type', 'operating_point', 'operating_value', 'pair_quality', 'lower_is_better',
+  'discard_limit', // Float64
+  'bootstrap_unit', // Utf8
+  'bootstrap_seed', // Utf8
+  'pauc', // List<Float64>: replicate values, null where undefined in that resample
+  'pauc_norm', // List<Float64>
 ] as const;
 
 export type EdcPointsColumn = (typeof EDC_POINTS_COLUMNS)[number];

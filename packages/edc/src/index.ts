@@ -11,8 +11,10 @@ export { recomputedCurve, recomputedPoints, sortForRecomputed, discardGrid, angu
 export { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
 export { argsortStable, selectInPlace, type SortedByValue } from './sort.ts';
 export { readComparisons, formatOf, comparisonsFromTable, INPUT_COLUMNS } from './readers/index.ts';
-export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, type EdcTableMeta, type EdcCurveKey, type EdcSummaryRow, type EdcPointRow } from './tables.ts';
+export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, edcBootstrapTable, type EdcTableMeta, type EdcCurveKey, type EdcSummaryRow, type EdcPointRow } from './tables.ts';
 export { edcChartSpec, curveLabels, thinPoints, EDC_CHART_MARKS, type EdcChartOptions } from './chart.ts';
 export { chartToSvg, svgToPng, writeChart } from './render.ts';
 export { edcResultJson, edcTableText, type EdcResultJson, type EdcPointJson } from './format.ts';
 export { evaluateFile, outPaths, thinResult, type EvaluateFileOptions, type EvaluateFileOutput } from './evaluate.ts';
+export { bootstrapEdc, Resampler, percentileInterval, intervalsOf, withIntervals, bootstrapNote, sameComparisons, MIN_DEFINED_SHARE, type BootstrapOptions, type BootstrapRun, type MethodReplicates } from './bootstrap.ts';
+export { pairedDifference, holm, honestRanks, compareColumn, kendallTauB, type PairedDifference, type HonestRank, type ColumnComparisons } from './compare.ts';

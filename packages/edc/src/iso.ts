@@ -38,13 +38,13 @@ export function sortForIso(similarity: Float64Array, quality: Float64Array, erro
  * equal qualities is discarded whole); error(d) = #{i ≥ d : error_i} / (n − d) with error_i = s_i < t (FNMR) or
  * s_i ≥ t (FMR); discard fraction d / n; the point (1, 0) is appended. O(n).
  *
- * `weights[i]` (indexed like the unsorted comparisons) counts comparison i that many times, as if it were repeated:
- * a bootstrap replicate. A tie group whose weights are all 0 is absent (no point).
+ * `sortedWeights[k]` (in sorted order) counts the comparison at sorted position k that many times, as if it were
+ * repeated: a bootstrap replicate. A tie group whose weights are all 0 is absent (no point).
  */
-export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, weights?: ArrayLike<number>): IsoCurve {
+export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sortedWeights?: ArrayLike<number>): IsoCurve {
   const n = c.similarity.length;
   const fnmr = error === 'fnmr';
-  const w = (k: number) => (weights ? weights[c.order[k]!]! : 1);
+  const w = (k: number) => (sortedWeights ? sortedWeights[k]! : 1);
   let total = 0;
   let errors = 0;
   let groups = 0;

@@ -52,14 +52,14 @@ export const angularDistance = (s: number): number => Math.acos(s > 1 ? 1 : s < 
 /** The pairs sorted once by quality and once by distance (reused by every bootstrap replicate). */
 export interface RecomputedSorted {
   n: number;
-  mated: Uint8Array;
-  /** `qualityOrder[p]` = pair at quality position p (stable ascending). */
+  /** `qualityOrder[p]` = pair at quality position p (stable ascending); `qualityMated[p]` its mated flag. */
   qualityOrder: Uint32Array;
-  /** `qualityPosition[i]` = position of pair i in quality order. */
-  qualityPosition: Uint32Array;
-  /** Distances ascending and the pair of each. */
+  qualityMated: Uint8Array;
+  /** Distances ascending; of each: the pair, its mated flag and its quality position. */
   distance: Float64Array;
   distanceOrder: Uint32Array;
+  distanceMated: Uint8Array;
+  distanceQualityPosition: Uint32Array;
   nFailedToAssess: number;
 }
 
@@ -68,13 +68,23 @@ export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, q
   if (mated.length !== n || quality.length !== n) throw new AikdError('recomputedCurve: similarity, mated and quality lengths differ');
   const q = argsortStable(quality);
   const qualityPosition = new Uint32Array(n);
-  for (let p = 0; p < n; p++) qualityPosition[q.order[p]!] = p;
+  const qualityMated = new Uint8Array(n);
+  for (let p = 0; p < n; p++) {
+    qualityPosition[q.order[p]!] = p;
+    qualityMated[p] = mated[q.order[p]!]!;
+  }
   const d = new Float64Array(n);
   for (let i = 0; i < n; i++) d[i] = angularDistance(similarity[i]!);
   const ds = argsortStable(d);
+  const distanceMated = new Uint8Array(n);
+  const distanceQualityPosition = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    distanceMated[k] = mated[ds.order[k]!]!;
+    distanceQualityPosition[k] = qualityPosition[ds.order[k]!]!;
+  }
   let nFailedToAssess = 0;
   while (nFailedToAssess < n && q.sorted[nFailedToAssess] === -Infinity) nFailedToAssess++;
-  return { n, mated, qualityOrder: q.order, qualityPosition, distance: ds.sorted, distanceOrder: ds.order, nFailedToAssess };
+  return { n, qualityOrder: q.order, qualityMated, distance: ds.sorted, distanceOrder: ds.order, distanceMated, distanceQualityPosition, nFailedToAssess };
 }
 
 /**
@@ -83,17 +93,27 @@ export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, q
  * Per grid point O(pairs up to the threshold in distance order).
  */
 export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64Array, weights?: ArrayLike<number>): RecomputedCurve {
-  const { n, mated, qualityOrder, qualityPosition, distance, distanceOrder } = c;
-  const w = (i: number) => (weights ? weights[i]! : 1);
+  const { n, qualityOrder, qualityMated, distance, distanceOrder, distanceMated, distanceQualityPosition: dPos } = c;
+  // the weights in quality order and in distance order (sequential reads in the loops below)
+  const wq = new Uint32Array(n);
+  const wd = new Uint32Array(n);
+  if (weights)
+    for (let k = 0; k < n; k++) {
+      wq[k] = weights[qualityOrder[k]!]!;
+      wd[k] = weights[distanceOrder[k]!]!;
+    }
+  else {
+    wq.fill(1);
+    wd.fill(1);
+  }
   // cumulative weight before each quality position, and the mated / non-mated weight from each position on
   const before = new Float64Array(n + 1);
-  for (let p = 0; p < n; p++) before[p + 1] = before[p]! + w(qualityOrder[p]!);
+  for (let p = 0; p < n; p++) before[p + 1] = before[p]! + wq[p]!;
   const matedFrom = new Float64Array(n + 1);
   const nonmatedFrom = new Float64Array(n + 1);
   for (let p = n - 1; p >= 0; p--) {
-    const i = qualityOrder[p]!;
-    matedFrom[p] = matedFrom[p + 1]! + (mated[i] ? w(i) : 0);
-    nonmatedFrom[p] = nonmatedFrom[p + 1]! + (mated[i] ? 0 : w(i));
+    matedFrom[p] = matedFrom[p + 1]! + (qualityMated[p] ? wq[p]! : 0);
+    nonmatedFrom[p] = nonmatedFrom[p + 1]! + (qualityMated[p] ? 0 : wq[p]!);
   }
   const total = before[n]!;
   const m = grid.length;
@@ -107,45 +127,45 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
     const cut = Math.floor(grid[g]! * total);
     while (cutAt < n && before[cutAt + 1]! <= cut) cutAt++;
     const partial = cutAt < n ? before[cutAt + 1]! - cut : 0; // copies of the pair at the cut that are kept
-    const atCut = cutAt < n ? qualityOrder[cutAt]! : -1;
-    const keptMated = matedFrom[Math.min(n, cutAt + 1)]! + (atCut >= 0 && mated[atCut] ? partial : 0);
-    const keptNonmated = nonmatedFrom[Math.min(n, cutAt + 1)]! + (atCut >= 0 && !mated[atCut] ? partial : 0);
+    const next = Math.min(n, cutAt + 1);
+    const keptMated = matedFrom[next]! + (cutAt < n && qualityMated[cutAt] ? partial : 0);
+    const keptNonmated = nonmatedFrom[next]! + (cutAt < n && !qualityMated[cutAt] ? partial : 0);
     remaining[g] = keptMated;
     if (keptNonmated === 0) {
       threshold[g] = fmrAt[g] = error[g] = NaN;
       continue;
     }
-    const kept = (i: number): number => {
-      const p = qualityPosition[i]!;
-      return p > cutAt ? w(i) : p === cutAt ? partial : 0;
-    };
-    // candidates ascending: the last minimum of |FMR − target| here is roc.py's first in descending order
+    // candidates ascending: the last minimum of |FMR − target| here is roc.py's first in descending order. While
+    // FMR ≤ target the distance to it only shrinks, so every candidate up to the first one farther than the best so
+    // far is the new best (a candidate with no impostor keeps the FMR, and the distance, of the one before it).
     let falseMatches = 0;
     let genuineBelow = 0;
     let best = Infinity;
     let th = NaN;
     let thFalseMatches = 0;
     let thGenuineBelow = 0;
-    for (let k = 0; k < n; ) {
-      const t = distance[k];
+    let k = 0;
+    while (k < n) {
+      const t = distance[k]!;
       let gen = 0;
       let imp = 0;
-      for (; k < n && distance[k] === t; k++) {
-        const i = distanceOrder[k]!;
-        const kw = kept(i);
-        if (mated[i]) gen += kw;
-        else imp += kw;
-      }
-      if (gen + imp === 0) continue; // not a kept pair's distance: not a candidate
-      falseMatches += imp;
-      const rate = falseMatches / keptNonmated;
-      const diff = Math.abs(rate - fmr);
-      if (diff <= best) {
+      do {
+        const p = dPos[k]!;
+        const kept = p > cutAt ? wd[k]! : p === cutAt ? partial : 0;
+        if (distanceMated[k]) gen += kept;
+        else imp += kept;
+        k++;
+      } while (k < n && distance[k] === t);
+      if (imp > 0) {
+        falseMatches += imp;
+        const diff = Math.abs(falseMatches / keptNonmated - fmr);
+        if (diff > best) break; // past the minimum (FMR > target): every later candidate is farther
         best = diff;
-        th = t!;
-        thFalseMatches = falseMatches;
-        thGenuineBelow = genuineBelow;
-      } else if (rate > fmr) break; // past the minimum: every later candidate is farther
+      } else if (gen === 0) continue; // not a kept pair's distance: not a candidate
+      else if (best === Infinity) best = fmr; // a genuine pair below every impostor: FMR 0, |0 − target|
+      th = t;
+      thFalseMatches = falseMatches;
+      thGenuineBelow = genuineBelow;
       genuineBelow += gen;
     }
     threshold[g] = th;

@@ -156,6 +156,11 @@ export interface EdcIntervals {
   paucNorm: Record<string, [number, number] | null>;
   /** Replicates in which pAUC_norm was defined, by discard limit key. */
   valid: Record<string, number>;
+  /**
+   * The replicate values themselves (NaN where undefined), by discard limit key: replicate r of every method on the
+   * same comparisons comes from the same resample, so differences between methods pair up.
+   */
+  samples: { pauc: Record<string, Float64Array>; paucNorm: Record<string, Float64Array> };
 }
 
 export type BootstrapUnit = 'identity' | 'pair';

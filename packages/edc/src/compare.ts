@@ -1,0 +1,133 @@
+/**
+ * Comparing methods honestly: paired bootstrap differences with two-sided p-values, Holm's correction over the
+ * comparisons of one table column, ranks that are shared unless a difference is significant, and Kendall's τ-b for
+ * how much two FR models agree on the ranking of methods.
+ */
+import { AikdError } from '@aikd/core';
+import { percentileInterval } from './bootstrap.ts';
+import { DEFAULT_BOOTSTRAP_LEVEL } from './constants.ts';
+
+export interface PairedDifference {
+  /** Point estimate a − b. */
+  estimate: number;
+  /** Percentile interval of the replicate differences a_r − b_r (null when too few replicates are defined). */
+  interval: [number, number] | null;
+  /**
+   * Two-sided bootstrap p-value of "no difference": 2 · min(1 + #(d_r ≤ 0), 1 + #(d_r ≥ 0)) / (R + 1), capped at 1,
+   * over the R replicates where both are defined (the smallest level at which the percentile interval excludes 0).
+   */
+  p: number;
+  /** Replicates where both were defined. */
+  replicates: number;
+}
+
+/**
+ * a − b on the same resamples (replicate r of both was computed on the same bootstrap draw). NaN replicate values
+ * (undefined in that resample) are left out.
+ */
+export function pairedDifference(a: number, b: number, aReplicates: ArrayLike<number>, bReplicates: ArrayLike<number>, level = DEFAULT_BOOTSTRAP_LEVEL): PairedDifference {
+  if (aReplicates.length !== bReplicates.length) throw new AikdError(`paired difference: ${aReplicates.length} and ${bReplicates.length} replicates (they must come from the same resamples)`);
+  const d: number[] = [];
+  for (let r = 0; r < aReplicates.length; r++) {
+    const x = aReplicates[r]! - bReplicates[r]!;
+    if (Number.isFinite(x)) d.push(x);
+  }
+  let le = 0;
+  let ge = 0;
+  for (const x of d) {
+    if (x <= 0) le++;
+    if (x >= 0) ge++;
+  }
+  const p = d.length ? Math.min(1, (2 * Math.min(1 + le, 1 + ge)) / (d.length + 1)) : 1;
+  const interval = d.length >= 0.9 * aReplicates.length && d.length ? percentileInterval(d, level) : null;
+  return { estimate: a - b, interval, p, replicates: d.length };
+}
+
+/** Holm's step-down adjusted p-values (same order as the input): p_(i) · (m − i + 1), made monotone, capped at 1. */
+export function holm(p: readonly number[]): number[] {
+  const m = p.length;
+  const order = [...p.keys()].sort((i, j) => p[i]! - p[j]!);
+  const out = new Array<number>(m);
+  let running = 0;
+  order.forEach((i, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p[i]!));
+    out[i] = running;
+  });
+  return out;
+}
+
+export interface HonestRank {
+  /** 1 + the number of methods significantly better (Holm-adjusted p < alpha and a lower estimate); null without a value. */
+  rank: number | null;
+  /** Another method has the same rank (shown as "1="). */
+  shared: boolean;
+}
+
+/**
+ * Ranks within one column (lower is better): a method's rank is 1 + the number of methods that are significantly
+ * better than it, so a method is "best" (rank 1, not shared) only when it is significantly better than every other,
+ * and methods whose differences are within noise share a rank. `adjustedP(i, j)` is the Holm-adjusted p-value of the
+ * comparison of methods i and j (over all pairs of the column).
+ */
+export function honestRanks(estimates: readonly (number | null)[], adjustedP: (i: number, j: number) => number, alpha = 0.05): HonestRank[] {
+  const ranks = estimates.map((v, i) => {
+    if (v === null || !Number.isFinite(v)) return null;
+    let better = 0;
+    estimates.forEach((w, j) => {
+      if (j !== i && w !== null && Number.isFinite(w) && w < v && adjustedP(i, j) < alpha) better++;
+    });
+    return 1 + better;
+  });
+  return ranks.map((r) => ({ rank: r, shared: r !== null && ranks.filter((x) => x === r).length > 1 }));
+}
+
+/** The pairwise comparisons of a column of methods: every pair once, Holm-adjusted together. */
+export interface ColumnComparisons {
+  /** Indices (i < j) of each comparison, its difference estimate_i − estimate_j and Holm-adjusted p. */
+  pairs: { i: number; j: number; diff: PairedDifference; pHolm: number }[];
+  ranks: HonestRank[];
+}
+
+/**
+ * Compare every pair of methods of one column on their replicates (null replicates: no comparison, p = 1), correct
+ * with Holm over the column, and rank honestly.
+ */
+export function compareColumn(estimates: readonly (number | null)[], replicates: readonly (ArrayLike<number> | null)[], level = DEFAULT_BOOTSTRAP_LEVEL): ColumnComparisons {
+  const raw: { i: number; j: number; diff: PairedDifference }[] = [];
+  for (let i = 0; i < estimates.length; i++)
+    for (let j = i + 1; j < estimates.length; j++) {
+      const a = estimates[i], b = estimates[j];
+      const ra = replicates[i], rb = replicates[j];
+      if (a === null || b === null || a === undefined || b === undefined) continue;
+      raw.push({ i, j, diff: ra && rb ? pairedDifference(a, b, ra, rb, level) : { estimate: a - b, interval: null, p: 1, replicates: 0 } });
+    }
+  const adjusted = holm(raw.map((r) => r.diff.p));
+  const pairs = raw.map((r, k) => ({ ...r, pHolm: adjusted[k]! }));
+  const pOf = new Map(pairs.map((x) => [`${x.i},${x.j}`, x.pHolm]));
+  const ranks = honestRanks(estimates, (i, j) => pOf.get(i < j ? `${i},${j}` : `${j},${i}`) ?? 1, 1 - level);
+  return { pairs, ranks };
+}
+
+/**
+ * Kendall's τ-b between two score vectors over the same items (ties in either handled as in scipy.stats.kendalltau):
+ * (concordant − discordant) / √((n₀ − n₁)(n₀ − n₂)). NaN when either vector is constant or fewer than 2 items.
+ */
+export function kendallTauB(x: readonly number[], y: readonly number[]): number {
+  if (x.length !== y.length) throw new AikdError(`kendallTauB: ${x.length} and ${y.length} values`);
+  let concordant = 0;
+  let discordant = 0;
+  let tiesX = 0; // pairs tied in x only
+  let tiesY = 0; // pairs tied in y only
+  for (let i = 0; i < x.length; i++)
+    for (let j = i + 1; j < x.length; j++) {
+      const dx = Math.sign(x[i]! - x[j]!);
+      const dy = Math.sign(y[i]! - y[j]!);
+      if (dx === 0 && dy === 0) continue;
+      if (dx === 0) tiesX++;
+      else if (dy === 0) tiesY++;
+      else if (dx === dy) concordant++;
+      else discordant++;
+    }
+  const denominator = Math.sqrt((concordant + discordant + tiesX) * (concordant + discordant + tiesY));
+  return denominator > 0 ? (concordant - discordant) / denominator : NaN;
+}
