@@ -49,17 +49,24 @@ export function discardGrid(step: number, max: number): Float64Array {
 /** CR-FIQA's distance of a cosine similarity: arccos(clip(s, −1, 1)) / π. */
 export const angularDistance = (s: number): number => Math.acos(s > 1 ? 1 : s < -1 ? -1 : s) / Math.PI;
 
-/** The pairs sorted once by quality and once by distance (reused by every bootstrap replicate). */
+/** One comparison type (genuine or impostor pairs) in ascending distance. */
+interface ByDistance {
+  distance: Float64Array;
+  /** The pair of each and its position in the quality order. */
+  pair: Uint32Array;
+  qualityPosition: Uint32Array;
+  /** `rank[i]` = position of pair i in this list (−1 for pairs of the other type). */
+  rank: Int32Array;
+}
+
+/** The pairs sorted once by quality, and each type once by distance (reused by every bootstrap replicate). */
 export interface RecomputedSorted {
   n: number;
   /** `qualityOrder[p]` = pair at quality position p (stable ascending); `qualityMated[p]` its mated flag. */
   qualityOrder: Uint32Array;
   qualityMated: Uint8Array;
-  /** Distances ascending; of each: the pair, its mated flag and its quality position. */
-  distance: Float64Array;
-  distanceOrder: Uint32Array;
-  distanceMated: Uint8Array;
-  distanceQualityPosition: Uint32Array;
+  genuine: ByDistance;
+  impostor: ByDistance;
   nFailedToAssess: number;
 }
 
@@ -73,47 +80,62 @@ export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, q
     qualityPosition[q.order[p]!] = p;
     qualityMated[p] = mated[q.order[p]!]!;
   }
-  const d = new Float64Array(n);
-  for (let i = 0; i < n; i++) d[i] = angularDistance(similarity[i]!);
-  const ds = argsortStable(d);
-  const distanceMated = new Uint8Array(n);
-  const distanceQualityPosition = new Uint32Array(n);
-  for (let k = 0; k < n; k++) {
-    distanceMated[k] = mated[ds.order[k]!]!;
-    distanceQualityPosition[k] = qualityPosition[ds.order[k]!]!;
-  }
+  const byDistance = (m: number): ByDistance => {
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (mated[i] === m) idx.push(i);
+    const d = Float64Array.from(idx, (i) => angularDistance(similarity[i]!));
+    const s = argsortStable(d);
+    const pair = Uint32Array.from(s.order, (k) => idx[k]!);
+    const rank = new Int32Array(n).fill(-1);
+    pair.forEach((i, k) => (rank[i] = k));
+    return { distance: s.sorted, pair, qualityPosition: Uint32Array.from(pair, (i) => qualityPosition[i]!), rank };
+  };
   let nFailedToAssess = 0;
   while (nFailedToAssess < n && q.sorted[nFailedToAssess] === -Infinity) nFailedToAssess++;
-  return { n, qualityOrder: q.order, qualityMated, distance: ds.sorted, distanceOrder: ds.order, distanceMated, distanceQualityPosition, nFailedToAssess };
+  return { n, qualityOrder: q.order, qualityMated, genuine: byDistance(1), impostor: byDistance(0), nFailedToAssess };
+}
+
+/** The number of values in `sorted` (ascending) below `x`. */
+function countBelowSorted(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
  * The CR-FIQA ERC on sorted pairs (module comment). `weights[i]` counts pair i that many times, as if it were
  * repeated in place (copies adjacent in the quality order, so a cut may keep some of them): a bootstrap replicate.
- * Per grid point O(pairs up to the threshold in distance order).
+ *
+ * How, without scanning every pair at every grid point: FMR(t) only changes at impostor distances, so the candidates
+ * with the same FMR form runs [i_j, i_{j+1}) between consecutive kept impostor distances, and each run's largest
+ * candidate is the largest kept distance below i_{j+1}. Walking the kept impostors up from the smallest distance
+ * finds the closest FMR (|FMR − target| shrinks until FMR passes the target, so the walk stops one group after it);
+ * the threshold is then the larger of i_{j*} and the largest kept genuine distance below i_{j*+1}, and the FNMR needs
+ * the kept genuine weight below it, counted for all grid points in one pass over the genuine pairs.
  */
 export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64Array, weights?: ArrayLike<number>): RecomputedCurve {
-  const { n, qualityOrder, qualityMated, distance, distanceOrder, distanceMated, distanceQualityPosition: dPos } = c;
-  // the weights in quality order and in distance order (sequential reads in the loops below)
-  const wq = new Uint32Array(n);
-  const wd = new Uint32Array(n);
-  if (weights)
-    for (let k = 0; k < n; k++) {
-      wq[k] = weights[qualityOrder[k]!]!;
-      wd[k] = weights[distanceOrder[k]!]!;
-    }
-  else {
-    wq.fill(1);
-    wd.fill(1);
-  }
+  const { n, qualityOrder, qualityMated, genuine, impostor } = c;
+  const w = (i: number) => (weights ? weights[i]! : 1);
+  const nGen = genuine.distance.length;
+  const nImp = impostor.distance.length;
+  const wGen = new Uint32Array(nGen);
+  const wImp = new Uint32Array(nImp);
+  for (let k = 0; k < nGen; k++) wGen[k] = w(genuine.pair[k]!);
+  for (let k = 0; k < nImp; k++) wImp[k] = w(impostor.pair[k]!);
   // cumulative weight before each quality position, and the mated / non-mated weight from each position on
   const before = new Float64Array(n + 1);
-  for (let p = 0; p < n; p++) before[p + 1] = before[p]! + wq[p]!;
+  for (let p = 0; p < n; p++) before[p + 1] = before[p]! + w(qualityOrder[p]!);
   const matedFrom = new Float64Array(n + 1);
   const nonmatedFrom = new Float64Array(n + 1);
   for (let p = n - 1; p >= 0; p--) {
-    matedFrom[p] = matedFrom[p + 1]! + (qualityMated[p] ? wq[p]! : 0);
-    nonmatedFrom[p] = nonmatedFrom[p + 1]! + (qualityMated[p] ? 0 : wq[p]!);
+    const wp = before[p + 1]! - before[p]!;
+    matedFrom[p] = matedFrom[p + 1]! + (qualityMated[p] ? wp : 0);
+    nonmatedFrom[p] = nonmatedFrom[p + 1]! + (qualityMated[p] ? 0 : wp);
   }
   const total = before[n]!;
   const m = grid.length;
@@ -121,58 +143,103 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
   const remaining = new Int32Array(m);
   const threshold = new Float64Array(m);
   const fmrAt = new Float64Array(m);
-  let cutAt = 0; // the quality position the cut falls in
-  for (let g = 0; g < m; g++) {
+  const cutAt = new Int32Array(m); // the quality position each cut falls in
+  const partialAt = new Float64Array(m); // copies of the pair there that are kept
+  const keptMated = new Float64Array(m);
+  const genuineBelowCount = new Int32Array(m); // genuine pairs (by distance rank) below the threshold
+
+  for (let g = 0, at = 0; g < m; g++) {
     // erc.py: qlts_sorted_idx[int(u_rate * num_pairs):]
     const cut = Math.floor(grid[g]! * total);
-    while (cutAt < n && before[cutAt + 1]! <= cut) cutAt++;
-    const partial = cutAt < n ? before[cutAt + 1]! - cut : 0; // copies of the pair at the cut that are kept
-    const next = Math.min(n, cutAt + 1);
-    const keptMated = matedFrom[next]! + (cutAt < n && qualityMated[cutAt] ? partial : 0);
-    const keptNonmated = nonmatedFrom[next]! + (cutAt < n && !qualityMated[cutAt] ? partial : 0);
-    remaining[g] = keptMated;
+    while (at < n && before[at + 1]! <= cut) at++;
+    const partial = at < n ? before[at + 1]! - cut : 0;
+    const next = Math.min(n, at + 1);
+    cutAt[g] = at;
+    partialAt[g] = partial;
+    keptMated[g] = matedFrom[next]! + (at < n && qualityMated[at] ? partial : 0);
+    const keptNonmated = nonmatedFrom[next]! + (at < n && !qualityMated[at] ? partial : 0);
+    remaining[g] = keptMated[g]!;
+    genuineBelowCount[g] = -1;
     if (keptNonmated === 0) {
-      threshold[g] = fmrAt[g] = error[g] = NaN;
+      threshold[g] = fmrAt[g] = NaN;
       continue;
     }
-    // candidates ascending: the last minimum of |FMR − target| here is roc.py's first in descending order. While
-    // FMR ≤ target the distance to it only shrinks, so every candidate up to the first one farther than the best so
-    // far is the new best (a candidate with no impostor keeps the FMR, and the distance, of the one before it).
-    let falseMatches = 0;
-    let genuineBelow = 0;
+    const genuineKept = (k: number) => {
+      const p = genuine.qualityPosition[k]!;
+      return p > at ? wGen[k]! > 0 : p === at && partial > 0;
+    };
+    /** The largest kept genuine distance below x (−Infinity when none). */
+    const genuineBelow = (x: number): number => {
+      for (let k = countBelowSorted(genuine.distance, x) - 1; k >= 0; k--) if (genuineKept(k)) return genuine.distance[k]!;
+      return -Infinity;
+    };
+    // walk the kept impostor groups up: FMR 0 is a candidate when a kept genuine pair lies below all of them
     let best = Infinity;
-    let th = NaN;
-    let thFalseMatches = 0;
-    let thGenuineBelow = 0;
-    let k = 0;
-    while (k < n) {
-      const t = distance[k]!;
-      let gen = 0;
-      let imp = 0;
+    let bestDistance = -Infinity; // i_{j*} (−Infinity for j* = 0)
+    let bestFalseMatches = 0;
+    let nextImpostor = Infinity; // i_{j*+1}
+    let falseMatches = 0;
+    let first = true;
+    for (let k = 0; k < nImp; ) {
+      const t = impostor.distance[k]!;
+      let gw = 0;
       do {
-        const p = dPos[k]!;
-        const kept = p > cutAt ? wd[k]! : p === cutAt ? partial : 0;
-        if (distanceMated[k]) gen += kept;
-        else imp += kept;
+        const p = impostor.qualityPosition[k]!;
+        gw += p > at ? wImp[k]! : p === at ? partial : 0;
         k++;
-      } while (k < n && distance[k] === t);
-      if (imp > 0) {
-        falseMatches += imp;
-        const diff = Math.abs(falseMatches / keptNonmated - fmr);
-        if (diff > best) break; // past the minimum (FMR > target): every later candidate is farther
-        best = diff;
-      } else if (gen === 0) continue; // not a kept pair's distance: not a candidate
-      else if (best === Infinity) best = fmr; // a genuine pair below every impostor: FMR 0, |0 − target|
-      th = t;
-      thFalseMatches = falseMatches;
-      thGenuineBelow = genuineBelow;
-      genuineBelow += gen;
+      } while (k < nImp && impostor.distance[k] === t);
+      if (gw === 0) continue;
+      if (first) {
+        first = false;
+        if (genuineBelow(t) > -Infinity) best = Math.abs(0 / keptNonmated - fmr);
+      }
+      falseMatches += gw;
+      const diff = Math.abs(falseMatches / keptNonmated - fmr);
+      if (diff > best) {
+        nextImpostor = t; // FMR is past the target: this group and all later ones are farther
+        break;
+      }
+      best = diff;
+      bestDistance = t;
+      bestFalseMatches = falseMatches;
     }
+    // the largest candidate with the best FMR: the largest kept distance below the next impostor group
+    const th = Math.max(bestDistance, genuineBelow(nextImpostor));
     threshold[g] = th;
-    fmrAt[g] = thFalseMatches / keptNonmated;
-    // erc.py: 1 - len([g for g in pos_dists if g < th]) / len(pos_dists)
-    error[g] = keptMated > 0 ? 1 - thGenuineBelow / keptMated : NaN;
+    fmrAt[g] = bestFalseMatches / keptNonmated;
+    genuineBelowCount[g] = countBelowSorted(genuine.distance, th);
   }
+
+  // kept genuine weight below each threshold, for all grid points in one pass over the genuine pairs: a pair at
+  // quality position p is kept whole at the grid points whose cut lies before p, i.e. g < bucket(p)
+  const lastCount = genuineBelowCount.reduce((a, b) => Math.max(a, b), 0);
+  const bucketWeight = new Float64Array(m + 1);
+  const queries = [...genuineBelowCount.keys()].filter((g) => genuineBelowCount[g]! >= 0).sort((x, y) => genuineBelowCount[x]! - genuineBelowCount[y]!);
+  let q = 0;
+  for (let k = 0; k <= lastCount && q < queries.length; k++) {
+    // answer every grid point whose threshold has exactly k genuine pairs below it
+    while (q < queries.length && genuineBelowCount[queries[q]!] === k) {
+      const g = queries[q++]!;
+      let below = 0;
+      for (let b = g + 1; b <= m; b++) below += bucketWeight[b]!;
+      // the pair the cut falls in, when it is genuine and below the threshold: its kept copies
+      const at = cutAt[g]!;
+      if (at < n && qualityMated[at] && genuine.rank[qualityOrder[at]!]! < k) below += partialAt[g]!;
+      error[g] = keptMated[g]! > 0 ? 1 - below / keptMated[g]! : NaN;
+    }
+    if (k === lastCount) break;
+    // bucket = #grid points whose cut lies before p (the cuts ascend)
+    const p = genuine.qualityPosition[k]!;
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cutAt[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    bucketWeight[lo]! += wGen[k]!;
+  }
+  for (let g = 0; g < m; g++) if (genuineBelowCount[g]! < 0) error[g] = NaN;
   return { discardFraction: Float64Array.from(grid), error, remaining, threshold, fmr: fmrAt, nFailedToAssess: c.nFailedToAssess };
 }
 

@@ -168,14 +168,15 @@ describe('recomputed mode equals a plain re-implementation of §2.3', () => {
     });
 
   it('a bootstrap replicate (integer weights) equals the curve of the comparisons repeated in place', () => {
-    for (const seed of [11, 12, 13]) {
-      const set = randomSet(seed, { n: 300, qualityLevels: 6, similarityLevels: 25 });
-      const weights = Uint32Array.from(set.similarity, (_, i) => (i * 13 + seed) % 4);
+    for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
+      const set = randomSet(seed, { n: 100 + 40 * (seed - 10), qualityLevels: seed - 8, similarityLevels: 5 * (seed - 9), failedShare: seed % 3 ? 0 : 0.05 });
+      const weights = Uint32Array.from(set.similarity, (_, i) => ((i * 13 + seed) % 7) % 4);
+      const fmr = [1e-3, 0.01, 0.05, 0.2][seed % 4]!;
       const repeat = (a: ArrayLike<number>) => Array.from(a).flatMap((x, i) => Array<number>(weights[i]!).fill(x));
       const expanded = { similarity: f64(repeat(set.similarity)), mated: u8(repeat(set.mated)), pairQuality: f64(repeat(set.pairQuality)) };
-      const options = { mode: 'recomputed' as const, operatingPoint: { kind: 'fmr' as const, value: 0.05 }, discardLimits: [0.3] };
+      const options = { mode: 'recomputed' as const, operatingPoint: { kind: 'fmr' as const, value: fmr }, discardLimits: [0.3] };
       const replicate = prepareEdc(set, options).evaluate(weights);
-      const plain = plainCrfiqa(expanded.similarity, expanded.mated, expanded.pairQuality, 0.05, discardGrid(0.05, 0.95));
+      const plain = plainCrfiqa(expanded.similarity, expanded.mated, expanded.pairQuality, fmr, discardGrid(0.05, 0.95));
       expect([...replicate.points.error]).toEqual(plain.fnmr);
       expect([...replicate.points.threshold]).toEqual(plain.thresholds);
       expect(replicate.pauc[0]).toBe(computeEdc(expanded, options).pauc['0.3']);
