@@ -18,3 +18,5 @@ export { edcResultJson, edcTableText, type EdcResultJson, type EdcPointJson } fr
 export { evaluateFile, outPaths, thinResult, type EvaluateFileOptions, type EvaluateFileOutput } from './evaluate.ts';
 export { bootstrapEdc, Resampler, percentileInterval, intervalsOf, withIntervals, bootstrapNote, sameComparisons, MIN_DEFINED_SHARE, type BootstrapOptions, type BootstrapRun, type MethodReplicates } from './bootstrap.ts';
 export { pairedDifference, holm, honestRanks, compareColumn, kendallTauB, type PairedDifference, type HonestRank, type ColumnComparisons } from './compare.ts';
+export { readPaperReference, checkPaperReference, emptyPaperReference, paperKey, inOrder, PAPER_COLUMNS, PAPER_MEAN_ID, PLAUSIBLE_PAUC_NORM, MEAN_TOLERANCE, type PaperReference, type PaperIssue, type PaperIssueKind } from './paper.ts';
+export { paucTables, agreementAcrossFrModels, formatRank, PAPER_DATASET_ALIASES, type PaucEntry, type PaucCell, type PaucRow, type PaucTable, type PaucTableOptions, type VsPaper, type Agreement, type AgreementPair } from './pauc-table.ts';
