@@ -16,7 +16,7 @@
  * rngFor(seed, 'edc-bootstrap', b), so results do not depend on the order or number of methods.
  */
 import { AikdError, rngFor } from '@aikd/core';
-import { limitKey, type PreparedEdc } from './compute.ts';
+import { limitKey, curveAt, type PreparedEdc } from './compute.ts';
 import { quantileLinear } from './threshold.ts';
 import { DEFAULT_BOOTSTRAP_LEVEL, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } from './constants.ts';
 import type { BootstrapUnit, ComparisonSet, EdcIntervals, EdcResult } from './types.ts';
@@ -99,6 +99,9 @@ export interface MethodReplicates {
   method: string;
   pauc: Float64Array[];
   paucNorm: Float64Array[];
+  /** The replicate curves at the method's band grid: `band[b · grid + j]` = replicate b at grid point j. */
+  band: Float64Array;
+  bandGrid: Float64Array;
 }
 
 export interface BootstrapRun {
@@ -145,6 +148,8 @@ export function bootstrapEdc(prepared: readonly PreparedEdc[], options: Bootstra
     method: p.method,
     pauc: limits.map(() => new Float64Array(replicates)),
     paucNorm: limits.map(() => new Float64Array(replicates)),
+    band: new Float64Array(replicates * p.bandGrid.length).fill(NaN),
+    bandGrid: p.bandGrid,
   }));
   const w = new Uint32Array(first.set.mated.length);
   for (let b = 0; b < replicates; b++) {
@@ -156,10 +161,13 @@ export function bootstrapEdc(prepared: readonly PreparedEdc[], options: Bootstra
       } catch {
         e = undefined; // a resample without a needed comparison type: this replicate is undefined for the method
       }
+      const mr = methods[k]!;
       for (let l = 0; l < limits.length; l++) {
-        methods[k]!.pauc[l]![b] = e ? e.pauc[l]! : NaN;
-        methods[k]!.paucNorm[l]![b] = e ? e.paucNorm[l]! : NaN;
+        mr.pauc[l]![b] = e ? e.pauc[l]! : NaN;
+        mr.paucNorm[l]![b] = e ? e.paucNorm[l]! : NaN;
       }
+      const g = mr.bandGrid.length;
+      if (e) curveAt(e.points, p.mode === 'iso' ? 'step' : 'trapezoid', mr.bandGrid, mr.band.subarray(b * g, (b + 1) * g));
     });
   }
   return { unit: resampler.unit, units: resampler.units, replicates, seed, level, limits, methods };
@@ -194,7 +202,18 @@ export function intervalsOf(run: BootstrapRun, index: number): EdcIntervals {
     samples.pauc[key] = m.pauc[k]!;
     samples.paucNorm[key] = m.paucNorm[k]!;
   });
-  return { unit: run.unit, replicates: run.replicates, seed: run.seed, level: run.level, units: run.units, pauc, paucNorm, valid, samples };
+  // the band: a percentile interval of the curve at each grid point
+  const g = m.bandGrid.length;
+  const lo = new Float64Array(g);
+  const hi = new Float64Array(g);
+  const column = new Float64Array(run.replicates);
+  for (let j = 0; j < g; j++) {
+    for (let b = 0; b < run.replicates; b++) column[b] = m.band[b * g + j]!;
+    const ci = percentileInterval(column, run.level);
+    lo[j] = ci ? ci[0] : NaN;
+    hi[j] = ci ? ci[1] : NaN;
+  }
+  return { unit: run.unit, replicates: run.replicates, seed: run.seed, level: run.level, units: run.units, pauc, paucNorm, valid, samples, band: { discardFraction: Float64Array.from(m.bandGrid), lo, hi } };
 }
 
 /** The results with their intervals attached (results[i] belongs to run.methods[i]). */

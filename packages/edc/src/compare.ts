@@ -57,7 +57,10 @@ export function holm(p: readonly number[]): number[] {
 }
 
 export interface HonestRank {
-  /** 1 + the number of methods significantly better (Holm-adjusted p < alpha and a lower estimate); null without a value. */
+  /**
+   * 1 + the number of methods significantly better (Holm-adjusted p < alpha and a lower estimate), never less than
+   * the rank of a method with a lower estimate; null without a value.
+   */
   rank: number | null;
   /** Another method has the same rank (shown as "1="). */
   shared: boolean;
@@ -66,11 +69,13 @@ export interface HonestRank {
 /**
  * Ranks within one column (lower is better): a method's rank is 1 + the number of methods that are significantly
  * better than it, so a method is "best" (rank 1, not shared) only when it is significantly better than every other,
- * and methods whose differences are within noise share a rank. `adjustedP(i, j)` is the Holm-adjusted p-value of the
- * comparison of methods i and j (over all pairs of the column).
+ * and methods whose differences are within noise share a rank. Ranks are then made non-decreasing in the estimate (a
+ * noisy method with a higher value is never ranked ahead of a lower one just because nothing beats it
+ * significantly). `adjustedP(i, j)` is the Holm-adjusted p-value of the comparison of methods i and j (over all
+ * pairs of the column).
  */
 export function honestRanks(estimates: readonly (number | null)[], adjustedP: (i: number, j: number) => number, alpha = 0.05): HonestRank[] {
-  const ranks = estimates.map((v, i) => {
+  const ranks: (number | null)[] = estimates.map((v, i) => {
     if (v === null || !Number.isFinite(v)) return null;
     let better = 0;
     estimates.forEach((w, j) => {
@@ -78,6 +83,16 @@ export function honestRanks(estimates: readonly (number | null)[], adjustedP: (i
     });
     return 1 + better;
   });
+  // running maximum along the estimates (equal estimates share the larger rank of their group)
+  const order = [...estimates.keys()].filter((i) => ranks[i] !== null).sort((i, j) => estimates[i]! - estimates[j]!);
+  let running = 0;
+  for (let k = 0; k < order.length; ) {
+    let e = k;
+    while (e + 1 < order.length && estimates[order[e + 1]!] === estimates[order[k]!]) e++;
+    for (let q = k; q <= e; q++) running = Math.max(running, ranks[order[q]!]!);
+    for (let q = k; q <= e; q++) ranks[order[q]!] = running;
+    k = e + 1;
+  }
   return ranks.map((r) => ({ rank: r, shared: r !== null && ranks.filter((x) => x === r).length > 1 }));
 }
 

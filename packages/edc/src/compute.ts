@@ -9,6 +9,7 @@ import {
   DEFAULT_OPERATING_POINT,
   DEFAULT_PAIR_QUALITY,
   EDC_MODE_DEFINITIONS,
+  GRID_EPS,
 } from './constants.ts';
 import { pairQualities } from './quality.ts';
 import { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, countAtLeast, countBelow } from './threshold.ts';
@@ -102,6 +103,11 @@ export interface PreparedEdc {
   readonly mode: EdcOptions['mode'] & string;
   readonly limits: readonly number[];
   readonly set: ComparisonSet;
+  /**
+   * Discard fractions at which bootstrap bands of the curve are taken: the grid (recomputed), or 0, 0.01, …, 1 for
+   * the step curves of iso mode (whose own points move with every resample).
+   */
+  readonly bandGrid: Float64Array;
   evaluate(weights?: ArrayLike<number>): EdcEvaluation;
   /** The full result (what `computeEdc` returns). */
   result(): EdcResult;
@@ -116,6 +122,29 @@ function areas(mode: string, points: EdcPoints, limits: readonly number[], error
     norm[k] = normalizedPauc(a[k]!, l, errorAt0) ?? NaN;
   });
   return { pauc: a, paucNorm: norm };
+}
+
+/** Points of the iso bootstrap band: every 1 % of discarded comparisons. */
+const ISO_BAND_POINTS = 100;
+
+/**
+ * The curve's error at each of `at` (ascending): the value of the last point at or left of x for step curves, the
+ * linear interpolation for trapezoid ones (on the grid itself: the grid values); NaN outside the curve.
+ */
+export function curveAt(points: EdcPoints, interpolation: 'step' | 'trapezoid', at: Float64Array, out: Float64Array<ArrayBufferLike> = new Float64Array(at.length)): Float64Array<ArrayBufferLike> {
+  const x = points.discardFraction;
+  const y = points.error;
+  const n = x.length;
+  let i = 0;
+  for (let j = 0; j < at.length; j++) {
+    const u = at[j]!;
+    while (i + 1 < n && x[i + 1]! <= u + GRID_EPS) i++;
+    if (n === 0 || x[0]! > u + GRID_EPS) out[j] = NaN;
+    else if (interpolation === 'step' || Math.abs(x[i]! - u) <= GRID_EPS) out[j] = y[i]!;
+    else if (i + 1 < n) out[j] = y[i]! + ((y[i + 1]! - y[i]!) * (u - x[i]!)) / (x[i + 1]! - x[i]!);
+    else out[j] = NaN;
+  }
+  return out;
 }
 
 /** Sort once; evaluate as often as needed (see PreparedEdc). */
@@ -144,9 +173,11 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     );
 
   let evaluate: (weights?: ArrayLike<number>) => EdcEvaluation;
+  let bandGrid: Float64Array;
   let nFailedToAssess: number;
   let gridStep: number | null = null;
   if (mode === 'iso') {
+    bandGrid = Float64Array.from({ length: ISO_BAND_POINTS + 1 }, (_, j) => j / ISO_BAND_POINTS);
     const curveIdx = error === 'fnmr' ? idxM : idxN;
     const sorted: IsoSorted = error === 'fnmr' ? sortForIso(simM, qM, 'fnmr') : sortForIso(simN, qN, 'fmr');
     const sortedIdx = Uint32Array.from(sorted.order, (k) => curveIdx[k]!); // comparison index of each sorted position
@@ -182,6 +213,7 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   } else {
     gridStep = options.gridStep ?? DEFAULT_GRID_STEP;
     const grid = discardGrid(gridStep, options.gridMax ?? DEFAULT_GRID_MAX);
+    bandGrid = grid;
     const sorted: RecomputedSorted = sortForRecomputed(set.similarity, set.mated, quality);
     nFailedToAssess = sorted.nFailedToAssess;
     evaluate = (weights) => {
@@ -244,7 +276,7 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
       notes,
     };
   };
-  return { method, mode, limits, set, evaluate, result };
+  return { method, mode, limits, set, bandGrid, evaluate, result };
 }
 
 /**

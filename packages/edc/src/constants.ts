@@ -52,6 +52,7 @@ export const DEFAULT_METHOD = 'default';
 export const EDC_POINTS_KIND = 'edc_points' satisfies ResultKind;
 export const EDC_SUMMARY_KIND = 'edc_summary' satisfies ResultKind;
 export const EDC_BOOTSTRAP_KIND = 'edc_bootstrap' satisfies ResultKind;
+export const EDC_BAND_KIND = 'edc_band' satisfies ResultKind;
 /** Run kind of `aikd edc` runs. */
 export const EDC_RUN_KIND = 'edc';
 
@@ -134,6 +135,17 @@ export const EDC_BOOTSTRAP_COLUMNS = [
   'bootstrap_seed', // Utf8
   'pauc', // List<Float64>: replicate values, null where undefined in that resample
   'pauc_norm', // List<Float64>
+] as const;
+
+/**
+ * Columns of `edc_band`: the pointwise bootstrap band of each curve with intervals (curve key + one row per band
+ * point: the grid in recomputed mode, every 0.01 of discard in iso mode).
+ */
+export const EDC_BAND_COLUMNS = [
+  'dataset', 'fr_model', 'condition', 'method', 'mode', 'error_type', 'operating_point', 'operating_value', 'pair_quality', 'lower_is_better',
+  'discard_fraction', // Float64
+  'error_lo', // Float64 | null
+  'error_hi', // Float64 | null
 ] as const;
 
 export type EdcPointsColumn = (typeof EDC_POINTS_COLUMNS)[number];

@@ -9,8 +9,8 @@ import { prepareEdc, validateEdcOptions, limitKey, type PreparedEdc } from './co
 import { bootstrapEdc, sameComparisons, withIntervals, bootstrapNote } from './bootstrap.ts';
 import { readComparisons } from './readers/index.ts';
 import { edcTables, type EdcTableMeta } from './tables.ts';
-import { edcChartSpec, thinPoints } from './chart.ts';
-import { EDC_POINTS_KIND, EDC_RUN_KIND, EDC_SUMMARY_KIND, EDC_BOOTSTRAP_KIND, DEFAULT_DISCARD_LIMITS, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED, DEFAULT_BOOTSTRAP_LEVEL, EDC_MODE_DEFINITIONS } from './constants.ts';
+import { edcResultsChartSpec, thinPoints } from './chart.ts';
+import { EDC_POINTS_KIND, EDC_RUN_KIND, EDC_SUMMARY_KIND, EDC_BOOTSTRAP_KIND, EDC_BAND_KIND, DEFAULT_DISCARD_LIMITS, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED, DEFAULT_BOOTSTRAP_LEVEL, EDC_MODE_DEFINITIONS } from './constants.ts';
 import type { EdcOptions, EdcResult, InputFormat, OperatingPoint } from './types.ts';
 
 /** Comparison count from which `aikd edc` shows progress. */
@@ -44,10 +44,10 @@ export interface EvaluateFileOutput {
 }
 
 /** `<out>.edc_points.arrow`, `<out>.edc_summary.arrow` and `<out>.edc_bootstrap.arrow` for `--out <out>.arrow`. */
-export function outPaths(out: string): { points: string; summary: string; bootstrap: string } {
+export function outPaths(out: string): { points: string; summary: string; bootstrap: string; band: string } {
   if (extname(out).toLowerCase() !== '.arrow') throw new AikdError(`--out ${out}: expected a file name ending in .arrow`);
   const base = resolve(out).slice(0, -'.arrow'.length);
-  return { points: `${base}.${EDC_POINTS_KIND}.arrow`, summary: `${base}.${EDC_SUMMARY_KIND}.arrow`, bootstrap: `${base}.${EDC_BOOTSTRAP_KIND}.arrow` };
+  return { points: `${base}.${EDC_POINTS_KIND}.arrow`, summary: `${base}.${EDC_SUMMARY_KIND}.arrow`, bootstrap: `${base}.${EDC_BOOTSTRAP_KIND}.arrow`, band: `${base}.${EDC_BAND_KIND}.arrow` };
 }
 
 /** The same curve with only the points `thinPoints` keeps (display / storage; areas are unchanged). */
@@ -159,7 +159,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
 
   const written: EvaluateFileOutput['written'] = { files: [] };
   const meta: EdcTableMeta = { dataset: o.dataset, fr_model: o.fr_model, condition: o.condition };
-  const spec = o.plot || paths ? edcChartSpec(results) : undefined;
+  const spec = o.plot || paths ? edcResultsChartSpec(results) : undefined;
   const { writeChart } = o.plot || paths ? await import('./render.ts') : { writeChart: undefined };
   if (o.plot) {
     await writeChart!(spec!, o.plot);
@@ -188,7 +188,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
       definition: EDC_MODE_DEFINITIONS[first.mode],
     };
     await withRun({ kind: EDC_RUN_KIND, params, root: o.resultsRoot }, async (run) => {
-      const { points, summary, bootstrap: replicates } = edcTables(results, meta);
+      const { points, summary, bootstrap: replicates, band } = edcTables(results, meta);
       const methods = [...new Set(results.map((r) => r.method))];
       const prov = { method: methods.length === 1 ? methods[0] : undefined, dataset: o.dataset, fr_model: o.fr_model, params };
       // write once into the run; the --out files are byte copies (same rows, same provenance)
@@ -196,6 +196,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
         [EDC_POINTS_KIND, points, paths.points],
         [EDC_SUMMARY_KIND, summary, paths.summary],
         ...(replicates ? ([[EDC_BOOTSTRAP_KIND, replicates, paths.bootstrap]] as const) : []),
+        ...(band ? ([[EDC_BAND_KIND, band, paths.band]] as const) : []),
       ] as const) {
         const w = run.writeTable(kind, table, prov);
         copyAtomic(w.parquet, target.replace(/\.arrow$/, '.parquet'));

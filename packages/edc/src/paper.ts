@@ -6,6 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '@aikd/core';
 
+/** The AI-KD paper's tables, workspace-relative. */
+export const PAPER_PAUC_CSV = 'experiments/reference/paper-pauc.csv';
+
 /** Columns of the reference CSV: the paper's names, the value, and the workbench's ids. */
 export const PAPER_COLUMNS = ['condition', 'fr_model', 'method', 'dataset', 'pauc_norm', 'condition_id', 'fr_model_id', 'method_id', 'dataset_id'] as const;
 

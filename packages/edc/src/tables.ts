@@ -4,7 +4,7 @@
  * `edcTables` with its dataset / FR model / condition for each result.
  */
 import * as arrow from 'apache-arrow';
-import { EDC_POINTS_COLUMNS, EDC_SUMMARY_COLUMNS, EDC_BOOTSTRAP_COLUMNS } from './constants.ts';
+import { EDC_POINTS_COLUMNS, EDC_SUMMARY_COLUMNS, EDC_BOOTSTRAP_COLUMNS, EDC_BAND_COLUMNS } from './constants.ts';
 import { limitKey } from './compute.ts';
 import type { EdcResult } from './types.ts';
 
@@ -13,6 +13,7 @@ declare module '@aikd/results' {
     edc_points: EdcPointRow;
     edc_summary: EdcSummaryRow;
     edc_bootstrap: EdcBootstrapRow;
+    edc_band: EdcBandRow;
   }
 }
 
@@ -73,6 +74,13 @@ export interface EdcBootstrapRow extends EdcCurveKey {
   bootstrap_seed: string;
   pauc: (number | null)[];
   pauc_norm: (number | null)[];
+}
+
+/** One row of `edc_band`: a curve's pointwise bootstrap band at one discard fraction. */
+export interface EdcBandRow extends EdcCurveKey {
+  discard_fraction: number;
+  error_lo: number | null;
+  error_hi: number | null;
 }
 
 /** One row of `edc_points`. */
@@ -327,11 +335,41 @@ export function edcBootstrapTable(results: readonly EdcResult[], meta: MetaFor =
   return new arrow.Table(columns);
 }
 
+/** `edc_band`: the bootstrap band of every curve with intervals (undefined when none has any). */
+export function edcBandTable(results: readonly EdcResult[], meta: MetaFor = {}): arrow.Table | undefined {
+  const rows = results.flatMap((r, i) => {
+    const band = r.intervals?.band;
+    if (!band) return [];
+    const m = metaOf(meta, r, i);
+    return Array.from(band.discardFraction, (x, j) => ({ r, m, x, lo: band.lo[j]!, hi: band.hi[j]! }));
+  });
+  if (!rows.length) return undefined;
+  const str = (f: (x: (typeof rows)[number]) => string | null) => arrow.vectorFromArray(rows.map(f), new arrow.Utf8());
+  const num = (f: (x: (typeof rows)[number]) => number) => arrow.vectorFromArray(rows.map((x) => (Number.isFinite(f(x)) ? f(x) : null)), new arrow.Float64());
+  const columns: Record<(typeof EDC_BAND_COLUMNS)[number], arrow.Vector> = {
+    dataset: str((x) => x.m.dataset ?? null),
+    fr_model: str((x) => x.m.fr_model ?? null),
+    condition: str((x) => x.m.condition ?? null),
+    method: str((x) => x.r.method),
+    mode: str((x) => x.r.mode),
+    error_type: str((x) => x.r.error),
+    operating_point: str((x) => x.r.operatingPoint.kind),
+    operating_value: num((x) => x.r.operatingPoint.value),
+    pair_quality: str((x) => x.r.pairQuality),
+    lower_is_better: arrow.vectorFromArray(rows.map((x) => x.r.lowerIsBetter), new arrow.Bool()),
+    discard_fraction: num((x) => x.x),
+    error_lo: num((x) => x.lo),
+    error_hi: num((x) => x.hi),
+  };
+  return new arrow.Table(columns);
+}
+
 /**
  * The tables, ready for `run.writeTable('edc_points', …)`, `run.writeTable('edc_summary', …)` and (when the results
- * carry bootstrap intervals) `run.writeTable('edc_bootstrap', …)`.
+ * carry bootstrap intervals) `run.writeTable('edc_bootstrap', …)` and `run.writeTable('edc_band', …)`.
  */
-export function edcTables(results: readonly EdcResult[], meta: MetaFor = {}): { points: arrow.Table; summary: arrow.Table; bootstrap?: arrow.Table } {
+export function edcTables(results: readonly EdcResult[], meta: MetaFor = {}): { points: arrow.Table; summary: arrow.Table; bootstrap?: arrow.Table; band?: arrow.Table } {
   const bootstrap = edcBootstrapTable(results, meta);
-  return { points: edcPointsTable(results, meta), summary: edcSummaryTable(results, meta), ...(bootstrap ? { bootstrap } : {}) };
+  const band = edcBandTable(results, meta);
+  return { points: edcPointsTable(results, meta), summary: edcSummaryTable(results, meta), ...(bootstrap ? { bootstrap } : {}), ...(band ? { band } : {}) };
 }

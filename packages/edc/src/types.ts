@@ -161,6 +161,8 @@ export interface EdcIntervals {
    * same comparisons comes from the same resample, so differences between methods pair up.
    */
   samples: { pauc: Record<string, Float64Array>; paucNorm: Record<string, Float64Array> };
+  /** Pointwise percentile band of the curve (grid points in recomputed mode, every 0.01 of discard in iso mode). */
+  band: { discardFraction: Float64Array; lo: Float64Array; hi: Float64Array };
 }
 
 export type BootstrapUnit = 'identity' | 'pair';

@@ -169,6 +169,9 @@ describe('paired comparisons, Holm, honest ranks, Kendall τ-b', () => {
     // a significantly better than b and c, b ≈ c: "1", "2=", "2="
     const q = (i: number, j: number) => ([i, j].sort().join() === '1,2' ? 0.5 : 0.001);
     expect(honestRanks([0.6, 0.7, 0.71], q).map((r) => `${r.rank}${r.shared ? '=' : ''}`)).toEqual(['1', '2=', '2=']);
+    // a beats b significantly; c (higher, but too noisy to be beaten) is not ranked ahead of b
+    const r = (i: number, j: number) => ([i, j].sort().join() === '0,1' ? 0.001 : 0.5);
+    expect(honestRanks([0.5, 0.6, 0.7], r).map((x) => `${x.rank}${x.shared ? '=' : ''}`)).toEqual(['1', '2=', '2=']);
   });
 
   it('compareColumn: all pairs, Holm over the column, then ranks', () => {

@@ -75,7 +75,7 @@ describe('aikd edc', () => {
       ]);
       const runs = await cat.query("select kind, status from runs where kind = 'edc'");
       expect(runs).toEqual([{ kind: 'edc', status: 'completed' }]);
-      expect(await cat.query("select name from artifacts order by name")).toEqual([{ name: 'edc.svg' }, { name: 'edc_bootstrap' }, { name: 'edc_points' }, { name: 'edc_summary' }]);
+      expect(await cat.query("select name from artifacts order by name")).toEqual([{ name: 'edc.svg' }, { name: 'edc_band' }, { name: 'edc_bootstrap' }, { name: 'edc_points' }, { name: 'edc_summary' }]);
       // 1000 replicates per curve and limit (pair-level: the file has no identity columns), intervals in the summary
       const boot = await cat.query('select method, operating_value, discard_limit, bootstrap_unit, len(pauc_norm) as n from edc_bootstrap order by all');
       expect(boot).toHaveLength(8);
