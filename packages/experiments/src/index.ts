@@ -9,5 +9,5 @@ export { runUnit, unitHash, unitRunId, doneRun, unitTable } from './units.ts';
 export { evaluatePlan, evaluateCell } from './evaluate.ts';
 export { runExperiment, mergeExperiment, pendingUnits, type RunExperimentOptions, type RunExperimentResult } from './run.ts';
 export { checkAvailability, type MissingItem } from './availability.ts';
-export { buildReport, reportText, paperReference, findExperiment, type Report, type ReportTable } from './report.ts';
+export { buildReport, reportText, findExperiment, requireExperiment, type Report, type ReportTable, type ReportBootstrap } from './report.ts';
 export { shardFromScheduler } from './cli.ts';

@@ -17,6 +17,8 @@ export interface RunExperimentOptions {
   root?: string;
   /** Evaluate after this shard's units when the whole plan is complete (default true). */
   evaluate?: boolean;
+  /** Override the experiment's `edc.bootstrap` replicates (0 = no intervals). */
+  bootstrap?: number;
   /** Test hook: stop the process (SIGKILL) after this many units were computed, as a crash would. */
   killAfterUnits?: number;
 }
@@ -30,9 +32,13 @@ export interface RunExperimentResult {
   failed: { unit: string; error: string }[];
   missing: MissingItem[];
   evaluated: boolean;
+  /** Wall time of the evaluation phase (EDCs, intervals, sensitivity). */
+  evaluationSeconds?: number;
   pending: string[];
   seconds: number;
 }
+
+const bootstrapSettings = (plan: Plan, replicates?: number) => (replicates === undefined ? plan.experiment.edc.bootstrap : { ...plan.experiment.edc.bootstrap, replicates });
 
 function openExperimentRun(plan: Plan, root?: string): Run {
   const dir = join(runsDir(root), plan.id);
@@ -105,9 +111,10 @@ export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {})
   const skippedKeys = new Set([...out.skipped.map((s) => s.unit), ...out.failed.map((f) => f.unit)]);
   out.pending = pendingUnits(plan, root).filter((k) => !skippedKeys.has(k) && !blockedKey(plan, k, blocked));
   if (opts.evaluate !== false && out.pending.length === 0) {
-    const ev = evaluatePlan(plan, root);
+    const ev = evaluatePlan(plan, root, bootstrapSettings(plan, opts.bootstrap));
     out.evaluated = true;
-    exp.finish({ cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, skipped: missing.map((m) => `${m.kind} ${m.name}`), failed_units: out.failed.length, shards: shard.count });
+    out.evaluationSeconds = ev.seconds;
+    exp.finish({ cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, skipped: missing.map((m) => `${m.kind} ${m.name}`), failed_units: out.failed.length, shards: shard.count, evaluation_seconds: ev.seconds, bootstrap: ev.bootstrap });
   }
   out.seconds = Math.round((performance.now() - t0) / 100) / 10;
   return out;
@@ -143,14 +150,14 @@ function blockedKey(plan: Plan, key: string, blocked: ReturnType<typeof blockedB
 }
 
 /** `aikd merge`: evaluate a plan whose units were computed by several shards (errors if some are still pending). */
-export async function mergeExperiment(plan: Plan, root?: string): Promise<{ evaluated: boolean; pending: string[]; shards: string[] }> {
+export async function mergeExperiment(plan: Plan, root?: string, bootstrap?: number): Promise<{ evaluated: boolean; pending: string[]; shards: string[] }> {
   const missing = await checkAvailability(plan);
   const blocked = blockedBy(missing);
   const pending = pendingUnits(plan, root).filter((k) => !blockedKey(plan, k, blocked));
   const dir = join(runsDir(root), plan.id);
   const shards = existsSync(dir) ? readdirSync(dir).filter((f) => /^shard-\d+-of-\d+\.json$/.test(f)) : [];
   if (pending.length) return { evaluated: false, pending, shards };
-  const ev = evaluatePlan(plan, root);
-  openExperimentRun(plan, root).finish({ cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, merged_shards: shards });
+  const ev = evaluatePlan(plan, root, bootstrapSettings(plan, bootstrap));
+  openExperimentRun(plan, root).finish({ cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, merged_shards: shards, evaluation_seconds: ev.seconds, bootstrap: ev.bootstrap });
   return { evaluated: true, pending, shards };
 }

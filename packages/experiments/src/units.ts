@@ -20,7 +20,8 @@ export const unitRunId = (plan: Plan, key: string) => `${plan.id}.${key}`;
 /** What makes a unit's result what it is (not the code version: caches survive commits; provenance records it). */
 export function unitHash(u: Unit): string {
   const ds = (d: DatasetSpec) => ({ name: d.name, split: d.split, filter: d.filter });
-  if (u.kind === 'embed') return configHash({ kind: u.kind, dataset: ds(u.dataset), condition: u.condition, frModel: u.frModel });
+  // `comparisons`: the layout of the table the unit writes (2: with identity_a / identity_b)
+  if (u.kind === 'embed') return configHash({ kind: u.kind, dataset: ds(u.dataset), condition: u.condition, frModel: u.frModel, comparisons: 2 });
   if (u.kind === 'score') return configHash({ kind: u.kind, dataset: ds(u.dataset), condition: u.condition, method: u.method });
   return configHash({ kind: u.kind, dataset: ds(u.dataset), method: u.method });
 }
@@ -69,6 +70,9 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
         a: arrow.vectorFromArray(pairs.map((p) => p.a), new arrow.Utf8()),
         b: arrow.vectorFromArray(pairs.map((p) => p.b), new arrow.Utf8()),
         mated: arrow.vectorFromArray(pairs.map((p) => p.mated), new arrow.Bool()),
+        // who is in each pair (null where the dataset does not say): the bootstrap resamples identities
+        identity_a: arrow.vectorFromArray(pairs.map((p) => ds.image(p.a)?.identity ?? null), new arrow.Utf8()),
+        identity_b: arrow.vectorFromArray(pairs.map((p) => ds.image(p.b)?.identity ?? null), new arrow.Utf8()),
         fold: arrow.vectorFromArray(pairs.map((p) => p.fold ?? null), new arrow.Int32()),
         similarity: arrow.makeVector(similarity),
       });
