@@ -296,6 +296,23 @@ export function edcSummaryTable(results: readonly EdcResult[], meta: MetaFor = {
   return new arrow.Table(columns);
 }
 
+/** The curve-key columns (EdcCurveKey) of rows that each belong to a result. */
+function curveKeyColumns<T>(rows: readonly T[], result: (x: T) => EdcResult, meta: (x: T) => EdcTableMeta): Record<keyof EdcCurveKey, arrow.Vector> {
+  const str = (f: (x: T) => string | null | undefined) => arrow.vectorFromArray(rows.map((x) => f(x) ?? null), new arrow.Utf8());
+  return {
+    dataset: str((x) => meta(x).dataset),
+    fr_model: str((x) => meta(x).fr_model),
+    condition: str((x) => meta(x).condition),
+    method: str((x) => result(x).method),
+    mode: str((x) => result(x).mode),
+    error_type: str((x) => result(x).error),
+    operating_point: str((x) => result(x).operatingPoint.kind),
+    operating_value: arrow.vectorFromArray(rows.map((x) => result(x).operatingPoint.value), new arrow.Float64()),
+    pair_quality: str((x) => result(x).pairQuality),
+    lower_is_better: arrow.vectorFromArray(rows.map((x) => result(x).lowerIsBetter), new arrow.Bool()),
+  };
+}
+
 /** A List<Float64> column: one list per row, NaN entries as nulls. */
 function float64Lists(lists: Float64Array[]): arrow.Vector {
   const type = new arrow.List(new arrow.Field('item', new arrow.Float64(), true));
@@ -316,16 +333,7 @@ export function edcBootstrapTable(results: readonly EdcResult[], meta: MetaFor =
   if (!rows.length) return undefined;
   const str = (f: (x: (typeof rows)[number]) => string | null) => arrow.vectorFromArray(rows.map(f), new arrow.Utf8());
   const columns: Record<(typeof EDC_BOOTSTRAP_COLUMNS)[number], arrow.Vector> = {
-    dataset: str((x) => x.m.dataset ?? null),
-    fr_model: str((x) => x.m.fr_model ?? null),
-    condition: str((x) => x.m.condition ?? null),
-    method: str((x) => x.r.method),
-    mode: str((x) => x.r.mode),
-    error_type: str((x) => x.r.error),
-    operating_point: str((x) => x.r.operatingPoint.kind),
-    operating_value: arrow.vectorFromArray(rows.map((x) => x.r.operatingPoint.value), new arrow.Float64()),
-    pair_quality: str((x) => x.r.pairQuality),
-    lower_is_better: arrow.vectorFromArray(rows.map((x) => x.r.lowerIsBetter), new arrow.Bool()),
+    ...curveKeyColumns(rows, (x) => x.r, (x) => x.m),
     discard_limit: arrow.vectorFromArray(rows.map((x) => x.l), new arrow.Float64()),
     bootstrap_unit: str((x) => x.b.unit),
     bootstrap_seed: str((x) => String(x.b.seed)),
@@ -344,19 +352,9 @@ export function edcBandTable(results: readonly EdcResult[], meta: MetaFor = {}):
     return Array.from(band.discardFraction, (x, j) => ({ r, m, x, lo: band.lo[j]!, hi: band.hi[j]! }));
   });
   if (!rows.length) return undefined;
-  const str = (f: (x: (typeof rows)[number]) => string | null) => arrow.vectorFromArray(rows.map(f), new arrow.Utf8());
   const num = (f: (x: (typeof rows)[number]) => number) => arrow.vectorFromArray(rows.map((x) => (Number.isFinite(f(x)) ? f(x) : null)), new arrow.Float64());
   const columns: Record<(typeof EDC_BAND_COLUMNS)[number], arrow.Vector> = {
-    dataset: str((x) => x.m.dataset ?? null),
-    fr_model: str((x) => x.m.fr_model ?? null),
-    condition: str((x) => x.m.condition ?? null),
-    method: str((x) => x.r.method),
-    mode: str((x) => x.r.mode),
-    error_type: str((x) => x.r.error),
-    operating_point: str((x) => x.r.operatingPoint.kind),
-    operating_value: num((x) => x.r.operatingPoint.value),
-    pair_quality: str((x) => x.r.pairQuality),
-    lower_is_better: arrow.vectorFromArray(rows.map((x) => x.r.lowerIsBetter), new arrow.Bool()),
+    ...curveKeyColumns(rows, (x) => x.r, (x) => x.m),
     discard_fraction: num((x) => x.x),
     error_lo: num((x) => x.lo),
     error_hi: num((x) => x.hi),

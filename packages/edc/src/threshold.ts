@@ -91,10 +91,7 @@ export function quantileLinear(values: Float64Array, q: number): number {
   if (h >= n - 1) return selectInPlace(a, n - 1);
   const prev = Math.floor(h);
   const lo = selectInPlace(a, prev);
-  const hi = minFrom(a, prev + 1);
-  const gamma = h - prev;
-  const diff = hi - lo;
-  return gamma >= 0.5 ? hi - diff * (1 - gamma) : lo + diff * gamma;
+  return interpolate(lo, minFrom(a, prev + 1), h - prev);
 }
 
 /**
@@ -103,11 +100,7 @@ export function quantileLinear(values: Float64Array, q: number): number {
  */
 export function thresholdAtFmrSorted(sorted: Float64Array, fmr: number, weights?: ArrayLike<number>): FmrThreshold {
   const len = sorted.length;
-  let n = len;
-  if (weights) {
-    n = 0;
-    for (let i = 0; i < len; i++) n += weights[i]!;
-  }
+  const n = totalWeight(len, weights);
   if (n === 0) throw new AikdError('thresholdAtFmr: no non-mated comparisons to set a threshold on');
   if (!(fmr >= 0 && fmr <= 1)) throw new AikdError(`thresholdAtFmr: expected an FMR in [0, 1] (got ${fmr})`);
   const w = (i: number) => (weights ? weights[i]! : 1);
@@ -140,11 +133,7 @@ export function thresholdAtFmrSorted(sorted: Float64Array, fmr: number, weights?
  */
 export function quantileLinearSorted(sorted: Float64Array, q: number, weights?: ArrayLike<number>): number {
   const len = sorted.length;
-  let n = len;
-  if (weights) {
-    n = 0;
-    for (let i = 0; i < len; i++) n += weights[i]!;
-  }
+  const n = totalWeight(len, weights);
   if (n === 0) throw new AikdError('quantile of no values');
   if (!(q >= 0 && q <= 1)) throw new AikdError(`quantile: expected q in [0, 1] (got ${q})`);
   const h = (n - 1) * q;
@@ -159,9 +148,19 @@ export function quantileLinearSorted(sorted: Float64Array, q: number, weights?: 
   };
   if (h >= n - 1) return at(n - 1);
   const prev = Math.floor(h);
-  const lo = at(prev);
-  const hi = at(prev + 1);
-  const gamma = h - prev;
+  return interpolate(at(prev), at(prev + 1), h - prev);
+}
+
+/** Σ weights (or `len` without weights). */
+function totalWeight(len: number, weights: ArrayLike<number> | undefined): number {
+  if (!weights) return len;
+  let n = 0;
+  for (let i = 0; i < len; i++) n += weights[i]!;
+  return n;
+}
+
+/** numpy's linear interpolation between neighbours, two-sided as in `np.quantile` (so results match bit for bit). */
+function interpolate(lo: number, hi: number, gamma: number): number {
   const diff = hi - lo;
   return gamma >= 0.5 ? hi - diff * (1 - gamma) : lo + diff * gamma;
 }
