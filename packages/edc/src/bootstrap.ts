@@ -16,7 +16,7 @@
  * rngFor(seed, 'edc-bootstrap', b), so results do not depend on the order or number of methods.
  */
 import { AikdError, rngFor } from '@aikd/core';
-import { limitKey, curveAt, type PreparedEdc } from './compute.ts';
+import { limitKey, curveAt, type PreparedEdc, type WeightTotals } from './compute.ts';
 import { quantileLinear } from './threshold.ts';
 import { DEFAULT_BOOTSTRAP_LEVEL, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED } from './constants.ts';
 import type { BootstrapUnit, ComparisonSet, EdcIntervals, EdcResult } from './types.ts';
@@ -41,6 +41,10 @@ export class Resampler {
   private readonly mated: Uint8Array;
   private readonly matedIdx?: Uint32Array;
   private readonly nonmatedIdx?: Uint32Array;
+  /** Comparisons grouped by (mated, identity a, identity b), so a replicate's totals cost O(groups), not O(n). */
+  private readonly groups?: { mated: Uint8Array; a: Int32Array; b: Int32Array; count: Float64Array };
+  /** Σ weights per comparison type of the last `weights()` call. */
+  readonly totals: WeightTotals = { mated: 0, nonmated: 0 };
 
   constructor(
     set: Pick<ComparisonSet, 'mated' | 'identityA' | 'identityB'>,
@@ -57,6 +61,19 @@ export class Resampler {
       this.b = dense(set.identityB);
       this.unit = 'identity';
       this.units = code.size;
+      const byKey = new Map<number, number>();
+      const k = code.size;
+      for (let i = 0; i < this.n; i++) {
+        const key = (set.mated[i]! * k + this.a[i]!) * k + this.b[i]!;
+        byKey.set(key, (byKey.get(key) ?? 0) + 1);
+      }
+      const keys = [...byKey.keys()];
+      this.groups = {
+        mated: Uint8Array.from(keys, (x) => Math.floor(x / (k * k))),
+        a: Int32Array.from(keys, (x) => Math.floor(x / k) % k),
+        b: Int32Array.from(keys, (x) => x % k),
+        count: Float64Array.from(keys, (x) => byKey.get(x)!),
+      };
     } else {
       let m = 0;
       for (let i = 0; i < this.n; i++) m += set.mated[i]!;
@@ -65,6 +82,8 @@ export class Resampler {
       for (let i = 0, p = 0, q = 0; i < this.n; i++) (set.mated[i] ? this.matedIdx : this.nonmatedIdx)[set.mated[i] ? p++ : q++] = i;
       this.unit = 'pair';
       this.units = this.n;
+      this.totals.mated = m;
+      this.totals.nonmated = this.n - m;
     }
   }
 
@@ -84,6 +103,15 @@ export class Resampler {
         const x = a[i]!;
         const y = b2[i]!;
         out[i] = x === y ? copies[x]! : copies[x]! * copies[y]!;
+      }
+      const g = this.groups!;
+      this.totals.mated = this.totals.nonmated = 0;
+      for (let j = 0; j < g.count.length; j++) {
+        const x = g.a[j]!;
+        const y = g.b[j]!;
+        const w = g.count[j]! * (x === y ? copies[x]! : copies[x]! * copies[y]!);
+        if (g.mated[j]) this.totals.mated += w;
+        else this.totals.nonmated += w;
       }
     } else
       for (const idx of [this.matedIdx!, this.nonmatedIdx!]) {
@@ -157,7 +185,7 @@ export function bootstrapEdc(prepared: readonly PreparedEdc[], options: Bootstra
     prepared.forEach((p, k) => {
       let e;
       try {
-        e = p.evaluate(w);
+        e = p.evaluate(w, resampler.totals);
       } catch {
         e = undefined; // a resample without a needed comparison type: this replicate is undefined for the method
       }

@@ -13,7 +13,7 @@ import {
 } from './constants.ts';
 import { pairQualities } from './quality.ts';
 import { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, countAtLeast, countBelow } from './threshold.ts';
-import { sortForIso, isoPoints, type IsoSorted } from './iso.ts';
+import { sortForIso, isoPoints, isoBuffers, type IsoSorted, type IsoBuffers } from './iso.ts';
 import { sortForRecomputed, recomputedPoints, discardGrid, type RecomputedSorted } from './recomputed.ts';
 import { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc } from './area.ts';
 import { argsortStable } from './sort.ts';
@@ -80,6 +80,12 @@ function describeOp(op: OperatingPoint): string {
   return op.kind === 'fmr' ? `FMR ${op.value}` : op.kind === 'threshold' ? `threshold ${op.value}` : `starting error ${op.value}`;
 }
 
+/** Σ weights over the mated and over the non-mated comparisons. */
+export interface WeightTotals {
+  mated: number;
+  nonmated: number;
+}
+
 /** What one evaluation of a prepared EDC gives (the full curve, or a bootstrap replicate's). */
 export interface EdcEvaluation {
   points: EdcPoints;
@@ -108,7 +114,11 @@ export interface PreparedEdc {
    * the step curves of iso mode (whose own points move with every resample).
    */
   readonly bandGrid: Float64Array;
-  evaluate(weights?: ArrayLike<number>): EdcEvaluation;
+  /**
+   * `totals`, when the caller knows them cheaply (the resampler does), are the weights summed over mated and over
+   * non-mated comparisons; they must equal those sums.
+   */
+  evaluate(weights?: ArrayLike<number>, totals?: WeightTotals): EdcEvaluation;
   /** The full result (what `computeEdc` returns). */
   result(): EdcResult;
 }
@@ -172,7 +182,7 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
         (op.kind === 'fmr' ? ` to set the threshold at ${describeOp(op)} (give --threshold or --starting-error instead)` : ' (an FM-EDC needs some)'),
     );
 
-  let evaluate: (weights?: ArrayLike<number>) => EdcEvaluation;
+  let evaluate: (weights?: ArrayLike<number>, totals?: WeightTotals) => EdcEvaluation;
   let bandGrid: Float64Array;
   let nFailedToAssess: number;
   let gridStep: number | null = null;
@@ -186,24 +196,28 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     const thresholdValues = op.kind === 'fmr' ? { values: simN, idx: idxN } : op.kind === 'starting_error' ? (error === 'fnmr' ? { values: simM, idx: idxM } : { values: simN, idx: idxN }) : undefined;
     let sortedThreshold: { values: Float64Array; idx: Uint32Array } | undefined;
     const fixed = op.kind === 'threshold' ? op.value : op.kind === 'fmr' ? thresholdAtFmr(simN, op.value).threshold : error === 'fnmr' ? quantileLinear(simM, op.value) : quantileLinear(simN, 1 - op.value);
-    evaluate = (weights) => {
+    // replicates reuse these (no allocation per replicate)
+    let curveWeights: Uint32Array | undefined;
+    let buffers: IsoBuffers | undefined;
+    evaluate = (weights, totals) => {
       let threshold = fixed;
-      let curveWeights: ArrayLike<number> | undefined;
       if (weights) {
-        curveWeights = gather(weights, sortedIdx);
+        curveWeights ??= new Uint32Array(sortedIdx.length);
+        buffers ??= isoBuffers(sortedIdx.length);
+        for (let k = 0; k < sortedIdx.length; k++) curveWeights[k] = weights[sortedIdx[k]!]!;
         if (thresholdValues) {
           if (!sortedThreshold) {
             const o = argsortStable(thresholdValues.values);
             sortedThreshold = { values: o.sorted, idx: Uint32Array.from(o.order, (k) => thresholdValues.idx[k]!) };
           }
-          const w = gather(weights, sortedThreshold.idx);
-          threshold =
-            op.kind === 'fmr'
-              ? thresholdAtFmrSorted(sortedThreshold.values, op.value, w).threshold
-              : quantileLinearSorted(sortedThreshold.values, error === 'fnmr' ? op.value : 1 - op.value, w);
+          const st = sortedThreshold;
+          if (op.kind === 'fmr') {
+            // only the top of the non-mated scores is read: no gather of all their weights
+            threshold = thresholdAtFmrSorted(st.values, op.value, (k) => weights[st.idx[k]!]!, totals?.nonmated).threshold;
+          } else threshold = quantileLinearSorted(st.values, error === 'fnmr' ? op.value : 1 - op.value, gather(weights, st.idx));
         }
       }
-      const points = isoPoints(sorted, threshold, error, curveWeights);
+      const points = isoPoints(sorted, threshold, error, weights ? curveWeights : undefined, weights ? buffers : undefined);
       const errorAt0 = points.error[0]!;
       // over all comparisons of each type (a replicate needs only the curve)
       const achievedFmr = weights ? null : nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
@@ -216,8 +230,8 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     bandGrid = grid;
     const sorted: RecomputedSorted = sortForRecomputed(set.similarity, set.mated, quality);
     nFailedToAssess = sorted.nFailedToAssess;
-    evaluate = (weights) => {
-      const points = recomputedPoints(sorted, op.value, grid, weights);
+    evaluate = (weights, totals) => {
+      const points = recomputedPoints(sorted, op.value, grid, weights, totals ? totals.mated + totals.nonmated : undefined);
       const errorAt0 = points.error[0]!;
       return {
         points,

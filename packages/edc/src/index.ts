@@ -3,9 +3,9 @@
  */
 export * from './types.ts';
 export * from './constants.ts';
-export { computeEdc, prepareEdc, curveAt, validateEdcOptions, limitKey, type PreparedEdc, type EdcEvaluation } from './compute.ts';
+export { computeEdc, prepareEdc, curveAt, validateEdcOptions, limitKey, type PreparedEdc, type EdcEvaluation, type WeightTotals } from './compute.ts';
 export { pairQualities } from './quality.ts';
-export { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, nextUp, countAtLeast, countBelow, type FmrThreshold } from './threshold.ts';
+export { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, nextUp, countAtLeast, countBelow, type FmrThreshold, type Weights } from './threshold.ts';
 export { isoCurve, isoPoints, sortForIso, type IsoCurve, type IsoSorted } from './iso.ts';
 export { recomputedCurve, recomputedPoints, sortForRecomputed, discardGrid, angularDistance, type RecomputedCurve, type RecomputedSorted } from './recomputed.ts';
 export { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';

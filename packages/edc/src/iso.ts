@@ -41,7 +41,7 @@ export function sortForIso(similarity: Float64Array, quality: Float64Array, erro
  * `sortedWeights[k]` (in sorted order) counts the comparison at sorted position k that many times, as if it were
  * repeated: a bootstrap replicate. A tie group whose weights are all 0 is absent (no point).
  */
-export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sortedWeights?: ArrayLike<number>): IsoCurve {
+export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sortedWeights?: ArrayLike<number>, buffers?: IsoBuffers): IsoCurve {
   const n = c.similarity.length;
   const fnmr = error === 'fnmr';
   const w = (k: number) => (sortedWeights ? sortedWeights[k]! : 1);
@@ -64,9 +64,9 @@ export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sor
 
   // the last discard count is < n, so the point (1, 0) is always appended
   const m = groups + 1;
-  const discardFraction = new Float64Array(m);
-  const err = new Float64Array(m);
-  const remaining = new Int32Array(m);
+  const discardFraction = buffers ? buffers.discardFraction.subarray(0, m) : new Float64Array(m);
+  const err = buffers ? buffers.error.subarray(0, m) : new Float64Array(m);
+  const remaining = buffers ? buffers.remaining.subarray(0, m) : new Int32Array(m);
   let p = 0;
   let left = errors; // errors among the comparisons not discarded yet
   let discarded = 0;
@@ -91,8 +91,19 @@ export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sor
   discardFraction[p] = 1;
   err[p] = 0;
   remaining[p] = 0;
-  return { discardFraction, error: err, remaining, threshold: new Float64Array(m).fill(threshold), nFailedToAssess: c.nFailedToAssess, errors };
+  const thresholds = buffers ? buffers.threshold.subarray(0, m).fill(threshold) : new Float64Array(m).fill(threshold);
+  return { discardFraction, error: err, remaining, threshold: thresholds, nFailedToAssess: c.nFailedToAssess, errors };
 }
+
+/** Output arrays reused from one bootstrap replicate to the next (capacity: comparisons + 1). */
+export interface IsoBuffers {
+  discardFraction: Float64Array;
+  error: Float64Array;
+  remaining: Int32Array;
+  threshold: Float64Array;
+}
+
+export const isoBuffers = (n: number): IsoBuffers => ({ discardFraction: new Float64Array(n + 1), error: new Float64Array(n + 1), remaining: new Int32Array(n + 1), threshold: new Float64Array(n + 1) });
 
 /** `isoPoints` of unsorted comparisons (`quality` on the higher-is-better scale, −Infinity for failures; see `pairQualities`). */
 export function isoCurve(similarity: Float64Array, quality: Float64Array, threshold: number, error: ErrorType): IsoCurve {

@@ -118,26 +118,16 @@ function countBelowSorted(sorted: Float64Array, x: number): number {
  * the threshold is then the larger of i_{j*} and the largest kept genuine distance below i_{j*+1}, and the FNMR needs
  * the kept genuine weight below it, counted for all grid points in one pass over the genuine pairs.
  */
-export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64Array, weights?: ArrayLike<number>): RecomputedCurve {
+export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64Array, weights?: ArrayLike<number>, total?: number): RecomputedCurve {
   const { n, qualityOrder, qualityMated, genuine, impostor } = c;
   const w = (i: number) => (weights ? weights[i]! : 1);
-  const nGen = genuine.distance.length;
   const nImp = impostor.distance.length;
-  const wGen = new Uint32Array(nGen);
-  const wImp = new Uint32Array(nImp);
-  for (let k = 0; k < nGen; k++) wGen[k] = w(genuine.pair[k]!);
-  for (let k = 0; k < nImp; k++) wImp[k] = w(impostor.pair[k]!);
-  // cumulative weight before each quality position, and the mated / non-mated weight from each position on
-  const before = new Float64Array(n + 1);
-  for (let p = 0; p < n; p++) before[p + 1] = before[p]! + w(qualityOrder[p]!);
-  const matedFrom = new Float64Array(n + 1);
-  const nonmatedFrom = new Float64Array(n + 1);
-  for (let p = n - 1; p >= 0; p--) {
-    const wp = before[p + 1]! - before[p]!;
-    matedFrom[p] = matedFrom[p + 1]! + (qualityMated[p] ? wp : 0);
-    nonmatedFrom[p] = nonmatedFrom[p + 1]! + (qualityMated[p] ? 0 : wp);
+  const nGen = genuine.distance.length;
+  let all = total;
+  if (all === undefined) {
+    all = 0;
+    for (let i = 0; i < n; i++) all += w(i);
   }
-  const total = before[n]!;
   const m = grid.length;
   const error = new Float64Array(m);
   const remaining = new Int32Array(m);
@@ -148,16 +138,50 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
   const keptMated = new Float64Array(m);
   const genuineBelowCount = new Int32Array(m); // genuine pairs (by distance rank) below the threshold
 
-  for (let g = 0, at = 0; g < m; g++) {
-    // erc.py: qlts_sorted_idx[int(u_rate * num_pairs):]
-    const cut = Math.floor(grid[g]! * total);
-    while (at < n && before[at + 1]! <= cut) at++;
-    const partial = at < n ? before[at + 1]! - cut : 0;
-    const next = Math.min(n, at + 1);
-    cutAt[g] = at;
-    partialAt[g] = partial;
-    keptMated[g] = matedFrom[next]! + (at < n && qualityMated[at] ? partial : 0);
-    const keptNonmated = nonmatedFrom[next]! + (at < n && !qualityMated[at] ? partial : 0);
+  // the cuts (erc.py: qlts_sorted_idx[int(u_rate * num_pairs):]): walk the quality order until the last one
+  for (let g = 0, p = 0, before = 0; g < m; g++) {
+    const cut = Math.floor(grid[g]! * all);
+    let wp = p < n ? w(qualityOrder[p]!) : 0;
+    while (p < n && before + wp <= cut) {
+      before += wp;
+      p++;
+      wp = p < n ? w(qualityOrder[p]!) : 0;
+    }
+    cutAt[g] = p;
+    partialAt[g] = p < n ? before + wp - cut : 0;
+  }
+  /** Grid points whose cut lies before quality position p: a pair there is kept whole at g < bucket(p). */
+  const bucket = (p: number): number => {
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cutAt[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // kept genuine weight at every grid point: one pass over the genuine pairs
+  const genuineBucket = new Uint8Array(nGen); // bucket of each genuine pair (≤ 255 grid points use it; else recomputed)
+  const matedInBucket = new Float64Array(m + 1);
+  for (let k = 0; k < nGen; k++) {
+    const b = bucket(genuine.qualityPosition[k]!);
+    if (m < 255) genuineBucket[k] = b;
+    matedInBucket[b]! += w(genuine.pair[k]!);
+  }
+  for (let g = m - 1, above = matedInBucket[m]!; g >= 0; g--) {
+    keptMated[g] = above; // pairs whose cut lies before them at g: buckets g + 1 … m
+    above += matedInBucket[g]!;
+  }
+  for (let g = 0; g < m; g++) {
+    const at = cutAt[g]!;
+    if (at < n && qualityMated[at]) keptMated[g]! += partialAt[g]!;
+  }
+
+  for (let g = 0; g < m; g++) {
+    const at = cutAt[g]!;
+    const partial = partialAt[g]!;
+    const keptNonmated = all - Math.floor(grid[g]! * all) - keptMated[g]!;
     remaining[g] = keptMated[g]!;
     genuineBelowCount[g] = -1;
     if (keptNonmated === 0) {
@@ -166,7 +190,7 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
     }
     const genuineKept = (k: number) => {
       const p = genuine.qualityPosition[k]!;
-      return p > at ? wGen[k]! > 0 : p === at && partial > 0;
+      return p > at ? w(genuine.pair[k]!) > 0 : p === at && partial > 0;
     };
     /** The largest kept genuine distance below x (−Infinity when none). */
     const genuineBelow = (x: number): number => {
@@ -185,7 +209,7 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
       let gw = 0;
       do {
         const p = impostor.qualityPosition[k]!;
-        gw += p > at ? wImp[k]! : p === at ? partial : 0;
+        gw += p > at ? w(impostor.pair[k]!) : p === at ? partial : 0;
         k++;
       } while (k < nImp && impostor.distance[k] === t);
       if (gw === 0) continue;
@@ -210,8 +234,8 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
     genuineBelowCount[g] = countBelowSorted(genuine.distance, th);
   }
 
-  // kept genuine weight below each threshold, for all grid points in one pass over the genuine pairs: a pair at
-  // quality position p is kept whole at the grid points whose cut lies before p, i.e. g < bucket(p)
+  // kept genuine weight below each threshold, for all grid points in a second pass over the genuine pairs (up to the
+  // last threshold), with the same buckets
   const lastCount = genuineBelowCount.reduce((a, b) => Math.max(a, b), 0);
   const bucketWeight = new Float64Array(m + 1);
   const queries = [...genuineBelowCount.keys()].filter((g) => genuineBelowCount[g]! >= 0).sort((x, y) => genuineBelowCount[x]! - genuineBelowCount[y]!);
@@ -228,16 +252,7 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
       error[g] = keptMated[g]! > 0 ? 1 - below / keptMated[g]! : NaN;
     }
     if (k === lastCount) break;
-    // bucket = #grid points whose cut lies before p (the cuts ascend)
-    const p = genuine.qualityPosition[k]!;
-    let lo = 0;
-    let hi = m;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cutAt[mid]! < p) lo = mid + 1;
-      else hi = mid;
-    }
-    bucketWeight[lo]! += wGen[k]!;
+    bucketWeight[m < 255 ? genuineBucket[k]! : bucket(genuine.qualityPosition[k]!)]! += w(genuine.pair[k]!);
   }
   for (let g = 0; g < m; g++) if (genuineBelowCount[g]! < 0) error[g] = NaN;
   return { discardFraction: Float64Array.from(grid), error, remaining, threshold, fmr: fmrAt, nFailedToAssess: c.nFailedToAssess };

@@ -94,16 +94,20 @@ export function quantileLinear(values: Float64Array, q: number): number {
   return interpolate(lo, minFrom(a, prev + 1), h - prev);
 }
 
+/** A weight per sorted position: an array, or a function (so a caller need not gather weights it never reads). */
+export type Weights = ArrayLike<number> | ((k: number) => number);
+
 /**
  * `thresholdAtFmr` on values sorted ascending, each counted `weights[i]` times (undefined = once; a zero weight
- * drops the value, also as a candidate). Walks down from the largest value, so it costs O(FMR · N + the tie group).
+ * drops the value, also as a candidate). Walks down from the largest value, so with the total weight given
+ * (`total`) it costs O(FMR · N + the tie group).
  */
-export function thresholdAtFmrSorted(sorted: Float64Array, fmr: number, weights?: ArrayLike<number>): FmrThreshold {
+export function thresholdAtFmrSorted(sorted: Float64Array, fmr: number, weights?: Weights, total?: number): FmrThreshold {
   const len = sorted.length;
-  const n = totalWeight(len, weights);
+  const n = total ?? totalWeight(len, weights);
   if (n === 0) throw new AikdError('thresholdAtFmr: no non-mated comparisons to set a threshold on');
   if (!(fmr >= 0 && fmr <= 1)) throw new AikdError(`thresholdAtFmr: expected an FMR in [0, 1] (got ${fmr})`);
-  const w = (i: number) => (weights ? weights[i]! : 1);
+  const w = weightOf(weights);
   const allowed = maxCountAtRate(n, fmr);
   // from the top, whole tie groups: `above` = weight strictly above the group, `t` = the lowest group kept above
   let above = 0;
@@ -151,11 +155,15 @@ export function quantileLinearSorted(sorted: Float64Array, q: number, weights?: 
   return interpolate(at(prev), at(prev + 1), h - prev);
 }
 
+const weightOf = (weights: Weights | undefined): ((k: number) => number) =>
+  !weights ? () => 1 : typeof weights === 'function' ? weights : (k) => weights[k]!;
+
 /** Σ weights (or `len` without weights). */
-function totalWeight(len: number, weights: ArrayLike<number> | undefined): number {
+function totalWeight(len: number, weights: Weights | undefined): number {
   if (!weights) return len;
+  const w = weightOf(weights);
   let n = 0;
-  for (let i = 0; i < len; i++) n += weights[i]!;
+  for (let i = 0; i < len; i++) n += w(i);
   return n;
 }
 
