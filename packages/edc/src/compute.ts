@@ -190,7 +190,7 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     bandGrid = Float64Array.from({ length: ISO_BAND_POINTS + 1 }, (_, j) => j / ISO_BAND_POINTS);
     const curveIdx = error === 'fnmr' ? idxM : idxN;
     const sorted: IsoSorted = error === 'fnmr' ? sortForIso(simM, qM, 'fnmr') : sortForIso(simN, qN, 'fmr');
-    const sortedIdx = Uint32Array.from(sorted.order, (k) => curveIdx[k]!); // comparison index of each sorted position
+    let sortedIdx: Uint32Array | undefined; // comparison index of each sorted position (replicates only)
     nFailedToAssess = sorted.nFailedToAssess;
     // the threshold's own inputs, sorted once on first use by a replicate
     const thresholdValues = op.kind === 'fmr' ? { values: simN, idx: idxN } : op.kind === 'starting_error' ? (error === 'fnmr' ? { values: simM, idx: idxM } : { values: simN, idx: idxN }) : undefined;
@@ -202,6 +202,10 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     evaluate = (weights, totals) => {
       let threshold = fixed;
       if (weights) {
+        if (!sortedIdx) {
+          sortedIdx = new Uint32Array(sorted.order.length);
+          for (let k = 0; k < sortedIdx.length; k++) sortedIdx[k] = curveIdx[sorted.order[k]!]!;
+        }
         curveWeights ??= new Uint32Array(sortedIdx.length);
         buffers ??= isoBuffers(sortedIdx.length);
         for (let k = 0; k < sortedIdx.length; k++) curveWeights[k] = weights[sortedIdx[k]!]!;

@@ -44,7 +44,7 @@ export function sortForIso(similarity: Float64Array, quality: Float64Array, erro
 export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sortedWeights?: ArrayLike<number>, buffers?: IsoBuffers): IsoCurve {
   const n = c.similarity.length;
   const fnmr = error === 'fnmr';
-  const w = (k: number) => (sortedWeights ? sortedWeights[k]! : 1);
+  const sw = sortedWeights;
   let total = 0;
   let errors = 0;
   let groups = 0;
@@ -52,7 +52,7 @@ export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sor
     let gw = 0;
     const q = c.quality[k];
     for (; k < n && c.quality[k] === q; k++) {
-      const wk = w(k);
+      const wk = sw ? sw[k]! : 1;
       gw += wk;
       const s = c.similarity[k]!;
       if (fnmr ? s < threshold : s >= threshold) errors += wk;
@@ -75,7 +75,7 @@ export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sor
     let gw = 0;
     let ge = 0;
     for (; k < n && c.quality[k] === q; k++) {
-      const wk = w(k);
+      const wk = sw ? sw[k]! : 1;
       gw += wk;
       const s = c.similarity[k]!;
       if (fnmr ? s < threshold : s >= threshold) ge += wk;

@@ -55,8 +55,6 @@ interface ByDistance {
   /** The pair of each and its position in the quality order. */
   pair: Uint32Array;
   qualityPosition: Uint32Array;
-  /** `rank[i]` = position of pair i in this list (−1 for pairs of the other type). */
-  rank: Int32Array;
 }
 
 /** The pairs sorted once by quality, and each type once by distance (reused by every bootstrap replicate). */
@@ -67,6 +65,8 @@ export interface RecomputedSorted {
   qualityMated: Uint8Array;
   genuine: ByDistance;
   impostor: ByDistance;
+  /** The similarities (not copied): a pair's distance is computed again where one is needed. */
+  similarity: Float64Array;
   nFailedToAssess: number;
 }
 
@@ -80,19 +80,30 @@ export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, q
     qualityPosition[q.order[p]!] = p;
     qualityMated[p] = mated[q.order[p]!]!;
   }
+  // typed arrays filled by plain loops: at 10⁷ pairs, callbacks and JS arrays cost seconds
   const byDistance = (m: number): ByDistance => {
-    const idx: number[] = [];
-    for (let i = 0; i < n; i++) if (mated[i] === m) idx.push(i);
-    const d = Float64Array.from(idx, (i) => angularDistance(similarity[i]!));
+    let count = 0;
+    for (let i = 0; i < n; i++) if (mated[i] === m) count++;
+    const idx = new Uint32Array(count);
+    const d = new Float64Array(count);
+    for (let i = 0, k = 0; i < n; i++)
+      if (mated[i] === m) {
+        idx[k] = i;
+        d[k++] = angularDistance(similarity[i]!);
+      }
     const s = argsortStable(d);
-    const pair = Uint32Array.from(s.order, (k) => idx[k]!);
-    const rank = new Int32Array(n).fill(-1);
-    pair.forEach((i, k) => (rank[i] = k));
-    return { distance: s.sorted, pair, qualityPosition: Uint32Array.from(pair, (i) => qualityPosition[i]!), rank };
+    const pair = new Uint32Array(count);
+    const position = new Uint32Array(count);
+    for (let k = 0; k < count; k++) {
+      const i = idx[s.order[k]!]!;
+      pair[k] = i;
+      position[k] = qualityPosition[i]!;
+    }
+    return { distance: s.sorted, pair, qualityPosition: position };
   };
   let nFailedToAssess = 0;
   while (nFailedToAssess < n && q.sorted[nFailedToAssess] === -Infinity) nFailedToAssess++;
-  return { n, qualityOrder: q.order, qualityMated, genuine: byDistance(1), impostor: byDistance(0), nFailedToAssess };
+  return { n, qualityOrder: q.order, qualityMated, genuine: byDistance(1), impostor: byDistance(0), similarity, nFailedToAssess };
 }
 
 /** The number of values in `sorted` (ascending) below `x`. */
@@ -138,9 +149,15 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
   const keptMated = new Float64Array(m);
   const genuineBelowCount = new Int32Array(m); // genuine pairs (by distance rank) below the threshold
 
-  // the cuts (erc.py: qlts_sorted_idx[int(u_rate * num_pairs):]): walk the quality order until the last one
+  // the cuts (erc.py: qlts_sorted_idx[int(u_rate * num_pairs):]): each pair once = position floor(u · N) itself;
+  // weighted, walk the quality order until the last one
   for (let g = 0, p = 0, before = 0; g < m; g++) {
     const cut = Math.floor(grid[g]! * all);
+    if (!weights) {
+      cutAt[g] = Math.min(cut, n);
+      partialAt[g] = cut < n ? 1 : 0;
+      continue;
+    }
     let wp = p < n ? w(qualityOrder[p]!) : 0;
     while (p < n && before + wp <= cut) {
       before += wp;
@@ -248,7 +265,8 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
       for (let b = g + 1; b <= m; b++) below += bucketWeight[b]!;
       // the pair the cut falls in, when it is genuine and below the threshold: its kept copies
       const at = cutAt[g]!;
-      if (at < n && qualityMated[at] && genuine.rank[qualityOrder[at]!]! < k) below += partialAt[g]!;
+      // (the first k genuine pairs are exactly those with a distance below the threshold)
+      if (at < n && qualityMated[at] && angularDistance(c.similarity[qualityOrder[at]!]!) < threshold[g]!) below += partialAt[g]!;
       error[g] = keptMated[g]! > 0 ? 1 - below / keptMated[g]! : NaN;
     }
     if (k === lastCount) break;
