@@ -17,6 +17,6 @@ export { chartToSvg, svgToPng, writeChart } from './render.ts';
 export { edcResultJson, edcTableText, type EdcResultJson, type EdcPointJson } from './format.ts';
 export { evaluateFile, outPaths, thinResult, type EvaluateFileOptions, type EvaluateFileOutput } from './evaluate.ts';
 export { bootstrapEdc, Resampler, percentileInterval, intervalsOf, withIntervals, bootstrapNote, sameComparisons, MIN_DEFINED_SHARE, type BootstrapOptions, type BootstrapRun, type MethodReplicates } from './bootstrap.ts';
-export { pairedDifference, holm, honestRanks, compareColumn, kendallTauB, type PairedDifference, type HonestRank, type ColumnComparisons } from './compare.ts';
+export { pairedDifference, erfc, holm, honestRanks, compareColumn, kendallTauB, type PairedDifference, type HonestRank, type ColumnComparisons } from './compare.ts';
 export { readPaperReference, checkPaperReference, emptyPaperReference, paperKey, inOrder, PAPER_PAUC_CSV, PAPER_COLUMNS, PAPER_MEAN_ID, PLAUSIBLE_PAUC_NORM, MEAN_TOLERANCE, type PaperReference, type PaperIssue, type PaperIssueKind } from './paper.ts';
 export { paucTables, agreementAcrossFrModels, formatRank, PAPER_DATASET_ALIASES, type PaucEntry, type PaucCell, type PaucRow, type PaucTable, type PaucTableOptions, type VsPaper, type Agreement, type AgreementPair } from './pauc-table.ts';

@@ -10,6 +10,7 @@ import {
   bootstrapEdc,
   compareColumn,
   computeEdc,
+  erfc,
   holm,
   honestRanks,
   kendallTauB,
@@ -138,17 +139,30 @@ describe('resampling', () => {
 });
 
 describe('paired comparisons, Holm, honest ranks, Kendall τ-b', () => {
-  it('pairedDifference: interval and two-sided p-value from the replicate differences', () => {
-    const a = Float64Array.from({ length: 99 }, (_, r) => 0.5 + r / 1000);
-    const b = Float64Array.from({ length: 99 }, (_, r) => 0.45 + r / 1000 + (r % 10 === 0 ? 0.1 : 0)); // b < a in 89 of 99
+  it('pairedDifference: percentile interval, and a two-sided p-value from the bootstrap standard error', () => {
+    // replicate differences ±0.1 around 0.05 (half each way): sd = 0.1 · √(R / (R − 1))
+    const R = 200;
+    const b = Float64Array.from({ length: R }, (_, r) => 0.4 + (r % 7) / 100);
+    const a = Float64Array.from(b, (x, r) => x + 0.05 + (r % 2 ? 0.1 : -0.1));
     const d = pairedDifference(0.55, 0.5, a, b);
+    const sd = 0.1 * Math.sqrt(R / (R - 1));
     expect(d.estimate).toBeCloseTo(0.05, 15);
-    expect(d.p).toBeCloseTo((2 * (1 + 10)) / 100, 15); // 10 replicates with a − b ≤ 0
-    expect(d.interval![0]).toBeLessThan(0);
-    // identical methods: p = 1
+    expect(d.se).toBeCloseTo(sd, 12);
+    // z = 0.05 / sd ≈ 0.4988: p = 2(1 − Φ(z)) = 0.6179 (scipy.stats.norm.sf(0.4988) · 2 = 0.61791)
+    expect(d.p).toBeCloseTo(2 * 0.30896, 3);
+    expect(d.interval).toEqual([expect.closeTo(-0.05, 12), expect.closeTo(0.15, 12)]);
+    // identical methods: p = 1; a difference of 1.96 standard errors: p = 0.05
     expect(pairedDifference(0.5, 0.5, a, a).p).toBe(1);
-    // clearly separated: the smallest p the replicates allow
-    expect(pairedDifference(0.9, 0.1, a.map((x) => x + 1), a).p).toBeCloseTo(2 / 100, 15);
+    expect(pairedDifference(0.5 + 1.959964 * sd, 0.5, a, b).p).toBeCloseTo(0.05, 5);
+    // far apart: p far below what the share of replicates beyond 0 could show (2 / (R + 1))
+    expect(pairedDifference(0.5 + 8 * sd, 0.5, a, b).p).toBeLessThan(1e-12);
+  });
+
+  it('erfc: known values', () => {
+    expect(erfc(0)).toBeCloseTo(1, 7);
+    expect(erfc(1)).toBeCloseTo(0.157299207, 7);
+    expect(erfc(-1)).toBeCloseTo(1.842700793, 7);
+    expect(erfc(3) / 2.209049699858544e-5).toBeCloseTo(1, 6);
   });
 
   it('holm: step-down adjusted p-values, monotone, capped at 1', () => {
