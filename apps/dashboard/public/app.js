@@ -6,6 +6,7 @@ import { paucView } from './views/pauc.js';
 import { trainingView } from './views/training.js';
 import { compareView } from './views/compare.js';
 import { sensitivityView } from './views/sensitivity.js';
+import { agreementView } from './views/agreement.js';
 
 const VIEWS = {
   runs: { title: 'Runs', render: runsView },
@@ -14,6 +15,7 @@ const VIEWS = {
   training: { title: 'Training', render: trainingView },
   compare: { title: 'Compare', render: compareView },
   sensitivity: { title: 'Sensitivity', render: sensitivityView },
+  agreement: { title: 'Agreement', render: agreementView },
 };
 
 const nav = document.getElementById('nav');

@@ -6,16 +6,17 @@ import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { AikdError, errorLine, log, resolveFromRoot, resultsDir as defaultResultsDir } from '@aikd/core';
-import { DEFAULT_REFRESH_MS, PAPER_PAUC_CSV } from './constants.ts';
+import { readPaperReference, PAPER_PAUC_CSV } from '@aikd/edc';
+import { DEFAULT_REFRESH_MS } from './constants.ts';
 import { ApiError } from './params.ts';
 import { createStore } from './store.ts';
-import { loadPaperReference } from './reference.ts';
 import { getRun, listRuns, overview } from './api/runs.ts';
 import { edcCurves, edcOptions } from './api/edc.ts';
 import { paucCsv, paucCsvName, paucTable } from './api/pauc.ts';
 import { runMetrics } from './api/training.ts';
 import { compareRuns } from './api/compare.ts';
 import { sensitivity, sensitivityOptions } from './api/sensitivity.ts';
+import { agreement } from './api/agreement.ts';
 import { ID_LABELS, type ApiContext, type DashboardOptions } from './types.ts';
 
 export type DashboardApp = Express & {
@@ -50,7 +51,7 @@ export function hidePaths(message: string, resultsDir: string): string {
 
 export function createApp(options: DashboardOptions = {}): DashboardApp {
   const store = createStore(options.resultsDir ?? defaultResultsDir(), options.refreshMs ?? DEFAULT_REFRESH_MS);
-  const ctx: ApiContext = { store, reference: loadPaperReference(options.referenceCsv ?? resolveFromRoot(PAPER_PAUC_CSV)), labels: options.labels ?? ID_LABELS };
+  const ctx: ApiContext = { store, reference: readPaperReference(options.referenceCsv ?? resolveFromRoot(PAPER_PAUC_CSV)), labels: options.labels ?? ID_LABELS };
   const vendor = vendorFiles();
   const app = express();
   app.disable('x-powered-by');
@@ -88,6 +89,7 @@ export function createApp(options: DashboardOptions = {}): DashboardApp {
     else res.json(table);
   });
   api.get('/compare', json((req) => compareRuns(ctx, req.query)));
+  api.get('/agreement', json((req) => agreement(ctx, req.query)));
   api.get('/sensitivity/options', json((req) => sensitivityOptions(ctx, req.query)));
   api.get('/sensitivity', json((req) => sensitivity(ctx, req.query)));
   api.use((req, res) => void res.status(404).json({ error: `no API endpoint ${req.path}` }));

@@ -1,133 +1,97 @@
 /**
- * vega-lite specs of the dashboard's charts, built on the server (typed and tested here; the browser only embeds
- * them). The EDC chart follows @aikd/edc's `edcChartSpec` (same mark names, so its SVG reads the same) and adds
- * what a browser can do: a hover tooltip with the discard fraction, the error and the comparisons remaining.
+ * vega-lite specs of the dashboard's own charts, built on the server (typed and tested here; the browser only embeds
+ * them). The EDC chart is @aikd/edc's `edcChartSpec` (the same spec the CLI draws as SVG/PNG).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { EDC_CHART_MARKS } from '@aikd/edc';
+import { hoverLayer, type MethodStyle } from '@aikd/edc';
 
-export interface EdcChartPoint {
-  discard_fraction: number;
-  error: number | null;
-  remaining: number;
+/** Mark names of the pAUC chart (its SVG has `g.mark-rule … pauc_errorbar_marks`). */
+export const PAUC_CHART_MARKS = { errorbar: 'pauc_errorbar', point: 'pauc_point' } as const;
+/** Mark names of the agreement heat map. */
+export const AGREEMENT_CHART_MARKS = { cell: 'agreement_cell', text: 'agreement_text' } as const;
+
+export interface PaucChartRow {
+  dataset: string;
+  fr_model: string;
+  method: string;
+  value: number;
+  lo: number | null;
+  hi: number | null;
 }
 
-export interface EdcChartCurve {
-  /** Legend label. */
-  label: string;
-  /** Line colour (CSS); default: vega's palette in curve order. */
-  color?: string;
-  /** `step` (iso) or `trapezoid` (recomputed). */
-  interpolation: string;
-  error_at_0: number;
-  points: EdcChartPoint[];
-}
-
-export interface EdcChartOptions {
-  title: string;
-  /** Axis title of the error, e.g. "FNMR". */
-  errorTitle: string;
-  /** pAUC discard limits to mark. */
-  discardLimits: number[];
-  width?: number;
-  height?: number;
-}
-
-/** vega's tableau10, then d3's category10: the paper's ten methods get the first ten, in its order. */
-const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-/** A colour per method that does not change with the selection: by its place in `order` (the paper's methods), else by a hash of its name. */
-export function methodColor(method: string, order: readonly string[]): string {
-  const i = order.indexOf(method);
-  if (i >= 0 && i < 10) return PALETTE[i]!;
-  let hash = 0;
-  for (const ch of method) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return PALETTE[10 + (hash % 10)]!;
-}
-
-/** Name of the invisible hover layer (its points carry the tooltip). */
-export const EDC_HOVER_MARK = 'edc_hover';
-
-const round = (x: number) => Number(x.toPrecision(8));
-
-/** An invisible layer of points over `data`, the nearest one to the pointer shown, with a tooltip. */
-function hoverLayer(name: string, data: string, x: object, y: object, color: object, tooltip: object[]): object {
-  return {
-    name,
-    data: { name: data },
-    transform: [{ filter: 'isValid(datum.y)' }],
-    params: [{ name: `${name}_nearest`, select: { type: 'point', on: 'pointerover', nearest: true, clear: 'pointerout' } }],
-    mark: { type: 'point', filled: true, size: 40 },
-    encoding: { x, y, color, opacity: { condition: { param: `${name}_nearest`, empty: false, value: 1 }, value: 0 }, tooltip },
-  };
-}
-
-export function edcChartSpec(curves: readonly EdcChartCurve[], opts: EdcChartOptions): TopLevelSpec {
-  const rows = curves.flatMap((c) =>
-    c.points
-      .filter((p) => p.error !== null && Number.isFinite(p.error))
-      .map((p) => ({ curve: c.label, interpolation: c.interpolation, x: round(p.discard_fraction), y: round(p.error!), remaining: p.remaining })),
-  );
-  const x = { field: 'x', type: 'quantitative', title: 'Fraction of discarded comparisons', scale: { domain: [0, 1] } };
-  const y = { field: 'y', type: 'quantitative', title: opts.errorTitle, scale: { zero: true } };
-  const colors = curves.every((c) => c.color) ? { range: curves.map((c) => c.color) } : {};
-  const color = { field: 'curve', type: 'nominal', title: null, scale: { domain: curves.map((c) => c.label), ...colors }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } };
-  const starts = [...new Set(curves.map((c) => round(c.error_at_0)))];
-
-  const layers: object[] = [];
-  for (const interp of ['step', 'trapezoid'])
-    if (curves.some((c) => c.interpolation === interp))
-      layers.push({
-        name: interp === 'step' ? EDC_CHART_MARKS.curve : `${EDC_CHART_MARKS.curve}_linear`,
-        data: { name: 'curves' },
-        transform: [{ filter: { field: 'interpolation', equal: interp } }],
-        mark: { type: 'line', interpolate: interp === 'step' ? 'step-after' : 'linear', strokeWidth: 1.6, clip: true },
-        encoding: { x, y, color },
-      });
-  layers.push({
-    name: EDC_CHART_MARKS.startingError,
-    data: { values: starts.map((e) => ({ y: e })) },
-    mark: { type: 'rule', color: 'gray', strokeDash: [4, 4], opacity: 0.8 },
-    encoding: { y: { field: 'y', type: 'quantitative' }, tooltip: [{ field: 'y', title: `starting ${opts.errorTitle}`, format: '.4f' }] },
-  });
-  layers.push({
-    name: EDC_CHART_MARKS.theoreticalBest,
-    // max(0, e − x): the error if every discarded comparison had been an error
-    data: { values: starts.flatMap((e, k) => [{ line: k, x: 0, y: e }, { line: k, x: round(Math.min(e, 1)), y: round(Math.max(0, e - 1)) }]) },
-    mark: { type: 'line', color: 'gray', strokeDash: [2, 3], opacity: 0.8, clip: true },
-    encoding: { x, y, detail: { field: 'line', type: 'nominal' } },
-  });
-  if (opts.discardLimits.length)
-    layers.push({
-      name: EDC_CHART_MARKS.limit,
-      data: { values: opts.discardLimits.map((l) => ({ limit: l, label: `L = ${l}` })) },
-      layer: [
-        { mark: { type: 'rule', color: 'black', strokeDash: [6, 3], opacity: 0.6 }, encoding: { x: { field: 'limit', type: 'quantitative' } } },
-        {
-          mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 3, fontSize: 10, color: 'black' },
-          encoding: { x: { field: 'limit', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } },
-        },
-      ],
-    });
-  if (rows.length)
-    layers.push(
-      hoverLayer(EDC_HOVER_MARK, 'curves', x, y, color, [
-        { field: 'curve', title: 'method' },
-        { field: 'x', title: 'discard fraction', format: '.4f' },
-        { field: 'y', title: opts.errorTitle, format: '.4f' },
-        { field: 'remaining', title: opts.errorTitle === 'FMR' ? 'non-mated comparisons left' : 'mated comparisons left', format: ',' },
-      ]),
-    );
+/**
+ * pAUC_norm per method × FR model with its bootstrap interval as an error bar, one panel per dataset (and the mean):
+ * methods along x in the table's order, FR models side by side in each method's slot.
+ */
+export function paucChartSpec(rows: readonly PaucChartRow[], opts: { title: string; methods: string[]; frModels: string[]; datasets: string[]; level: number }): TopLevelSpec {
+  const x = { field: 'method', type: 'nominal', title: null, sort: opts.methods, axis: { labelAngle: -35, labelLimit: 160 } };
+  const xOffset = { field: 'fr_model', type: 'nominal', sort: opts.frModels };
+  const color = { field: 'fr_model', type: 'nominal', title: 'FR model', sort: opts.frModels, legend: { orient: 'bottom' } };
+  const tooltip = [
+    { field: 'dataset', title: 'dataset' },
+    { field: 'method', title: 'method' },
+    { field: 'fr_model', title: 'FR model' },
+    { field: 'value', title: 'pAUC_norm', format: '.3f' },
+    { field: 'lo', title: `${Math.round(opts.level * 100)}% interval from`, format: '.3f' },
+    { field: 'hi', title: 'to', format: '.3f' },
+  ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: opts.title,
-    width: opts.width ?? 640,
-    height: opts.height ?? 380,
     background: 'white',
-    datasets: { curves: rows },
-    layer: layers,
+    data: { values: rows.map((r) => ({ ...r })) },
+    facet: { column: { field: 'dataset', type: 'nominal', title: null, sort: opts.datasets } },
+    spec: {
+      width: Math.max(160, 26 * opts.methods.length),
+      height: 240,
+      layer: [
+        {
+          name: PAUC_CHART_MARKS.errorbar,
+          transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi)' }],
+          mark: { type: 'rule', strokeWidth: 1.5 },
+          encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative', title: 'pAUC_norm (lower is better)', scale: { zero: false } }, y2: { field: 'hi' }, color, tooltip },
+        },
+        { name: PAUC_CHART_MARKS.point, mark: { type: 'point', filled: true, size: 36 }, encoding: { x, xOffset, y: { field: 'value', type: 'quantitative' }, color, tooltip } },
+      ],
+    },
+    resolve: { scale: { y: 'shared' } },
   } as TopLevelSpec;
 }
+
+export interface AgreementChartRow {
+  panel: string;
+  a: string;
+  b: string;
+  tau: number;
+}
+
+/** Kendall τ-b between FR models as a heat map per condition × dataset (−1 … 1, diverging colours). */
+export function agreementChartSpec(rows: readonly AgreementChartRow[], opts: { title: string; frModels: string[]; panels: string[] }): TopLevelSpec {
+  const x = { field: 'a', type: 'nominal', title: null, sort: opts.frModels };
+  const y = { field: 'b', type: 'nominal', title: null, sort: opts.frModels };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: opts.title,
+    background: 'white',
+    data: { values: rows.map((r) => ({ ...r })) },
+    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: opts.panels } },
+    spec: {
+      width: 36 * opts.frModels.length + 40,
+      height: 36 * opts.frModels.length + 40,
+      layer: [
+        {
+          name: AGREEMENT_CHART_MARKS.cell,
+          mark: { type: 'rect' },
+          encoding: { x, y, color: { field: 'tau', type: 'quantitative', title: 'τ-b', scale: { domain: [-1, 1], scheme: 'redblue' } }, tooltip: [{ field: 'a' }, { field: 'b' }, { field: 'tau', title: 'τ-b', format: '.2f' }] },
+        },
+        { name: AGREEMENT_CHART_MARKS.text, mark: { type: 'text', fontSize: 11 }, encoding: { x, y, text: { field: 'tau', type: 'quantitative', format: '.2f' } } },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+/** CSS colours of a method style map, for the front-end's legends and table swatches. */
+export const styleCss = (s: MethodStyle): { color: string; dash: string } => ({ color: s.color, dash: s.dash.join(',') });
 
 export interface SeriesRow {
   series: string;

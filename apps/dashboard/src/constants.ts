@@ -23,8 +23,6 @@ export const MAX_METHODS = 64;
 /** What to run when there is nothing to show. */
 export const EMPTY_HINT = 'no results yet — run `pnpm aikd run experiments/quickstart.yaml`';
 
-/** The paper's published pAUC tables (workspace-relative). */
-export const PAPER_PAUC_CSV = 'experiments/reference/paper-pauc.csv';
 /** The setting the paper's numbers were read at (experiments/reference/README.md): FNMR EDC, FMR 1e-3, L = 0.3. */
 export const PAPER_SETTING = { error_type: 'fnmr', operating_point: 'fmr', operating_value: 1e-3, discard_limit: 0.3 } as const;
 
@@ -33,4 +31,6 @@ export const EXPERIMENT_KIND = 'experiment';
 /** Result kinds the views read (results' kinds.ts and the edc package declare their rows). */
 export const EDC_SUMMARY_VIEW = 'edc_summary' satisfies ResultKind;
 export const EDC_POINTS_VIEW = 'edc_points' satisfies ResultKind;
+export const EDC_BOOTSTRAP_VIEW = 'edc_bootstrap' satisfies ResultKind;
+export const EDC_BAND_VIEW = 'edc_band' satisfies ResultKind;
 export const SENSITIVITY_VIEW = 'sensitivity' satisfies ResultKind;

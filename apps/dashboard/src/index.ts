@@ -4,8 +4,7 @@
  */
 export { createApp, type DashboardApp } from './app.ts';
 export { serve, type ServeOptions, type RunningDashboard } from './server.ts';
-export { edcChartSpec, seriesChartSpec, EDC_HOVER_MARK, type EdcChartCurve, type SeriesRow } from './charts.ts';
-export { loadPaperReference, paperKey, type PaperReference } from './reference.ts';
+export { seriesChartSpec, paucChartSpec, agreementChartSpec, PAUC_CHART_MARKS, AGREEMENT_CHART_MARKS, type SeriesRow, type PaucChartRow } from './charts.ts';
 export { metricGroups } from './api/training.ts';
 export { paucCsv, type PaucTable, type PaucRow, type PaucCell } from './api/pauc.ts';
 export { ApiError } from './params.ts';

@@ -1,7 +1,7 @@
 import type { Row } from '@aikd/results';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Store } from './store.ts';
-import type { PaperReference } from './reference.ts';
+import type { PaperReference } from '@aikd/edc';
 
 /** What the dashboard shows for ids: the workbench's catalogues, passed in by the CLI's composition root. */
 export interface DashboardLabels {

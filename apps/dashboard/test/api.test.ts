@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@aikd/core';
 import { chartToSvg, type EdcResult } from '@aikd/edc';
-import { buildFixture, curveKey, DATASETS, FR_MODELS, JITTER, METHODS, type Fixture } from './fixture.ts';
+import { buildFixture, curveKey, DATASETS, FR_MODELS, JITTER, METHODS, REPLICATES, type Fixture } from './fixture.ts';
 import { startApp, type TestServer } from './http.ts';
 import { metricGroups } from '../src/index.ts';
 import { flatten } from '../src/api/compare.ts';
@@ -40,7 +40,7 @@ describe('overview and runs', () => {
     expect(status).toBe(200);
     expect(body.runs).toBe(fx.runCount);
     expect(body.experiments).toBe(2);
-    expect(body.result_kinds).toEqual(['edc_points', 'edc_summary', 'sensitivity']);
+    expect(body.result_kinds).toEqual(['edc_band', 'edc_bootstrap', 'edc_points', 'edc_summary', 'sensitivity']);
     expect(body.has).toEqual({ edc: true, sensitivity: true, metrics: true });
     expect(body.kinds.reduce((s: number, k: { n: number }) => s + k.n, 0)).toBe(fx.runCount);
   });
@@ -109,6 +109,8 @@ describe('overview and runs', () => {
     expect(edcRun.run.artifacts).toEqual([
       { name: 'edc_points', kind: 'edc_points', path: 'edc_points.arrow', rows: points, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), parquet_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
       { name: 'edc_summary', kind: 'edc_summary', path: 'edc_summary.arrow', rows: METHODS.length * 2 * 2, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), parquet_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { name: 'edc_bootstrap', kind: 'edc_bootstrap', path: 'edc_bootstrap.arrow', rows: METHODS.length * 2 * 2, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), parquet_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { name: 'edc_band', kind: 'edc_band', path: 'edc_band.arrow', rows: METHODS.length * (101 + 20), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), parquet_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
     ]);
 
     const train = (await srv.get(`/api/runs/${fx.trainRun}`)).body;
@@ -181,8 +183,12 @@ describe('EDC browser', () => {
         // the main experiment's run, not the older one holding serfiq / crfiqa too
         expect(c.run_id).toBe(fx.edcRuns.get('lfw|adaface|proper'));
         expect(c).toMatchObject({ interpolation: r.interpolation, error_at_0: r.errorAt0, threshold: r.threshold, n_mated: 600, n_nonmated: 900, n_points: r.points.discardFraction.length });
-        expect(c.limits).toEqual([0.2, 0.3].map((l) => ({ discard_limit: l, pauc: r.pauc[String(l)], pauc_norm: r.paucNorm[String(l)], theoretical_best: r.theoreticalBest[String(l)] })));
-        expect(c.label).toBe(`${c.method} (pAUC_norm@0.3 ${r.paucNorm['0.3']!.toFixed(3)})`);
+        expect(c.limits).toEqual(
+          [0.2, 0.3].map((l) => ({ discard_limit: l, pauc: r.pauc[String(l)], pauc_norm: r.paucNorm[String(l)], pauc_norm_ci: r.intervals!.paucNorm[String(l)], theoretical_best: r.theoreticalBest[String(l)] })),
+        );
+        const [lo, hi] = r.intervals!.paucNorm['0.3']!;
+        expect(c.label).toBe(`${c.method} (pAUC_norm@0.3 ${r.paucNorm['0.3']!.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}])`);
+        expect(c.bootstrap).toEqual({ unit: 'identity', replicates: REPLICATES, level: 0.95 });
       }
       const spec = body.spec;
       const curveLayer = mode === 'iso' ? 'edc_curve' : 'edc_curve_linear';
@@ -204,6 +210,23 @@ describe('EDC browser', () => {
       expect(svg.match(new RegExp(`class="mark-line role-mark ${curveLayer}_marks"`, 'g'))).toHaveLength(3);
       expect(svg.match(/class="mark-rule role-mark edc_starting_error_marks"/g)).toHaveLength(1);
     });
+
+  it('gives every method of the scope its own stable colour, and draws bootstrap bands on request', async () => {
+    const all = (await srv.get(edcPath({ dataset: 'lfw', fr_model: 'adaface', condition: 'proper' }))).body;
+    const one = (await srv.get(edcPath({ dataset: 'lfw', fr_model: 'adaface', condition: 'proper', methods: 'aikd(serfiq)' }))).body;
+    expect(new Set(Object.values(all.styles).map((s) => JSON.stringify(s))).size).toBe(3);
+    expect(one.styles['aikd(serfiq)']).toEqual(all.styles['aikd(serfiq)']); // the same whatever else is selected
+    expect(all.has_bands).toBe(false);
+    const banded = (await srv.get(edcPath({ dataset: 'lfw', fr_model: 'adaface', condition: 'proper', mode: 'recomputed', bands: '1' }))).body;
+    expect(banded.has_bands).toBe(true);
+    expect(banded.spec.layer[0].name).toBe('edc_band_linear');
+    const r = result('lfw', 'adaface', 'proper', 'serfiq', 'recomputed');
+    const band = banded.spec.datasets.bands.filter((b: { curve: string }) => b.curve === banded.curves[0].label);
+    expect(band).toHaveLength(20); // the grid
+    expect(band[0].lo).toBeCloseTo(r.intervals!.band.lo[0]!, 7);
+    const svg = await chartToSvg(banded.spec);
+    expect(svg.match(/class="mark-area role-mark edc_band_linear_marks"/g)).toHaveLength(3);
+  });
 
   it('thins long iso curves to about the number of points asked for', async () => {
     const body = (await srv.get(edcPath({ dataset: 'cplfw', fr_model: 'cosface', condition: 'landmark-jitter', methods: 'crfiqa', points: '50' }))).body;
@@ -232,7 +255,7 @@ describe('EDC browser', () => {
     ]);
     const old = fx.oldResults.get(curveKey('lfw', 'adaface', 'proper', 'serfiq', 'iso'))!;
     expect(body.curves[0].limits.map((l: { pauc_norm: number }) => l.pauc_norm)).toEqual([old.paucNorm['0.2'], old.paucNorm['0.3']]);
-    expect(body.curves[0].label).toBe(`serfiq (pAUC_norm@0.2 ${old.paucNorm['0.2']!.toFixed(3)})`);
+    expect(body.curves[0].label).toMatch(new RegExp(`^serfiq \\(pAUC_norm@0\\.2 ${old.paucNorm['0.2']!.toFixed(3)} \\[`));
   });
 
   it('selects results recorded without dataset, FR model and condition with ""', async () => {
@@ -274,19 +297,41 @@ describe('pAUC tables', () => {
       expect(row.mean.paper).toBeCloseTo((paper[0]! + paper[1]!) / 2, 14);
     }
     expect(t.rows[0].cells[0].paper).toBe(0.897); // AdaFace, SER-FIQ, LFW in the paper's Table A
+    // intervals and the comparison with the paper's value
+    const c = t.rows[0].cells[0];
+    expect(c.ci).toEqual(result('lfw', 'adaface', 'proper', 'serfiq', 'iso').intervals!.paucNorm['0.3']);
+    expect(c.vsPaper.diff).toBeCloseTo(c.ours - 0.897, 14);
+    expect(c.vsPaper.inside).toBe(c.ci[0] <= 0.897 && 0.897 <= c.ci[1]);
+    expect(t.bootstrap).toEqual({ unit: 'identity', replicates: REPLICATES, level: 0.95 });
+    // the published table's problems come along: SER-FIQ = SDD-FIQA in all 8 blocks
+    expect(t.paper.checks.filter((i: { kind: string }) => i.kind === 'identical_rows')).toHaveLength(8);
+    // the chart: a point and an error bar per method × FR model × (dataset | mean)
+    const svg = await chartToSvg(t.spec);
+    expect(svg.match(/class="mark-rule role-mark pauc_errorbar_marks"/g)).toHaveLength(3); // 2 datasets + mean
+    const errorbars = svg.split('pauc_errorbar_marks')[1]!.split('</g>')[0]!;
+    expect(errorbars.match(/<line/g)).toHaveLength(6); // one per method × FR model in the first panel
+    expect(t.spec.data.values).toHaveLength(6 * 3);
   });
 
-  it('marks the best, second and third of each column within an FR model', async () => {
+  it('ranks honestly within an FR model: 1 + the methods significantly better, shared ranks flagged', async () => {
     const t = (await srv.get('/api/pauc?condition=landmark-jitter&mode=recomputed')).body;
+    expect(t.ranking).toBe('significance');
+    let separated = 0;
     for (const fr of FR_MODELS) {
       const block = t.rows.filter((r: { fr_model: string }) => r.fr_model === fr);
       expect(block).toHaveLength(3);
       for (let j = 0; j <= DATASETS.length; j++) {
-        const cells = block.map((r: { cells: unknown[]; mean: unknown }) => (j < DATASETS.length ? r.cells[j] : r.mean)) as { ours: number; rank: number }[];
+        const cells = block.map((r: { cells: unknown[]; mean: unknown }) => (j < DATASETS.length ? r.cells[j] : r.mean)) as { ours: number; rank: number; shared: boolean; ci: [number, number] }[];
         const sorted = [...cells].sort((a, b) => a.ours - b.ours);
-        expect(sorted.map((c) => c.rank)).toEqual([1, 2, 3]);
+        // the lowest value ranks 1; ranks never decrease with the value; shared means another cell has the rank
+        expect(sorted[0]!.rank).toBe(1);
+        for (let k = 1; k < 3; k++) expect(sorted[k]!.rank).toBeGreaterThanOrEqual(sorted[k - 1]!.rank);
+        for (const c of cells) expect(c.shared).toBe(cells.filter((x) => x.rank === c.rank).length > 1);
+        if (!sorted[0]!.shared) separated++;
       }
     }
+    // misaligned, the student's quality is far less noisy than SER-FIQ's: somewhere it is best outright
+    expect(separated).toBeGreaterThan(0);
     // the misaligned table of the paper
     expect(t.rows[0].cells[0].paper).toBe(paperValue('landmark-jitter', 'adaface', 'serfiq', 'lfw'));
   });
@@ -313,15 +358,40 @@ describe('pAUC tables', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toBe('attachment; filename=pauc_landmark-jitter_iso_fmr0.001_L0.3.csv');
     const [header, ...lines] = csv.text.trim().split('\n');
-    expect(header).toBe('fr_model,method,lfw,cplfw,mean,paper_lfw,paper_cplfw,paper_mean');
+    expect(header).toBe('fr_model,method,lfw,cplfw,mean,lfw_lo,lfw_hi,lfw_rank,cplfw_lo,cplfw_hi,cplfw_rank,mean_lo,mean_hi,mean_rank,paper_lfw,paper_cplfw,paper_mean');
     expect(lines).toHaveLength(6);
     lines.forEach((line, i) => {
       const f = line.split(',');
       const row = json.rows[i];
+      const all = [...row.cells, row.mean] as { ours: number; ci: [number, number]; rank: number; shared: boolean; paper: number }[];
       expect(f.slice(0, 2)).toEqual([row.fr_model, row.method]);
-      expect(f.slice(2, 5).map(Number)).toEqual([...row.cells.map((c: { ours: number }) => c.ours), row.mean.ours]);
-      expect(f.slice(5).map(Number)).toEqual([...row.cells.map((c: { paper: number }) => c.paper), row.mean.paper]);
+      expect(f.slice(2, 5).map(Number)).toEqual(all.map((c) => c.ours));
+      expect(f.slice(5, 14)).toEqual(all.flatMap((c) => [String(c.ci[0]), String(c.ci[1]), `${c.rank}${c.shared ? '=' : ''}`]));
+      expect(f.slice(14).map(Number)).toEqual(all.map((c) => c.paper));
     });
+  });
+});
+
+describe('agreement across FR models', () => {
+  it("Kendall τ-b between the FR models' method rankings per condition × dataset, with intervals", async () => {
+    const { status, body } = await srv.get(`/api/agreement?experiment=${fx.experiment}`);
+    expect(status).toBe(200);
+    expect(body.agreement.map((a: { condition: string; dataset: string }) => `${a.condition}/${a.dataset}`)).toEqual(['proper/lfw', 'proper/cplfw', 'landmark-jitter/lfw', 'landmark-jitter/cplfw']);
+    for (const a of body.agreement) {
+      expect(a.methods).toEqual(['serfiq', 'crfiqa', 'aikd(serfiq)']);
+      expect(a.pairs).toHaveLength(1);
+      const p = a.pairs[0];
+      expect([p.a, p.b]).toEqual(['adaface', 'cosface']);
+      // τ-b by hand: concordant minus discordant pairs of methods, over 3 pairs (no ties in continuous values)
+      const v = (fr: string, m: string) => result(a.dataset, fr, a.condition, m, 'iso').paucNorm['0.3']!;
+      let s = 0;
+      for (const [i, j] of [[0, 1], [0, 2], [1, 2]] as const) s += Math.sign((v('adaface', a.methods[i]) - v('adaface', a.methods[j])) * (v('cosface', a.methods[i]) - v('cosface', a.methods[j])));
+      expect(p.tau).toBeCloseTo(s / 3, 12);
+      expect(a.mean.tau).toBe(p.tau);
+      expect(p.ci[0]).toBeLessThanOrEqual(p.ci[1]);
+    }
+    const svg = await chartToSvg(body.spec);
+    expect(svg).toMatch(/agreement_cell_marks/);
   });
 });
 

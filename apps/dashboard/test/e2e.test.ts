@@ -69,7 +69,14 @@ describe('dashboard in the browser', () => {
     expect(await selection()).toMatchObject({ dataset: 'lfw', fr_model: 'adaface', condition: 'proper', mode: 'iso', methods: 'serfiq,aikd(serfiq)' });
     // the legend carries each curve's pAUC_norm at L = 0.3, as computed by the EDC package
     const legend = (await page.locator('#edc-chart svg .role-legend').textContent()) ?? '';
-    for (const m of ['serfiq', 'aikd(serfiq)']) expect(legend).toContain(`${m} (pAUC_norm@0.3 ${fx.results.get(curveKey('lfw', 'adaface', 'proper', m, 'iso'))!.paucNorm['0.3']!.toFixed(3)})`);
+    for (const m of ['serfiq', 'aikd(serfiq)']) {
+      const r = fx.results.get(curveKey('lfw', 'adaface', 'proper', m, 'iso'))!;
+      const [lo, hi] = r.intervals!.paucNorm['0.3']!;
+      expect(legend).toContain(`${m} (pAUC_norm@0.3 ${r.paucNorm['0.3']!.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}])`);
+    }
+    // two methods, two distinct colours
+    const strokes = await page.locator('#edc-chart svg g.edc_curve_marks path').evaluateAll((els) => els.map((e) => e.getAttribute('stroke')));
+    expect(new Set(strokes).size).toBe(2);
     // starting error, theoretical best and the two discard limits are drawn too
     expect(await page.locator('#edc-chart svg g.edc_starting_error_marks').count()).toBe(1);
     expect(await page.locator('#edc-chart svg g.edc_theoretical_best_marks').count()).toBe(1);
@@ -93,6 +100,13 @@ describe('dashboard in the browser', () => {
     expect(await selection()).toMatchObject({ mode: 'recomputed', methods: 'serfiq,aikd(serfiq)' });
     await page.screenshot({ path: join(ARTIFACTS, 'edc-browser-recomputed.png'), fullPage: true });
 
+    // bootstrap bands: one shaded area per curve
+    await page.locator('#edc-bands input').check();
+    await page.waitForFunction(() => document.querySelectorAll('#edc-chart svg g[class*="edc_band_linear_marks"]').length === 2 && document.querySelector('main .view[data-ready]'));
+    expect(await selection()).toMatchObject({ bands: '1' });
+    await page.locator('#edc-bands input').uncheck();
+    await page.waitForFunction(() => document.querySelectorAll('#edc-chart svg g[class*="edc_band"]').length === 0 && document.querySelectorAll('#edc-chart svg g.edc_curve_linear_marks').length === 2);
+
     // the URL is the state: reloading it draws the same chart
     await page.reload();
     await page.waitForSelector('main .view[data-ready]');
@@ -108,9 +122,19 @@ describe('dashboard in the browser', () => {
 
     await open('pauc?condition=proper&mode=iso');
     expect(await page.locator('#pauc-table tbody tr').count()).toBe(6);
-    expect(await page.locator('#pauc-table td.rank1').count()).toBe(2 * 3); // per FR model: LFW, CPLFW, mean
+    // at least one rank-1 cell per FR model and column (shared ones included), and an interval in every cell
+    expect(await page.locator('#pauc-table td.rank1').count()).toBeGreaterThanOrEqual(2 * 3);
+    expect(await page.locator('#pauc-table td .ci').count()).toBe(6 * 3);
     expect(await page.locator('#pauc-table .paper').count()).toBe(6 * 3);
+    expect(await page.locator('#paper-checks li').count()).toBe(8); // SER-FIQ = SDD-FIQA in all 8 blocks of the paper
     expect(await page.locator('#pauc-csv').getAttribute('href')).toContain('format=csv');
+    // the chart's error bars are in the rendered SVG: one rule per method × FR model × (2 datasets + mean)
+    await page.waitForSelector('#pauc-chart svg');
+    const bars = page.locator('#pauc-chart svg g[class*="pauc_errorbar_marks"] line');
+    expect(await bars.count()).toBe(6 * 3);
+    const heights = await bars.evaluateAll((els) => els.map((e) => (e as SVGGraphicsElement).getBBox().height));
+    expect(heights.every((x) => x > 0)).toBe(true);
+    expect(await page.locator('#pauc-chart svg g[class*="pauc_point_marks"] path').count()).toBe(6 * 3);
     await page.screenshot({ path: join(ARTIFACTS, 'pauc.png'), fullPage: true });
 
     await open(`training?run=${fx.trainRun}`);
@@ -120,6 +144,11 @@ describe('dashboard in the browser', () => {
     await open(`compare?a=${fx.experiment}&b=${fx.oldExperiment}`);
     expect(await page.locator('#compare-pauc tbody tr').count()).toBe(8);
     await page.screenshot({ path: join(ARTIFACTS, 'compare.png'), fullPage: true });
+
+    await open(`agreement?experiment=${fx.experiment}`);
+    expect(await page.locator('#agreement-table tbody tr').count()).toBe(4 * 2); // 4 condition × dataset: a pair and the mean
+    expect(await page.locator('#agreement-chart svg g[class*="agreement_cell_marks"] path').count()).toBe(4 * 4);
+    await page.screenshot({ path: join(ARTIFACTS, 'agreement.png'), fullPage: true });
 
     await open('sensitivity?dataset=lfw&fr_model=adaface');
     expect(await page.locator('#sensitivity-charts svg g.series_line_marks, #sensitivity-charts svg g[class*="series_line"]').count()).toBeGreaterThanOrEqual(6);

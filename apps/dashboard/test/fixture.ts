@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rngFor } from '@aikd/core';
 import { Catalogue, Run } from '@aikd/results';
-import { computeEdc, edcTables, type EdcResult } from '@aikd/edc';
+import { bootstrapEdc, computeEdc, edcTables, prepareEdc, withIntervals, type EdcResult } from '@aikd/edc';
 
 export const DATASETS = ['lfw', 'cplfw'];
 export const FR_MODELS = ['adaface', 'cosface'];
@@ -20,6 +20,8 @@ export const DISCARD_LIMITS = [0.2, 0.3];
 export const JITTER = [0, 1, 2, 3, 4, 6];
 
 const N = 1500;
+/** Bootstrap replicates per curve (the workbench default is 1000; fewer keep the fixture quick). */
+export const REPLICATES = 200;
 /** How noisy each method's quality is, and how much misalignment adds (the student is nearly alignment-invariant). */
 const NOISE: Record<string, { base: number; misaligned: number }> = {
   serfiq: { base: 0.15, misaligned: 0.35 },
@@ -33,6 +35,9 @@ export const curveKey = (dataset: string | null, frModel: string | null, conditi
 interface Comparisons {
   similarity: Float64Array;
   mated: Uint8Array;
+  /** 300 identities: mated pairs within one, non-mated pairs between two. */
+  identityA: Int32Array;
+  identityB: Int32Array;
   /** The "true" quality of each comparison; methods see it through noise. */
   latent: Float64Array;
 }
@@ -42,12 +47,14 @@ function comparisons(seed: string, misaligned: boolean): Comparisons {
   const similarity = new Float64Array(N);
   const mated = new Uint8Array(N);
   const latent = new Float64Array(N);
+  const identityA = Int32Array.from({ length: N }, (_, i) => i % 300);
+  const identityB = Int32Array.from({ length: N }, (_, i) => (i % 5 < 2 ? i % 300 : (i % 300) + 1 + ((i * 7) % 298)) % 300);
   for (let i = 0; i < N; i++) {
     mated[i] = i % 5 < 2 ? 1 : 0;
     latent[i] = r.next();
     similarity[i] = mated[i] ? 0.2 + 0.55 * latent[i]! + 0.12 * r.normal() - (misaligned ? 0.05 : 0) : 0.05 + 0.1 * r.normal();
   }
-  return { similarity, mated, latent };
+  return { similarity, mated, latent, identityA, identityB };
 }
 
 function qualities(c: Comparisons, seed: string, method: string, misalignment: number): Float64Array {
@@ -108,19 +115,24 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 
 function writeEdcRun(root: string, parent: string | undefined, params: Record<string, unknown>, results: EdcResult[], meta: { dataset?: string; fr_model?: string; condition?: string }): string {
   const run = Run.create({ kind: 'edc', parent, params, root, name: [meta.dataset, meta.fr_model, meta.condition].filter(Boolean).join(' ') || undefined });
-  const { points, summary } = edcTables(results, meta);
+  const { points, summary, bootstrap, band } = edcTables(results, meta);
   const prov = { dataset: meta.dataset, fr_model: meta.fr_model, alignment: meta.condition, params };
   run.writeTable('edc_points', points, prov);
   run.writeTable('edc_summary', summary, prov);
+  if (bootstrap) run.writeTable('edc_bootstrap', bootstrap, prov);
+  if (band) run.writeTable('edc_band', band, prov);
   run.finish({ curves: results.length });
   return run.id;
 }
 
+/** Every method's curves in both modes, with identity-cluster bootstrap intervals (methods paired, as the runner does). */
 function edcFor(c: Comparisons, seed: string, misalignment: number, methods = METHODS): EdcResult[] {
-  return methods.flatMap((m) => {
-    const pairQuality = qualities(c, seed, m, misalignment);
-    return MODES.map((mode) => computeEdc({ similarity: c.similarity, mated: c.mated, pairQuality }, { mode, discardLimits: DISCARD_LIMITS }, m));
+  const byMode = MODES.map((mode) => {
+    const prepared = methods.map((m) => prepareEdc({ similarity: c.similarity, mated: c.mated, pairQuality: qualities(c, seed, m, misalignment), identityA: c.identityA, identityB: c.identityB }, { mode, discardLimits: DISCARD_LIMITS }, m));
+    return withIntervals(prepared.map((p) => p.result()), bootstrapEdc(prepared, { replicates: REPLICATES, seed: 0 }));
   });
+  // method-major, as before: each method's iso curve, then its recomputed one
+  return methods.flatMap((_, i) => byMode.map((rs) => rs[i]!));
 }
 
 export async function buildFixture(root = mkdtempSync(join(tmpdir(), 'aikd-dashboard-'))): Promise<Fixture> {

@@ -1,5 +1,7 @@
 /**
- * EDC over 10⁷ comparisons from an Arrow file, end to end (read + compute), with peak memory.
+ * EDC over 10⁷ comparisons from an Arrow file, end to end (read + compute), with peak memory; and the bootstrap's
+ * cost: 10⁴ comparisons (1,000 identities) × 1,000 replicates, target ≤ 2 s, beside an anchor measured in the same
+ * run (1,000 plain `computeEdc` calls on the same comparisons, i.e. re-sorting every time).
  *
  * Generates one Arrow IPC file in a temp folder (similarity Float64, mated Bool, quality_a/quality_b Float64 with
  * continuous values, so nearly every mated comparison is its own tie group, i.e. ~5·10⁶ curve points), then runs
@@ -7,6 +9,7 @@
  * (`aikd edc --input big.arrow`, table output), timed from outside.
  *
  *   pnpm bench edc                    (BENCH_EDC_N=1000000 for a quick run)
+ *   node --import tsx packages/edc/bench/edc.bench.ts --bootstrap      (the bootstrap part only)
  */
 import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { Rng, textTable, workspaceRoot, setOutputMode } from '@aikd/core';
-import { evaluateFile, type EvaluateFileOptions } from '../src/index.ts';
+import { evaluateFile, computeEdc, prepareEdc, bootstrapEdc, type EvaluateFileOptions, type EdcMode } from '../src/index.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -33,7 +36,7 @@ const SCENARIOS: Scenario[] = [
 async function measure(file: string, scenario: number): Promise<void> {
   const s = SCENARIOS[scenario]!;
   const t = performance.now();
-  const out = await evaluateFile({ input: file, ...s.options });
+  const out = await evaluateFile({ input: file, bootstrap: 0, ...s.options });
   const total = (performance.now() - t) / 1000;
   const r = out.results[0]!;
   process.stdout.write(
@@ -69,7 +72,52 @@ function generate(file: string, n: number): void {
   writeFileSync(file, arrow.tableToIPC(table, 'file'));
 }
 
-if (process.argv[2] === '--measure') {
+/** Bootstrap cost: 10⁴ comparisons over 1,000 identities (half mated), 1,000 replicates, each mode. */
+function bootstrapCost(): Record<string, unknown>[] {
+  const n = 10_000;
+  const r = new Rng([2024, 4, 9, 556]);
+  const similarity = new Float64Array(n);
+  const mated = new Uint8Array(n);
+  const qualityA = new Float64Array(n);
+  const qualityB = new Float64Array(n);
+  const identityA = new Int32Array(n);
+  const identityB = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = r.next() < 0.5;
+    mated[i] = m ? 1 : 0;
+    qualityA[i] = r.next();
+    qualityB[i] = r.next();
+    identityA[i] = r.int(1000);
+    identityB[i] = m ? identityA[i]! : (identityA[i]! + 1 + r.int(999)) % 1000;
+    similarity[i] = m ? 0.35 + 0.3 * Math.min(qualityA[i]!, qualityB[i]!) + 0.12 * r.normal() : 0.02 + 0.08 * r.normal();
+  }
+  const set = { similarity, mated, qualityA, qualityB, identityA, identityB };
+  const rows: Record<string, unknown>[] = [];
+  for (const mode of ['iso', 'recomputed'] as EdcMode[]) {
+    const options = { mode, operatingPoint: { kind: 'fmr' as const, value: 1e-3 } };
+    let t = performance.now();
+    for (let b = 0; b < 1000; b++) computeEdc(set, options);
+    const anchor = (performance.now() - t) / 1000;
+    t = performance.now();
+    const cpu = process.cpuUsage();
+    const run = bootstrapEdc([prepareEdc(set, options)], { replicates: 1000, seed: 0 });
+    const seconds = (performance.now() - t) / 1000;
+    const cpuSeconds = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6;
+    rows.push({
+      scenario: `bootstrap ${mode}: 10⁴ comparisons × 1,000 replicates (identity-cluster, ${run.units} identities)`,
+      seconds: +seconds.toFixed(2),
+      cpu_seconds: +cpuSeconds.toFixed(2),
+      'target ≤ 2 s': seconds <= 2 ? 'met' : 'MISSED',
+      'anchor: 1,000 × computeEdc (s)': +anchor.toFixed(2),
+      'ratio to anchor': +(seconds / anchor).toFixed(2),
+    });
+  }
+  return rows;
+}
+
+if (process.argv[2] === '--bootstrap') {
+  console.log(textTable(bootstrapCost()));
+} else if (process.argv[2] === '--measure') {
   setOutputMode({ quiet: true });
   await measure(process.argv[3]!, Number(process.argv[4]));
 } else {
@@ -88,7 +136,7 @@ if (process.argv[2] === '--measure') {
     }
     // the real command, from outside (includes Node + tsx start-up and printing the table)
     const gnuTime = existsSync('/usr/bin/time');
-    const cli = [process.execPath, '--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), 'edc', '--input', file];
+    const cli = [process.execPath, '--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), 'edc', '--input', file, '--bootstrap', '0'];
     t = performance.now();
     const c = gnuTime
       ? spawnSync('/usr/bin/time', ['-f', 'AIKD_TIME %M', ...cli], { cwd: workspaceRoot, encoding: 'utf8' })
@@ -98,6 +146,7 @@ if (process.argv[2] === '--measure') {
     const rss = /AIKD_TIME (\d+)/.exec(c.stderr ?? '')?.[1];
     rows.push({ scenario: 'aikd edc --input (CLI, wall clock)', read_s: null, compute_s: null, total_s: +wall.toFixed(2), peak_rss_mb: rss ? Math.round(Number(rss) / 1024) : null, points: null, 'pauc_norm@0.3': null });
     console.log(textTable(rows));
+    console.log(textTable(bootstrapCost()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

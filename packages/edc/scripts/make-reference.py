@@ -6,11 +6,10 @@ Reference values for packages/edc/test/reference.test.ts, computed with numpy fr
 
 Each case: similarities, mated flags and pair qualities (quantised, so with ties in quality and similarity), and
 - numpy's default linear quantile of the mated similarities (starting-error thresholds),
-- the iso threshold at an FMR target, the iso FNM-EDC points and stepwise pAUCs,
-- the recomputed (CR-FIQA-style) FNMR on the 0.05 grid and its trapezoidal area up to 0.3.
+- the iso threshold at an FMR target, the iso FNM-EDC points and stepwise pAUCs.
+The recomputed mode is checked against CR-FIQA's own code instead (make-crfiqa-fixtures.py).
 """
 import json
-import math
 import sys
 
 import numpy as np
@@ -48,30 +47,6 @@ def pauc_step(x, y, limit):
     return area
 
 
-def closest_fmr_threshold(nonmated, fmr):
-    values = np.unique(nonmated)
-    rates = np.array([np.count_nonzero(nonmated >= v) / len(nonmated) for v in values])
-    return float(values[int(np.argmin(np.abs(rates - fmr)))])
-
-
-def recomputed(sim, mated, q, fmr, step=0.05):
-    order = np.argsort(q, kind="stable")
-    n = len(q)
-    xs, ys = [], []
-    i = 0
-    while i * step <= 0.95 + 1e-9:
-        u = i * step
-        k = math.floor(u * n + 1e-9)
-        kept = order[k:]
-        nm = sim[kept][mated[kept] == 0]
-        m = sim[kept][mated[kept] == 1]
-        t = closest_fmr_threshold(nm, fmr)
-        xs.append(u)
-        ys.append(float(np.count_nonzero(m < t) / len(m)))
-        i += 1
-    return xs, ys
-
-
 def case(seed, n, mated_share, q_levels, s_levels, fmr):
     rng = np.random.default_rng(seed)
     mated = (rng.random(n) < mated_share).astype(np.int64)
@@ -90,9 +65,6 @@ def case(seed, n, mated_share, q_levels, s_levels, fmr):
     t = iso_threshold_at_fmr(nms, fmr)
     x, y = iso_curve(sim[mated == 1], q[mated == 1], t)
     out["iso"] = {"threshold": t, "x": x, "y": y, "pauc": {"0.2": pauc_step(x, y, 0.2), "0.3": pauc_step(x, y, 0.3)}}
-    rx, ry = recomputed(sim, mated, q, fmr)
-    lim = [j for j, u in enumerate(rx) if u <= 0.3 + 1e-9]
-    out["recomputed"] = {"x": rx, "y": ry, "auc_0.3": float(np.trapezoid(np.array(ry)[lim], np.array(rx)[lim]))}
     return out
 
 

@@ -59,6 +59,16 @@ export function paucTrapezoid(x: ArrayLike<number>, y: ArrayLike<number>, limit:
   return sum.value;
 }
 
+/**
+ * Trapezoidal area under the piecewise-linear curve through every point (x ascending): `sklearn.metrics.auc(x, y)`,
+ * CR-FIQA's summary of an ERC over its whole grid. NaN when any y is NaN.
+ */
+export function trapezoidArea(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const sum = new Sum();
+  for (let i = 0; i + 1 < x.length; i++) sum.add(((y[i]! + y[i + 1]!) / 2) * (x[i + 1]! - x[i]!));
+  return sum.value;
+}
+
 /** Area under the theoretical-best line max(0, e₀ − x) on [0, L]: e₀L − L²/2 when L < e₀, else e₀²/2. */
 export function theoreticalBestArea(errorAt0: number, limit: number): number {
   checkLimit(limit);

@@ -1,6 +1,6 @@
 import { Option, numberArg, intArg, listArg, type Command } from '@aikd/core/cli';
 import { AikdError, emit } from '@aikd/core';
-import { EDC_MODES, ERROR_TYPES, INPUT_FORMATS, PAIR_QUALITY_RULES } from './constants.ts';
+import { EDC_MODES, ERROR_TYPES, INPUT_FORMATS, PAIR_QUALITY_RULES, DEFAULT_BOOTSTRAP_REPLICATES } from './constants.ts';
 import type { EdcMode, ErrorType, InputFormat, OperatingPoint, PairQualityRule } from './types.ts';
 
 interface EdcCliOptions {
@@ -22,6 +22,8 @@ interface EdcCliOptions {
   condition?: string;
   results?: string;
   maxPoints?: number;
+  bootstrap: number;
+  bootstrapSeed?: string;
 }
 
 const rate = (name: string) => numberArg(name, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
@@ -40,9 +42,9 @@ export function register(program: Command): void {
   program
     .command('edc')
     .description('error-versus-discard curves (EDC/ERC) and pAUC of quality scores over comparison scores')
-    .requiredOption('--input <file>', 'comparisons: .csv/.tsv, .arrow, .parquet (columns similarity, mated, pair_quality or quality_a + quality_b, [method]) or dasec .json')
+    .requiredOption('--input <file>', 'comparisons: .csv/.tsv, .arrow, .parquet (columns similarity, mated, pair_quality or quality_a + quality_b, [method], [identity_a + identity_b]) or dasec .json')
     .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(INPUT_FORMATS as string[]))
-    .addOption(new Option('--mode <mode>', 'iso: fixed threshold, tie groups discarded whole; recomputed: CR-FIQA parity').choices(EDC_MODES as string[]).default('iso'))
+    .addOption(new Option('--mode <mode>', 'iso: fixed threshold, tie groups discarded whole (ISO/IEC 29794-1, dasec); recomputed: CR-FIQA\'s ERC code exactly').choices(EDC_MODES as string[]).default('iso'))
     .option('--fmr <F>', 'threshold at this FMR over all non-mated comparisons (default 1e-3; repeat or comma-separate for several curves)', listArg(rate('--fmr')))
     .option('--threshold <X>', 'a fixed comparison-score threshold (iso mode)', listArg(numberArg('--threshold')))
     .option('--starting-error <E>', 'threshold at this quantile of mated similarities, numpy-linear (1 − E of non-mated for --error fmr; iso mode)', listArg(rate('--starting-error')))
@@ -57,6 +59,8 @@ export function register(program: Command): void {
     .option('--fr-model <name>', 'FR model name recorded with --out')
     .option('--condition <name>', 'test condition recorded with --out (e.g. aligned, misaligned)')
     .option('--results <dir>', 'results folder for --out (default: AIKD_RESULTS or ./results)')
+    .option('--bootstrap <N>', 'bootstrap replicates for 95% intervals of pAUC and pAUC_norm (0 = off): identity-cluster with columns identity_a + identity_b, else pair-level', intArg('--bootstrap', 0), DEFAULT_BOOTSTRAP_REPLICATES)
+    .option('--bootstrap-seed <seed>', 'seed of the bootstrap resamples (default 0)')
     .option('--max-points <n>', 'print (--json) and store (--out) at most about n points per curve, thinned along the discard axis (default: all; areas always use all points)', intArg('--max-points', 2))
     .action(async (o: EdcCliOptions) => {
       if (o.gridStep !== undefined && o.mode !== 'recomputed') throw new AikdError('--grid-step applies to --mode recomputed only');
@@ -79,6 +83,8 @@ export function register(program: Command): void {
         condition: o.condition,
         resultsRoot: o.results,
         maxPoints: o.maxPoints,
+        bootstrap: o.bootstrap,
+        bootstrapSeed: o.bootstrapSeed === undefined ? undefined : /^-?\d+$/.test(o.bootstrapSeed) ? Number(o.bootstrapSeed) : o.bootstrapSeed,
       });
       emit({ results: out.results.map((r) => edcResultJson(r)), written: out.written }, () => {
         const lines = [edcTableText(out.results)];

@@ -11,12 +11,15 @@ import {
   DEFAULT_MODE,
   DEFAULT_OPERATING_POINT,
   DEFAULT_PAIR_QUALITY,
+  EDC_MODE_DEFINITIONS,
+  GRID_EPS,
 } from './constants.ts';
 import { pairQualities } from './quality.ts';
-import { thresholdAtFmr, quantileLinear, countAtLeast, countBelow } from './threshold.ts';
-import { isoCurve } from './iso.ts';
-import { recomputedCurve, discardGrid } from './recomputed.ts';
-import { pauc, paucTrapezoid, theoreticalBestArea, normalizedPauc } from './area.ts';
+import { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, countAtLeast, countBelow } from './threshold.ts';
+import { sortForIso, isoPoints, isoBuffers, type IsoSorted, type IsoBuffers } from './iso.ts';
+import { sortForRecomputed, recomputedPoints, discardGrid, type RecomputedSorted } from './recomputed.ts';
+import { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc } from './area.ts';
+import { argsortStable } from './sort.ts';
 import type { ComparisonSet, EdcOptions, EdcPoints, EdcResult, OperatingPoint } from './types.ts';
 
 /** Key of a discard limit in `EdcResult.pauc` etc.: `String(limit)`, e.g. "0.3". */
@@ -67,31 +70,107 @@ function splitByType(similarity: Float64Array, mated: Uint8Array, quality: Float
   }
   const simM = new Float64Array(nMated);
   const qM = new Float64Array(nMated);
+  const idxM = new Uint32Array(nMated);
   const simN = new Float64Array(n - nMated);
   const qN = new Float64Array(n - nMated);
+  const idxN = new Uint32Array(n - nMated);
   for (let i = 0, a = 0, b = 0; i < n; i++) {
     if (mated[i]) {
       simM[a] = similarity[i]!;
+      idxM[a] = i;
       qM[a++] = quality[i]!;
     } else {
       simN[b] = similarity[i]!;
+      idxN[b] = i;
       qN[b++] = quality[i]!;
     }
   }
-  return { simM, qM, simN, qN };
+  return { simM, qM, idxM, simN, qN, idxN };
 }
 
 function describeOp(op: OperatingPoint): string {
   return op.kind === 'fmr' ? `FMR ${op.value}` : op.kind === 'threshold' ? `threshold ${op.value}` : `starting error ${op.value}`;
 }
 
+/** Σ weights over the mated and over the non-mated comparisons. */
+export interface WeightTotals {
+  mated: number;
+  nonmated: number;
+}
+
+/** What one evaluation of a prepared EDC gives (the full curve, or a bootstrap replicate's). */
+export interface EdcEvaluation {
+  points: EdcPoints;
+  threshold: number;
+  achievedFmr: number | null;
+  fnmrAt0: number | null;
+  errorAt0: number;
+  /** pAUC and pAUC_norm per discard limit (in `limits` order); NaN where undefined. */
+  pauc: Float64Array;
+  paucNorm: Float64Array;
+  /** recomputed mode: trapezoids over the whole grid; NaN otherwise or where undefined. */
+  auc: number;
+}
+
 /**
- * The EDC of one method's comparisons and its areas. The conventions, in short:
- * `iso` (default) fixes the threshold once on all comparisons and discards tie groups whole (stepwise pAUC);
- * `recomputed` reproduces the CR-FIQA/MagFace scripts (stable sort, 0.05 grid over all pairs, threshold recomputed
- * at every grid point, trapezoidal area).
+ * One method's comparisons with everything sorted that does not depend on which comparisons a bootstrap replicate
+ * keeps: `evaluate()` is the EDC itself, `evaluate(weights)` the EDC of the comparisons repeated `weights[i]` times.
  */
-export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method = DEFAULT_METHOD): EdcResult {
+export interface PreparedEdc {
+  readonly method: string;
+  readonly mode: EdcOptions['mode'] & string;
+  readonly limits: readonly number[];
+  readonly set: ComparisonSet;
+  /**
+   * Discard fractions at which bootstrap bands of the curve are taken: the grid (recomputed), or 0, 0.01, …, 1 for
+   * the step curves of iso mode (whose own points move with every resample).
+   */
+  readonly bandGrid: Float64Array;
+  /**
+   * `totals`, when the caller knows them cheaply (the resampler does), are the weights summed over mated and over
+   * non-mated comparisons; they must equal those sums.
+   */
+  evaluate(weights?: ArrayLike<number>, totals?: WeightTotals): EdcEvaluation;
+  /** The full result (what `computeEdc` returns). */
+  result(): EdcResult;
+}
+
+function areas(mode: string, points: EdcPoints, limits: readonly number[], errorAt0: number) {
+  const area = mode === 'iso' ? pauc : paucTrapezoid;
+  const a = new Float64Array(limits.length);
+  const norm = new Float64Array(limits.length);
+  limits.forEach((l, k) => {
+    a[k] = area(points.discardFraction, points.error, l);
+    norm[k] = normalizedPauc(a[k]!, l, errorAt0) ?? NaN;
+  });
+  return { pauc: a, paucNorm: norm };
+}
+
+/** Points of the iso bootstrap band: every 1 % of discarded comparisons. */
+const ISO_BAND_POINTS = 100;
+
+/**
+ * The curve's error at each of `at` (ascending): the value of the last point at or left of x for step curves, the
+ * linear interpolation for trapezoid ones (on the grid itself: the grid values); NaN outside the curve.
+ */
+export function curveAt(points: EdcPoints, interpolation: 'step' | 'trapezoid', at: Float64Array, out: Float64Array<ArrayBufferLike> = new Float64Array(at.length)): Float64Array<ArrayBufferLike> {
+  const x = points.discardFraction;
+  const y = points.error;
+  const n = x.length;
+  let i = 0;
+  for (let j = 0; j < at.length; j++) {
+    const u = at[j]!;
+    while (i + 1 < n && x[i + 1]! <= u + GRID_EPS) i++;
+    if (n === 0 || x[0]! > u + GRID_EPS) out[j] = NaN;
+    else if (interpolation === 'step' || Math.abs(x[i]! - u) <= GRID_EPS) out[j] = y[i]!;
+    else if (i + 1 < n) out[j] = y[i]! + ((y[i + 1]! - y[i]!) * (u - x[i]!)) / (x[i + 1]! - x[i]!);
+    else out[j] = NaN;
+  }
+  return out;
+}
+
+/** Sort once; evaluate as often as needed (see PreparedEdc). */
+export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method = DEFAULT_METHOD): PreparedEdc {
   validateEdcOptions(options);
   const mode = options.mode ?? DEFAULT_MODE;
   const error = options.error ?? DEFAULT_ERROR;
@@ -103,7 +182,7 @@ export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   if (set.mated.length !== n) throw new AikdError(`method "${method}": ${set.mated.length} mated flags for ${n} similarities`);
 
   const quality = pairQualities(set, rule, lowerIsBetter);
-  const { simM, qM, simN, qN } = splitByType(set.similarity, set.mated, quality);
+  const { simM, qM, idxM, simN, qN, idxN } = splitByType(set.similarity, set.mated, quality);
   const nMated = simM.length;
   const nNonmated = simN.length;
   const needMated = error === 'fnmr' || mode === 'recomputed';
@@ -115,80 +194,141 @@ export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method 
         (op.kind === 'fmr' ? ` to set the threshold at ${describeOp(op)} (give --threshold or --starting-error instead)` : ' (an FM-EDC needs some)'),
     );
 
-  const warnings: string[] = [];
-  const notes: string[] = [];
-  let points: EdcPoints;
-  let threshold: number;
+  let evaluate: (weights?: ArrayLike<number>, totals?: WeightTotals) => EdcEvaluation;
+  let bandGrid: Float64Array;
   let nFailedToAssess: number;
   let gridStep: number | null = null;
-
   if (mode === 'iso') {
-    if (op.kind === 'threshold') threshold = op.value;
-    else if (op.kind === 'fmr') threshold = thresholdAtFmr(simN, op.value).threshold;
-    else threshold = error === 'fnmr' ? quantileLinear(simM, op.value) : quantileLinear(simN, 1 - op.value);
-    const curve = error === 'fnmr' ? isoCurve(simM, qM, threshold, 'fnmr') : isoCurve(simN, qN, threshold, 'fmr');
-    points = curve;
-    nFailedToAssess = curve.nFailedToAssess;
-    notes.push('iso: threshold fixed on all comparisons before discarding; tie groups in quality discarded whole; stepwise (left-constant) pAUC');
+    bandGrid = Float64Array.from({ length: ISO_BAND_POINTS + 1 }, (_, j) => j / ISO_BAND_POINTS);
+    const curveIdx = error === 'fnmr' ? idxM : idxN;
+    const sorted: IsoSorted = error === 'fnmr' ? sortForIso(simM, qM, 'fnmr') : sortForIso(simN, qN, 'fmr');
+    let sortedIdx: Uint32Array | undefined; // comparison index of each sorted position (replicates only)
+    nFailedToAssess = sorted.nFailedToAssess;
+    // the threshold's own inputs, sorted once on first use by a replicate
+    const thresholdValues = op.kind === 'fmr' ? { values: simN, idx: idxN } : op.kind === 'starting_error' ? (error === 'fnmr' ? { values: simM, idx: idxM } : { values: simN, idx: idxN }) : undefined;
+    let sortedThreshold: { values: Float64Array; idx: Uint32Array } | undefined;
+    const fixed = op.kind === 'threshold' ? op.value : op.kind === 'fmr' ? thresholdAtFmr(simN, op.value).threshold : error === 'fnmr' ? quantileLinear(simM, op.value) : quantileLinear(simN, 1 - op.value);
+    // replicates reuse these (no allocation per replicate)
+    let curveWeights: Uint32Array | undefined;
+    let buffers: IsoBuffers | undefined;
+    evaluate = (weights, totals) => {
+      let threshold = fixed;
+      if (weights) {
+        if (!sortedIdx) {
+          sortedIdx = new Uint32Array(sorted.order.length);
+          for (let k = 0; k < sortedIdx.length; k++) sortedIdx[k] = curveIdx[sorted.order[k]!]!;
+        }
+        curveWeights ??= new Uint32Array(sortedIdx.length);
+        buffers ??= isoBuffers(sortedIdx.length);
+        for (let k = 0; k < sortedIdx.length; k++) curveWeights[k] = weights[sortedIdx[k]!]!;
+        if (thresholdValues) {
+          if (!sortedThreshold) {
+            const o = argsortStable(thresholdValues.values);
+            sortedThreshold = { values: o.sorted, idx: Uint32Array.from(o.order, (k) => thresholdValues.idx[k]!) };
+          }
+          const st = sortedThreshold;
+          if (op.kind === 'fmr') {
+            // only the top of the non-mated scores is read: no gather of all their weights
+            threshold = thresholdAtFmrSorted(st.values, op.value, (k) => weights[st.idx[k]!]!, totals?.nonmated).threshold;
+          } else threshold = quantileLinearSorted(st.values, error === 'fnmr' ? op.value : 1 - op.value, gather(weights, st.idx));
+        }
+      }
+      const points = isoPoints(sorted, threshold, error, weights ? curveWeights : undefined, weights ? buffers : undefined);
+      const errorAt0 = points.error[0]!;
+      // over all comparisons of each type (a replicate needs only the curve)
+      const achievedFmr = weights ? null : nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
+      const fnmrAt0 = weights ? null : nMated ? countBelow(simM, threshold) / nMated : null;
+      return { points, threshold, achievedFmr, fnmrAt0, errorAt0, ...areas(mode, points, limits, errorAt0), auc: NaN };
+    };
   } else {
     gridStep = options.gridStep ?? DEFAULT_GRID_STEP;
     const grid = discardGrid(gridStep, options.gridMax ?? DEFAULT_GRID_MAX);
-    const curve = recomputedCurve(set.similarity, set.mated, quality, op.value, grid);
-    points = curve;
-    threshold = curve.threshold[0]!;
-    nFailedToAssess = curve.nFailedToAssess;
-    notes.push(
-      'recomputed: mated and non-mated comparisons discarded together by a stable sort (ties in quality split by input order); ' +
-        'threshold recomputed at every grid point as the closest FMR on the kept non-mated comparisons; trapezoidal pAUC (CR-FIQA/MagFace parity)',
-    );
+    bandGrid = grid;
+    const sorted: RecomputedSorted = sortForRecomputed(set.similarity, set.mated, quality);
+    nFailedToAssess = sorted.nFailedToAssess;
+    evaluate = (weights, totals) => {
+      const points = recomputedPoints(sorted, op.value, grid, weights, totals ? totals.mated + totals.nonmated : undefined);
+      const errorAt0 = points.error[0]!;
+      return {
+        points,
+        threshold: points.threshold[0]!,
+        achievedFmr: Number.isNaN(points.fmr[0]!) ? null : points.fmr[0]!,
+        fnmrAt0: Number.isNaN(errorAt0) ? null : errorAt0,
+        errorAt0,
+        ...areas(mode, points, limits, errorAt0),
+        auc: trapezoidArea(points.discardFraction, points.error),
+      };
+    };
   }
-  const achievedFmr = nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
-  const fnmrAt0 = nMated ? countBelow(simM, threshold) / nMated : null;
-  const errorAt0 = points.error[0]!;
-  if (nFailedToAssess > 0) notes.push(`${nFailedToAssess} comparisons without an assessed quality were discarded first`);
+  // a method that assessed none of the ranked comparisons: its curve is the input order's, not a ranking
   const ranked = mode === 'recomputed' ? quality : error === 'fnmr' ? qM : qN;
-  if (ranked.length && ranked.every((q) => q === -Infinity))
-    warnings.push(
-      `method "${method}": none of the ${ranked.length} ${mode === 'recomputed' ? '' : error === 'fnmr' ? 'mated ' : 'non-mated '}comparisons has an assessed quality (all NaN or missing): discarding ranks nothing, so the curve and its pAUC_norm say nothing about the method`,
-    );
+  const unassessed =
+    ranked.length && ranked.every((q) => q === -Infinity)
+      ? `method "${method}": none of the ${ranked.length} ${mode === 'recomputed' ? '' : error === 'fnmr' ? 'mated ' : 'non-mated '}comparisons has an assessed quality (all NaN or missing): discarding ranks nothing, so the curve and its pAUC_norm say nothing about the method`
+      : undefined;
 
-  const area = mode === 'iso' ? pauc : paucTrapezoid;
-  const paucs: Record<string, number | null> = {};
-  const norms: Record<string, number | null> = {};
-  const best: Record<string, number> = {};
-  for (const l of limits) {
-    const k = limitKey(l);
-    const a = area(points.discardFraction, points.error, l);
-    paucs[k] = Number.isFinite(a) ? a : null;
-    norms[k] = normalizedPauc(a, l, errorAt0);
-    best[k] = theoreticalBestArea(errorAt0, l);
-  }
-  if (errorAt0 === 0) warnings.push(`method "${method}": the ${error.toUpperCase()} at discard 0 is 0 (${describeOp(op)}), so pAUC_norm is undefined (null)`);
-  if (Object.values(paucs).some((x) => x === null))
-    warnings.push(`method "${method}": some grid points keep no mated or no non-mated comparisons, so the pAUC is undefined (null)`);
-
-  return {
-    method,
-    mode,
-    error,
-    operatingPoint: op,
-    pairQuality: rule,
-    lowerIsBetter,
-    interpolation: mode === 'iso' ? 'step' : 'trapezoid',
-    gridStep,
-    threshold,
-    achievedFmr,
-    fnmrAt0,
-    errorAt0,
-    discardLimits: limits,
-    pauc: paucs,
-    paucNorm: norms,
-    theoreticalBest: best,
-    nMated,
-    nNonmated,
-    nFailedToAssess,
-    points: { discardFraction: points.discardFraction, error: points.error, remaining: points.remaining, threshold: points.threshold, ...(points.fmr ? { fmr: points.fmr } : {}) },
-    warnings,
-    notes,
+  const result = (): EdcResult => {
+    const e = evaluate();
+    const warnings: string[] = [];
+    const notes = [EDC_MODE_DEFINITIONS[mode]];
+    if (mode === 'recomputed') notes.push('thresholds are angular distances arccos(s)/pi: a pair matches when its distance is below');
+    if (nFailedToAssess > 0) notes.push(`${nFailedToAssess} comparisons without an assessed quality were discarded first`);
+    if (unassessed) warnings.push(unassessed);
+    const paucs: Record<string, number | null> = {};
+    const norms: Record<string, number | null> = {};
+    const best: Record<string, number> = {};
+    limits.forEach((l, k) => {
+      const key = limitKey(l);
+      paucs[key] = Number.isFinite(e.pauc[k]!) ? e.pauc[k]! : null;
+      norms[key] = Number.isFinite(e.paucNorm[k]!) ? e.paucNorm[k]! : null;
+      best[key] = theoreticalBestArea(e.errorAt0, l);
+    });
+    if (e.errorAt0 === 0) warnings.push(`method "${method}": the ${error.toUpperCase()} at discard 0 is 0 (${describeOp(op)}), so pAUC_norm is undefined (null)`);
+    if (Object.values(paucs).some((x) => x === null))
+      warnings.push(`method "${method}": some grid points keep no mated or no non-mated comparisons, so the pAUC is undefined (null)`);
+    return {
+      method,
+      mode,
+      error,
+      operatingPoint: op,
+      pairQuality: rule,
+      lowerIsBetter,
+      interpolation: mode === 'iso' ? 'step' : 'trapezoid',
+      gridStep,
+      threshold: e.threshold,
+      achievedFmr: e.achievedFmr,
+      fnmrAt0: e.fnmrAt0,
+      errorAt0: e.errorAt0,
+      discardLimits: limits,
+      pauc: paucs,
+      paucNorm: norms,
+      theoreticalBest: best,
+      auc: Number.isFinite(e.auc) ? e.auc : null,
+      definition: EDC_MODE_DEFINITIONS[mode],
+      nMated,
+      nNonmated,
+      nFailedToAssess,
+      points: e.points.fmr ? e.points : { discardFraction: e.points.discardFraction, error: e.points.error, remaining: e.points.remaining, threshold: e.points.threshold },
+      warnings,
+      notes,
+    };
   };
+  return { method, mode, limits, set, bandGrid, evaluate, result };
+}
+
+/**
+ * The EDC of one method's comparisons and its areas. The conventions (EDC_MODE_DEFINITIONS), in short:
+ * `iso` (default) fixes the threshold once on all comparisons and discards tie groups whole (stepwise pAUC);
+ * `recomputed` is CR-FIQA's ERC code exactly (0.05 grid over all pairs, threshold recomputed at every grid point
+ * on angular distances, trapezoidal areas, and its full-grid AUC).
+ */
+export function computeEdc(set: ComparisonSet, options: EdcOptions = {}, method = DEFAULT_METHOD): EdcResult {
+  return prepareEdc(set, options, method).result();
+}
+
+/** `weights[idx[k]]` for every k. */
+function gather(weights: ArrayLike<number>, idx: Uint32Array): Uint32Array {
+  const out = new Uint32Array(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = weights[idx[k]!]!;
+  return out;
 }

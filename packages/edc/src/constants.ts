@@ -12,12 +12,38 @@ export const DEFAULT_ERROR: ErrorType = 'fnmr';
 export const DEFAULT_GRID_STEP = 0.05;
 export const DEFAULT_GRID_MAX = 0.95;
 /**
- * At most this many recomputed-mode grid points (a step ≥ 1e-5 over [0, 0.95]): each point recomputes the threshold
- * over all kept comparisons, and a step like 1e-9 would ask for ~10⁹ of them (V8 runs out of memory).
+ * At most this many recomputed-mode grid points (a step ≥ 1e-5 over [0, 0.95]): a step like 1e-9 would ask for
+ * ~10⁹ of them (V8 runs out of memory).
  */
 export const MAX_GRID_POINTS = 100_001;
-/** Slack for float grid arithmetic (0.05 · 19 = 0.9500000000000001) and the `floor(u · N + 1e-9)` cut. */
+/** Bootstrap defaults: 1000 replicates, seed 0, 95 % percentile intervals (`--bootstrap 0` turns them off). */
+export const DEFAULT_BOOTSTRAP_REPLICATES = 1000;
+export const DEFAULT_BOOTSTRAP_SEED = 0;
+export const DEFAULT_BOOTSTRAP_LEVEL = 0.95;
+
+/** Slack for float grid arithmetic (0.05 · 19 = 0.9500000000000001 is still on the grid up to 0.95). */
 export const GRID_EPS = 1e-9;
+
+/**
+ * Each mode's exact definition, recorded with every result (`EdcResult.definition`, the runs' params), so a number
+ * says which convention made it.
+ */
+export const EDC_MODE_DEFINITIONS: Readonly<Record<EdcMode, string>> = {
+  iso:
+    'iso (ISO/IEC 29794-1 style, dasec/Schlett edc.py): threshold fixed once on all comparisons before discarding ' +
+    '(at an FMR target: the smallest non-mated similarity t with #(non-mated s >= t)/N <= target); ' +
+    'only the comparisons of the curve type (mated for FNMR) are discarded, by pair quality ascending, a run of equal ' +
+    'qualities at once; FNMR = #(mated s < t)/#mated kept; x = discarded/#mated; point (1, 0) appended; ' +
+    'stepwise (left-constant) pAUC up to L; pauc_norm = pAUC/(L*FNMR(0)); failed qualities discarded first',
+  recomputed:
+    'recomputed (CR-FIQA ERC/erc.py + ERC/roc.py, exactly): all pairs in one list stable-sorted by pair quality ' +
+    'ascending; at u = k*0.05 (k = 0..19, float64) keep sorted[floor(u*N):]; distance d = arccos(clip(s,-1,1))/pi; ' +
+    'threshold recomputed at each u among the distinct kept distances of genuine and impostor pairs, FMR(t) = ' +
+    '#(kept impostors d <= t)/#kept impostors, argmin |FMR - target| with ties to the largest distance; ' +
+    'FNMR = 1 - #(kept genuine d < threshold)/#kept genuine; pAUC up to L by trapezoids over the grid; ' +
+    'auc = trapezoids over the whole grid 0..0.95 (sklearn.metrics.auc, the reference\'s summary); ' +
+    'ties in quality in input order (the reference\'s quicksort is not stable), failed qualities first',
+};
 
 export const EDC_MODES: readonly EdcMode[] = ['iso', 'recomputed'];
 export const ERROR_TYPES: readonly ErrorType[] = ['fnmr', 'fmr'];
@@ -30,6 +56,8 @@ export const DEFAULT_METHOD = 'default';
 /** Result kinds (catalogue view names) written by `aikd edc --out`; their rows are declared in tables.ts. */
 export const EDC_POINTS_KIND = 'edc_points' satisfies ResultKind;
 export const EDC_SUMMARY_KIND = 'edc_summary' satisfies ResultKind;
+export const EDC_BOOTSTRAP_KIND = 'edc_bootstrap' satisfies ResultKind;
+export const EDC_BAND_KIND = 'edc_band' satisfies ResultKind;
 /** Run kind of `aikd edc` runs. */
 export const EDC_RUN_KIND = 'edc';
 
@@ -54,7 +82,7 @@ export const EDC_POINTS_COLUMNS = [
   'discard_fraction', // Float64: x
   'error', // Float64: y (FNMR or FMR per error_type); null where undefined
   'remaining', // Int32: comparisons of the curve's type still kept
-  'threshold', // Float64: threshold in force at this point (constant in iso mode)
+  'threshold', // Float64: threshold in force at this point (iso: a similarity, constant; recomputed: an angular distance arccos(s)/π)
   'fmr', // Float64: recomputed mode: FMR on the kept non-mated comparisons at `threshold`; null in iso mode
 ] as const;
 
@@ -79,8 +107,13 @@ export const EDC_SUMMARY_COLUMNS = [
   'discard_limit', // Float64: L
   'pauc', // Float64 | null: area under the curve on [0, L]
   'pauc_norm', // Float64 | null: pauc / (L · error_at_0); null when error_at_0 = 0
+  'pauc_lo', // Float64 | null: bootstrap percentile interval of pauc (null without a bootstrap)
+  'pauc_hi', // Float64 | null
+  'pauc_norm_lo', // Float64 | null: bootstrap percentile interval of pauc_norm
+  'pauc_norm_hi', // Float64 | null
   'theoretical_best', // Float64: area under max(0, error_at_0 − x) on [0, L]
-  'threshold', // Float64: fixed threshold (iso) or the threshold at discard 0 (recomputed)
+  'auc', // Float64 | null: recomputed mode: CR-FIQA's trapezoidal AUC over the whole grid 0 … 0.95; null in iso mode
+  'threshold', // Float64: fixed similarity threshold (iso) or the angular-distance threshold at discard 0 (recomputed)
   'achieved_fmr', // Float64 | null: FMR at `threshold` over all non-mated comparisons
   'fnmr_at_0', // Float64 | null: FNMR at `threshold` over all mated comparisons
   'error_at_0', // Float64: the curve's starting error
@@ -88,6 +121,36 @@ export const EDC_SUMMARY_COLUMNS = [
   'n_nonmated', // Int32
   'n_failed_to_assess', // Int32: comparisons on the curve whose pair quality could not be assessed
   'n_points', // Int32: points on the curve
+  'bootstrap_unit', // Utf8 | null: "identity" (identity-cluster) or "pair" (identities unknown); null without a bootstrap
+  'bootstrap_replicates', // Int32 | null
+  'bootstrap_seed', // Utf8 | null
+  'bootstrap_level', // Float64 | null: coverage of the intervals (0.95)
+  'bootstrap_units', // Int32 | null: identities (or comparisons) resampled
+] as const;
+
+/**
+ * Columns of `edc_bootstrap`: the replicate values behind the intervals, one row per curve and discard limit (the
+ * curve key of `edc_summary` + `discard_limit`). Replicate r of every curve of a run (and of the same comparisons)
+ * was computed on the same resample, so paired differences between methods are `pauc_norm[r] − pauc_norm[r]`.
+ */
+export const EDC_BOOTSTRAP_COLUMNS = [
+  'dataset', 'fr_model', 'condition', 'method', 'mode', 'error_type', 'operating_point', 'operating_value', 'pair_quality', 'lower_is_better',
+  'discard_limit', // Float64
+  'bootstrap_unit', // Utf8
+  'bootstrap_seed', // Utf8
+  'pauc', // List<Float64>: replicate values, null where undefined in that resample
+  'pauc_norm', // List<Float64>
+] as const;
+
+/**
+ * Columns of `edc_band`: the pointwise bootstrap band of each curve with intervals (curve key + one row per band
+ * point: the grid in recomputed mode, every 0.01 of discard in iso mode).
+ */
+export const EDC_BAND_COLUMNS = [
+  'dataset', 'fr_model', 'condition', 'method', 'mode', 'error_type', 'operating_point', 'operating_value', 'pair_quality', 'lower_is_better',
+  'discard_fraction', // Float64
+  'error_lo', // Float64 | null
+  'error_hi', // Float64 | null
 ] as const;
 
 export type EdcPointsColumn = (typeof EDC_POINTS_COLUMNS)[number];

@@ -5,11 +5,12 @@
 import { copyFileSync, renameSync, rmSync } from 'node:fs';
 import { resolve, extname, join } from 'node:path';
 import { AikdError, InputError, fileSha256, log, progress, tempPathFor } from '@aikd/core';
-import { computeEdc, validateEdcOptions, limitKey } from './compute.ts';
+import { prepareEdc, validateEdcOptions, limitKey, type PreparedEdc } from './compute.ts';
+import { bootstrapEdc, sameComparisons, withIntervals, bootstrapNote } from './bootstrap.ts';
 import { readComparisons } from './readers/index.ts';
 import { edcTables, type EdcTableMeta } from './tables.ts';
-import { edcChartSpec, thinPoints } from './chart.ts';
-import { EDC_POINTS_KIND, EDC_RUN_KIND, EDC_SUMMARY_KIND, DEFAULT_DISCARD_LIMITS } from './constants.ts';
+import { edcResultsChartSpec, thinPoints } from './chart.ts';
+import { EDC_POINTS_KIND, EDC_RUN_KIND, EDC_SUMMARY_KIND, EDC_BOOTSTRAP_KIND, EDC_BAND_KIND, DEFAULT_DISCARD_LIMITS, DEFAULT_BOOTSTRAP_REPLICATES, DEFAULT_BOOTSTRAP_SEED, DEFAULT_BOOTSTRAP_LEVEL, EDC_MODE_DEFINITIONS } from './constants.ts';
 import type { EdcOptions, EdcResult, InputFormat, OperatingPoint } from './types.ts';
 
 /** Comparison count from which `aikd edc` shows progress. */
@@ -31,19 +32,22 @@ export interface EvaluateFileOptions extends Omit<EdcOptions, 'operatingPoint'>,
    * along the discard axis as in the chart). The areas are always computed on every point first.
    */
   maxPoints?: number;
+  /** Bootstrap replicates for intervals (default 1000; 0 = none). Identity-cluster with identity columns, else pair-level. */
+  bootstrap?: number;
+  bootstrapSeed?: number | string;
 }
 
 export interface EvaluateFileOutput {
   results: EdcResult[];
   written: { run_id?: string; run_dir?: string; files: string[] };
-  seconds: { read: number; compute: number };
+  seconds: { read: number; compute: number; bootstrap: number };
 }
 
-/** `<out>.edc_points.arrow` and `<out>.edc_summary.arrow` for `--out <out>.arrow`. */
-export function outPaths(out: string): { points: string; summary: string } {
+/** `<out>.edc_points.arrow`, `<out>.edc_summary.arrow` and `<out>.edc_bootstrap.arrow` for `--out <out>.arrow`. */
+export function outPaths(out: string): { points: string; summary: string; bootstrap: string; band: string } {
   if (extname(out).toLowerCase() !== '.arrow') throw new AikdError(`--out ${out}: expected a file name ending in .arrow`);
   const base = resolve(out).slice(0, -'.arrow'.length);
-  return { points: `${base}.${EDC_POINTS_KIND}.arrow`, summary: `${base}.${EDC_SUMMARY_KIND}.arrow` };
+  return { points: `${base}.${EDC_POINTS_KIND}.arrow`, summary: `${base}.${EDC_SUMMARY_KIND}.arrow`, bootstrap: `${base}.${EDC_BOOTSTRAP_KIND}.arrow`, band: `${base}.${EDC_BAND_KIND}.arrow` };
 }
 
 /** The same curve with only the points `thinPoints` keeps (display / storage; areas are unchanged). */
@@ -75,24 +79,57 @@ async function readAndCompute(o: EvaluateFileOptions, ops: (OperatingPoint | und
   for (const note of loaded.notes) log.info(note);
 
   t = performance.now();
-  const results: EdcResult[] = [];
   const comparisons = loaded.methods.reduce((s, m) => s + m.similarity.length, 0);
+  const replicates = o.bootstrap ?? DEFAULT_BOOTSTRAP_REPLICATES;
+  // the library does not know the file; the user needs it
+  const inFile = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof AikdError && !(e instanceof InputError)) throw new AikdError(`${o.input}: ${e.message}`, 'INPUT_ERROR', { cause: e });
+      throw e;
+    }
+  };
   // a bar only for big inputs: small ones finish before it could say anything useful
   const bar = comparisons * ops.length >= LARGE_INPUT ? progress('edc curves', loaded.methods.length * ops.length) : undefined;
+  const prepared: PreparedEdc[][] = ops.map(() => []);
+  const results: EdcResult[][] = ops.map(() => []);
   for (const m of loaded.methods)
-    for (const op of ops) {
+    ops.forEach((op, k) => {
       bar?.tick();
-      try {
-        results.push(computeEdc(m, edcOptions(o, op), m.method));
-      } catch (e) {
-        // the library does not know the file; the user needs it
-        if (e instanceof AikdError && !(e instanceof InputError)) throw new AikdError(`${o.input}: ${e.message}`, 'INPUT_ERROR', { cause: e });
-        throw e;
-      }
-    }
+      const p = inFile(() => prepareEdc(m, edcOptions(o, op), m.method));
+      results[k]!.push(p.result());
+      if (replicates > 0) prepared[k]!.push(p);
+    });
   bar?.done();
   const compute = (performance.now() - t) / 1000;
-  return { results, format: loaded.format, methods: loaded.methods.map((m) => m.method), read, compute };
+
+  t = performance.now();
+  if (replicates > 0) {
+    const seed = o.bootstrapSeed ?? DEFAULT_BOOTSTRAP_SEED;
+    if (comparisons * replicates >= 1e9) log.warn(`bootstrap: ${replicates} replicates of ${comparisons.toLocaleString('en')} comparisons will take a while (--bootstrap 0 turns intervals off)`);
+    const bbar = comparisons * replicates >= 2e8 ? progress('bootstrap', ops.length * loaded.methods.length) : undefined;
+    ops.forEach((_, k) => {
+      // methods on the same comparisons share their resamples (paired); others are bootstrapped on their own
+      const groups: number[][] = [];
+      prepared[k]!.forEach((p, i) => {
+        const g = groups.find((x) => sameComparisons(prepared[k]![x[0]!]!.set, p.set));
+        if (g) g.push(i);
+        else groups.push([i]);
+      });
+      for (const g of groups) {
+        const run = inFile(() => bootstrapEdc(g.map((i) => prepared[k]![i]!), { replicates, seed, level: DEFAULT_BOOTSTRAP_LEVEL }));
+        withIntervals(g.map((i) => results[k]![i]!), run).forEach((r, j) => (results[k]![g[j]!] = r));
+        bbar?.tick(g.length);
+      }
+    });
+    bbar?.done();
+    if (results[0]?.[0]?.intervals?.unit === 'pair') log.info(`${o.input}: no identity_a/identity_b columns: intervals from a pair-level bootstrap (too narrow where identities have several comparisons)`);
+  }
+  const bootstrap = (performance.now() - t) / 1000;
+  // method-major, as the file lists them
+  const ordered = loaded.methods.flatMap((_, i) => ops.map((__, k) => results[k]![i]!));
+  return { results: ordered, format: loaded.format, methods: loaded.methods.map((m) => m.method), read, compute, bootstrap };
 }
 
 /** Copy a written file atomically (temp name beside the target, then rename). */
@@ -115,14 +152,14 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
   if (o.plot && !/\.(svg|png)$/i.test(o.plot)) throw new AikdError(`--plot ${o.plot}: expected a file name ending in .svg or .png`);
 
   const computed = await readAndCompute(o, ops);
-  const { read, compute } = computed;
+  const { read, compute, bootstrap } = computed;
   let results = computed.results;
   for (const r of results) for (const w of r.warnings) log.warn(w);
   if (o.maxPoints !== undefined) results = results.map((r) => thinResult(r, o.maxPoints!));
 
   const written: EvaluateFileOutput['written'] = { files: [] };
   const meta: EdcTableMeta = { dataset: o.dataset, fr_model: o.fr_model, condition: o.condition };
-  const spec = o.plot || paths ? edcChartSpec(results) : undefined;
+  const spec = o.plot || paths ? edcResultsChartSpec(results) : undefined;
   const { writeChart } = o.plot || paths ? await import('./render.ts') : { writeChart: undefined };
   if (o.plot) {
     await writeChart!(spec!, o.plot);
@@ -143,18 +180,23 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
       pair_quality: first.pairQuality,
       lower_is_better: first.lowerIsBetter,
       grid_step: first.gridStep,
+      bootstrap: first.intervals
+        ? { unit: first.intervals.unit, replicates: first.intervals.replicates, seed: first.intervals.seed, level: first.intervals.level, units: first.intervals.units, how: bootstrapNote(first.intervals) }
+        : { replicates: 0 },
       ...(o.maxPoints !== undefined ? { max_points: o.maxPoints } : {}),
       ...meta,
-      notes: [...new Set(results.flatMap((r) => r.notes.filter((n) => /^(iso|recomputed):/.test(n))))],
+      definition: EDC_MODE_DEFINITIONS[first.mode],
     };
     await withRun({ kind: EDC_RUN_KIND, params, root: o.resultsRoot }, async (run) => {
-      const { points, summary } = edcTables(results, meta);
+      const { points, summary, bootstrap: replicates, band } = edcTables(results, meta);
       const methods = [...new Set(results.map((r) => r.method))];
       const prov = { method: methods.length === 1 ? methods[0] : undefined, dataset: o.dataset, fr_model: o.fr_model, params };
       // write once into the run; the --out files are byte copies (same rows, same provenance)
       for (const [kind, table, target] of [
         [EDC_POINTS_KIND, points, paths.points],
         [EDC_SUMMARY_KIND, summary, paths.summary],
+        ...(replicates ? ([[EDC_BOOTSTRAP_KIND, replicates, paths.bootstrap]] as const) : []),
+        ...(band ? ([[EDC_BAND_KIND, band, paths.band]] as const) : []),
       ] as const) {
         const w = run.writeTable(kind, table, prov);
         copyAtomic(w.parquet, target.replace(/\.arrow$/, '.parquet'));
@@ -168,6 +210,7 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
         curves: results.length,
         seconds_read: read,
         seconds_compute: compute,
+        seconds_bootstrap: bootstrap,
         ...(primary !== undefined
           ? { [`pauc_norm@${primary}`]: Object.fromEntries(results.map((r) => [`${r.method} ${r.operatingPoint.kind}=${r.operatingPoint.value}`, r.paucNorm[limitKey(primary)] ?? null])) }
           : {}),
@@ -176,5 +219,5 @@ export async function evaluateFile(o: EvaluateFileOptions): Promise<EvaluateFile
       written.run_dir = run.dir;
     });
   }
-  return { results, written, seconds: { read, compute } };
+  return { results, written, seconds: { read, compute, bootstrap } };
 }

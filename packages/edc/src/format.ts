@@ -22,7 +22,16 @@ export interface EdcResultJson {
   error_at_0: number;
   pauc: Record<string, number | null>;
   pauc_norm: Record<string, number | null>;
+  /** Bootstrap percentile intervals by discard limit (present when intervals were computed). */
+  pauc_ci?: Record<string, [number, number] | null>;
+  pauc_norm_ci?: Record<string, [number, number] | null>;
+  /** How the intervals were made. */
+  bootstrap?: { unit: string; replicates: number; seed: number | string; level: number; units: number };
   theoretical_best: Record<string, number>;
+  /** recomputed mode: CR-FIQA's own summary, the trapezoidal AUC over the whole grid (sklearn.metrics.auc). */
+  auc: number | null;
+  /** The mode's exact definition. */
+  definition: string;
   n_mated: number;
   n_nonmated: number;
   n_failed_to_assess: number;
@@ -62,7 +71,16 @@ export function edcResultJson(r: EdcResult, maxPoints = Infinity): EdcResultJson
     error_at_0: r.errorAt0,
     pauc: r.pauc,
     pauc_norm: r.paucNorm,
+    ...(r.intervals
+      ? {
+          pauc_ci: r.intervals.pauc,
+          pauc_norm_ci: r.intervals.paucNorm,
+          bootstrap: { unit: r.intervals.unit, replicates: r.intervals.replicates, seed: r.intervals.seed, level: r.intervals.level, units: r.intervals.units },
+        }
+      : {}),
     theoretical_best: r.theoreticalBest,
+    auc: r.auc,
+    definition: r.definition,
     n_mated: r.nMated,
     n_nonmated: r.nNonmated,
     n_failed_to_assess: r.nFailedToAssess,
@@ -87,7 +105,10 @@ export function edcTableText(results: readonly EdcResult[]): string {
     for (const l of r.discardLimits) {
       row[`pauc@${l}`] = r.pauc[limitKey(l)];
       row[`norm@${l}`] = r.paucNorm[limitKey(l)];
+      const ci = r.intervals?.paucNorm[limitKey(l)];
+      if (r.intervals) row[`norm@${l} ${Math.round(r.intervals.level * 100)}% CI`] = ci ? `[${ci[0].toFixed(4)}, ${ci[1].toFixed(4)}]` : '—';
     }
+    if (r.mode === 'recomputed') row['auc'] = r.auc;
     Object.assign(row, { mated: r.nMated, nonmated: r.nNonmated, failed: r.nFailedToAssess, points: r.points.discardFraction.length });
     return row;
   });

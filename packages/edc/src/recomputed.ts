@@ -1,16 +1,39 @@
+/**
+ * `recomputed` mode: CR-FIQA's ERC (`ERC/erc.py` getFNMRFixedTH with `ERC/roc.py` get_eer_threshold), step for step,
+ * so that its FNMR at every grid point is the reference's to the last bit (fixtures made by running that code:
+ * test/fixtures/crfiqa). The definition, exactly (RECOMPUTED_DEFINITION):
+ *
+ * 1. pair quality min(q_a, q_b); all pairs, mated and non-mated, in one list sorted by pair quality ascending;
+ * 2. grid u_k = k · 0.05 in float64 for k = 0…19 (`np.arange(0, 0.98, 0.05)`); at u_k keep the sorted pairs from
+ *    position floor(u_k · N) on (N = all pairs);
+ * 3. distance d = arccos(clip(s, −1, 1)) / π in float64;
+ * 4. candidate thresholds: the distinct distances of the kept pairs, genuine and impostor alike;
+ *    FMR(t) = #(kept impostors with d ≤ t) / #(kept impostors): an impostor exactly at t is a false match;
+ * 5. threshold = the candidate minimising |FMR(t) − target|; among equally close candidates the largest distance
+ *    (numpy's argmin takes the first, and roc.py lists candidates from the largest distance down);
+ * 6. FNMR = 1 − #(kept genuine with d < threshold) / #(kept genuine): a genuine pair exactly at the threshold is a
+ *    non-match (and the threshold is often a genuine pair's own distance, just below the next impostor).
+ *
+ * Where this differs from the reference: ties in pair quality. numpy's default argsort (quicksort) is not stable, so
+ * the reference splits a tie group at a cut in an order nobody chose; here the sort is stable (ties in input order),
+ * the one place two tools may legitimately differ (both orders are recorded in the fixtures). Qualities that were
+ * not assessed (NaN) sort first here; numpy would sort them last. Where the reference divides by zero (no impostor or
+ * no genuine pair left at a grid point) the point is undefined (NaN) here.
+ */
 import { AikdError } from '@aikd/core';
 import { argsortStable } from './sort.ts';
-import { thresholdClosestFmr, countBelow } from './threshold.ts';
 import { GRID_EPS, MAX_GRID_POINTS } from './constants.ts';
 import type { EdcPoints } from './types.ts';
 
 export interface RecomputedCurve extends EdcPoints {
+  /** Thresholds are angular distances arccos(s)/π (a pair matches when its distance is below). */
+  threshold: Float64Array;
   fmr: Float64Array;
   /** Comparisons (of both types) whose pair quality is −Infinity (not assessed). */
   nFailedToAssess: number;
 }
 
-/** Grid points u_i = i · step for i = 0, 1, … while u_i ≤ max (with 1e-9 slack for float steps). */
+/** Grid points u_i = i · step for i = 0, 1, … while u_i ≤ max (with 1e-9 slack for float steps), as np.arange. */
 export function discardGrid(step: number, max: number): Float64Array {
   if (!(step > 0 && step <= 1)) throw new AikdError(`grid step: expected a number in (0, 1] (got ${step})`);
   if (!(max >= 0 && max < 1)) throw new AikdError(`grid maximum: expected a number in [0, 1) (got ${max})`);
@@ -22,61 +45,237 @@ export function discardGrid(step: number, max: number): Float64Array {
   return Float64Array.from(u);
 }
 
-/**
- * CR-FIQA / MagFace-style ERC: mated and non-mated comparisons together, sorted by pair quality ascending with a
- * stable sort (ties by input order, so tie groups may be split at a cut). At grid point u_i the comparisons from
- * sorted index k_i = floor(u_i · N_all + 1e-9) on are kept; the threshold is recomputed on the kept non-mated
- * comparisons as the first distinct similarity minimising |FMR(t) − fmr|, and FNMR(u_i) = #{kept mated s < t} /
- * #{kept mated}. Points with no kept non-mated (or mated) comparisons have NaN threshold (or error).
- */
-export function recomputedCurve(
-  similarity: Float64Array,
-  mated: Uint8Array,
-  quality: Float64Array,
-  fmr: number,
-  grid: Float64Array,
-): RecomputedCurve {
+/** CR-FIQA's distance of a cosine similarity: arccos(clip(s, −1, 1)) / π. */
+export const angularDistance = (s: number): number => Math.acos(s > 1 ? 1 : s < -1 ? -1 : s) / Math.PI;
+
+/** One comparison type (genuine or impostor pairs) in ascending distance. */
+interface ByDistance {
+  distance: Float64Array;
+  /** The pair of each and its position in the quality order. */
+  pair: Uint32Array;
+  qualityPosition: Uint32Array;
+}
+
+/** The pairs sorted once by quality, and each type once by distance (reused by every bootstrap replicate). */
+export interface RecomputedSorted {
+  n: number;
+  /** `qualityOrder[p]` = pair at quality position p (stable ascending); `qualityMated[p]` its mated flag. */
+  qualityOrder: Uint32Array;
+  qualityMated: Uint8Array;
+  genuine: ByDistance;
+  impostor: ByDistance;
+  /** The similarities (not copied): a pair's distance is computed again where one is needed. */
+  similarity: Float64Array;
+  nFailedToAssess: number;
+}
+
+export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, quality: Float64Array): RecomputedSorted {
   const n = similarity.length;
   if (mated.length !== n || quality.length !== n) throw new AikdError('recomputedCurve: similarity, mated and quality lengths differ');
-  const { sorted, order } = argsortStable(quality);
-  let nMated = 0;
-  for (let i = 0; i < n; i++) nMated += mated[i]!;
-  const nNonmated = n - nMated;
-  // similarities of each type in quality order: the kept ones at any cut are a suffix of each
-  const matedSorted = new Float64Array(nMated);
-  const nonmatedSorted = new Float64Array(nNonmated);
-  for (let i = 0, a = 0, b = 0; i < n; i++) {
-    const j = order[i]!;
-    if (mated[j]) matedSorted[a++] = similarity[j]!;
-    else nonmatedSorted[b++] = similarity[j]!;
+  const q = argsortStable(quality);
+  const qualityPosition = new Uint32Array(n);
+  const qualityMated = new Uint8Array(n);
+  for (let p = 0; p < n; p++) {
+    qualityPosition[q.order[p]!] = p;
+    qualityMated[p] = mated[q.order[p]!]!;
   }
-  const scratch = new Float64Array(nNonmated);
+  // typed arrays filled by plain loops: at 10⁷ pairs, callbacks and JS arrays cost seconds
+  const byDistance = (m: number): ByDistance => {
+    let count = 0;
+    for (let i = 0; i < n; i++) if (mated[i] === m) count++;
+    const idx = new Uint32Array(count);
+    const d = new Float64Array(count);
+    for (let i = 0, k = 0; i < n; i++)
+      if (mated[i] === m) {
+        idx[k] = i;
+        d[k++] = angularDistance(similarity[i]!);
+      }
+    const s = argsortStable(d);
+    const pair = new Uint32Array(count);
+    const position = new Uint32Array(count);
+    for (let k = 0; k < count; k++) {
+      const i = idx[s.order[k]!]!;
+      pair[k] = i;
+      position[k] = qualityPosition[i]!;
+    }
+    return { distance: s.sorted, pair, qualityPosition: position };
+  };
+  let nFailedToAssess = 0;
+  while (nFailedToAssess < n && q.sorted[nFailedToAssess] === -Infinity) nFailedToAssess++;
+  return { n, qualityOrder: q.order, qualityMated, genuine: byDistance(1), impostor: byDistance(0), similarity, nFailedToAssess };
+}
+
+/** The number of values in `sorted` (ascending) below `x`. */
+function countBelowSorted(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The CR-FIQA ERC on sorted pairs (module comment). `weights[i]` counts pair i that many times, as if it were
+ * repeated in place (copies adjacent in the quality order, so a cut may keep some of them): a bootstrap replicate.
+ *
+ * How, without scanning every pair at every grid point: FMR(t) only changes at impostor distances, so the candidates
+ * with the same FMR form runs [i_j, i_{j+1}) between consecutive kept impostor distances, and each run's largest
+ * candidate is the largest kept distance below i_{j+1}. Walking the kept impostors up from the smallest distance
+ * finds the closest FMR (|FMR − target| shrinks until FMR passes the target, so the walk stops one group after it);
+ * the threshold is then the larger of i_{j*} and the largest kept genuine distance below i_{j*+1}, and the FNMR needs
+ * the kept genuine weight below it, counted for all grid points in one pass over the genuine pairs.
+ */
+export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64Array, weights?: ArrayLike<number>, total?: number): RecomputedCurve {
+  const { n, qualityOrder, qualityMated, genuine, impostor } = c;
+  const w = (i: number) => (weights ? weights[i]! : 1);
+  const nImp = impostor.distance.length;
+  const nGen = genuine.distance.length;
+  let all = total;
+  if (all === undefined) {
+    all = 0;
+    for (let i = 0; i < n; i++) all += w(i);
+  }
   const m = grid.length;
-  const discardFraction = Float64Array.from(grid);
   const error = new Float64Array(m);
   const remaining = new Int32Array(m);
   const threshold = new Float64Array(m);
   const fmrAt = new Float64Array(m);
-  let pos = 0; // sorted position reached
-  let matedBefore = 0;
-  for (let g = 0; g < m; g++) {
-    const k = Math.min(n, Math.floor(grid[g]! * n + GRID_EPS));
-    for (; pos < k; pos++) matedBefore += mated[order[pos]!]!;
-    const keptMated = matedSorted.subarray(matedBefore);
-    const keptNonmated = nonmatedSorted.subarray(pos - matedBefore);
-    remaining[g] = keptMated.length;
-    if (keptNonmated.length === 0) {
-      threshold[g] = NaN;
-      fmrAt[g] = NaN;
-      error[g] = NaN;
+  const cutAt = new Int32Array(m); // the quality position each cut falls in
+  const partialAt = new Float64Array(m); // copies of the pair there that are kept
+  const keptMated = new Float64Array(m);
+  const genuineBelowCount = new Int32Array(m); // genuine pairs (by distance rank) below the threshold
+
+  // the cuts (erc.py: qlts_sorted_idx[int(u_rate * num_pairs):]): each pair once = position floor(u · N) itself;
+  // weighted, walk the quality order until the last one
+  for (let g = 0, p = 0, before = 0; g < m; g++) {
+    const cut = Math.floor(grid[g]! * all);
+    if (!weights) {
+      cutAt[g] = Math.min(cut, n);
+      partialAt[g] = cut < n ? 1 : 0;
       continue;
     }
-    const t = thresholdClosestFmr(keptNonmated, fmr, scratch);
-    threshold[g] = t.threshold;
-    fmrAt[g] = t.achievedFmr;
-    error[g] = keptMated.length ? countBelow(keptMated, t.threshold) / keptMated.length : NaN;
+    let wp = p < n ? w(qualityOrder[p]!) : 0;
+    while (p < n && before + wp <= cut) {
+      before += wp;
+      p++;
+      wp = p < n ? w(qualityOrder[p]!) : 0;
+    }
+    cutAt[g] = p;
+    partialAt[g] = p < n ? before + wp - cut : 0;
   }
-  let nFailedToAssess = 0;
-  while (nFailedToAssess < n && sorted[nFailedToAssess] === -Infinity) nFailedToAssess++;
-  return { discardFraction, error, remaining, threshold, fmr: fmrAt, nFailedToAssess };
+  /** Grid points whose cut lies before quality position p: a pair there is kept whole at g < bucket(p). */
+  const bucket = (p: number): number => {
+    let lo = 0;
+    let hi = m;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cutAt[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // kept genuine weight at every grid point: one pass over the genuine pairs
+  const genuineBucket = new Uint8Array(nGen); // bucket of each genuine pair (≤ 255 grid points use it; else recomputed)
+  const matedInBucket = new Float64Array(m + 1);
+  for (let k = 0; k < nGen; k++) {
+    const b = bucket(genuine.qualityPosition[k]!);
+    if (m < 255) genuineBucket[k] = b;
+    matedInBucket[b]! += w(genuine.pair[k]!);
+  }
+  for (let g = m - 1, above = matedInBucket[m]!; g >= 0; g--) {
+    keptMated[g] = above; // pairs whose cut lies before them at g: buckets g + 1 … m
+    above += matedInBucket[g]!;
+  }
+  for (let g = 0; g < m; g++) {
+    const at = cutAt[g]!;
+    if (at < n && qualityMated[at]) keptMated[g]! += partialAt[g]!;
+  }
+
+  for (let g = 0; g < m; g++) {
+    const at = cutAt[g]!;
+    const partial = partialAt[g]!;
+    const keptNonmated = all - Math.floor(grid[g]! * all) - keptMated[g]!;
+    remaining[g] = keptMated[g]!;
+    genuineBelowCount[g] = -1;
+    if (keptNonmated === 0) {
+      threshold[g] = fmrAt[g] = NaN;
+      continue;
+    }
+    const genuineKept = (k: number) => {
+      const p = genuine.qualityPosition[k]!;
+      return p > at ? w(genuine.pair[k]!) > 0 : p === at && partial > 0;
+    };
+    /** The largest kept genuine distance below x (−Infinity when none). */
+    const genuineBelow = (x: number): number => {
+      for (let k = countBelowSorted(genuine.distance, x) - 1; k >= 0; k--) if (genuineKept(k)) return genuine.distance[k]!;
+      return -Infinity;
+    };
+    // walk the kept impostor groups up: FMR 0 is a candidate when a kept genuine pair lies below all of them
+    let best = Infinity;
+    let bestDistance = -Infinity; // i_{j*} (−Infinity for j* = 0)
+    let bestFalseMatches = 0;
+    let nextImpostor = Infinity; // i_{j*+1}
+    let falseMatches = 0;
+    let first = true;
+    for (let k = 0; k < nImp; ) {
+      const t = impostor.distance[k]!;
+      let gw = 0;
+      do {
+        const p = impostor.qualityPosition[k]!;
+        gw += p > at ? w(impostor.pair[k]!) : p === at ? partial : 0;
+        k++;
+      } while (k < nImp && impostor.distance[k] === t);
+      if (gw === 0) continue;
+      if (first) {
+        first = false;
+        if (genuineBelow(t) > -Infinity) best = Math.abs(0 / keptNonmated - fmr);
+      }
+      falseMatches += gw;
+      const diff = Math.abs(falseMatches / keptNonmated - fmr);
+      if (diff > best) {
+        nextImpostor = t; // FMR is past the target: this group and all later ones are farther
+        break;
+      }
+      best = diff;
+      bestDistance = t;
+      bestFalseMatches = falseMatches;
+    }
+    // the largest candidate with the best FMR: the largest kept distance below the next impostor group
+    const th = Math.max(bestDistance, genuineBelow(nextImpostor));
+    threshold[g] = th;
+    fmrAt[g] = bestFalseMatches / keptNonmated;
+    genuineBelowCount[g] = countBelowSorted(genuine.distance, th);
+  }
+
+  // kept genuine weight below each threshold, for all grid points in a second pass over the genuine pairs (up to the
+  // last threshold), with the same buckets
+  const lastCount = genuineBelowCount.reduce((a, b) => Math.max(a, b), 0);
+  const bucketWeight = new Float64Array(m + 1);
+  const queries = [...genuineBelowCount.keys()].filter((g) => genuineBelowCount[g]! >= 0).sort((x, y) => genuineBelowCount[x]! - genuineBelowCount[y]!);
+  let q = 0;
+  for (let k = 0; k <= lastCount && q < queries.length; k++) {
+    // answer every grid point whose threshold has exactly k genuine pairs below it
+    while (q < queries.length && genuineBelowCount[queries[q]!] === k) {
+      const g = queries[q++]!;
+      let below = 0;
+      for (let b = g + 1; b <= m; b++) below += bucketWeight[b]!;
+      // the pair the cut falls in, when it is genuine and below the threshold: its kept copies
+      const at = cutAt[g]!;
+      // (the first k genuine pairs are exactly those with a distance below the threshold)
+      if (at < n && qualityMated[at] && angularDistance(c.similarity[qualityOrder[at]!]!) < threshold[g]!) below += partialAt[g]!;
+      error[g] = keptMated[g]! > 0 ? 1 - below / keptMated[g]! : NaN;
+    }
+    if (k === lastCount) break;
+    bucketWeight[m < 255 ? genuineBucket[k]! : bucket(genuine.qualityPosition[k]!)]! += w(genuine.pair[k]!);
+  }
+  for (let g = 0; g < m; g++) if (genuineBelowCount[g]! < 0) error[g] = NaN;
+  return { discardFraction: Float64Array.from(grid), error, remaining, threshold, fmr: fmrAt, nFailedToAssess: c.nFailedToAssess };
+}
+
+/** `recomputedPoints` of unsorted pairs (`quality` on the higher-is-better scale, −Infinity for failures). */
+export function recomputedCurve(similarity: Float64Array, mated: Uint8Array, quality: Float64Array, fmr: number, grid: Float64Array): RecomputedCurve {
+  return recomputedPoints(sortForRecomputed(similarity, mated, quality), fmr, grid);
 }

@@ -4,7 +4,7 @@
  * `edcTables` with its dataset / FR model / condition for each result.
  */
 import * as arrow from 'apache-arrow';
-import { EDC_POINTS_COLUMNS, EDC_SUMMARY_COLUMNS } from './constants.ts';
+import { EDC_POINTS_COLUMNS, EDC_SUMMARY_COLUMNS, EDC_BOOTSTRAP_COLUMNS, EDC_BAND_COLUMNS } from './constants.ts';
 import { limitKey } from './compute.ts';
 import type { EdcResult } from './types.ts';
 
@@ -12,6 +12,8 @@ declare module '@aikd/results' {
   interface ResultRows {
     edc_points: EdcPointRow;
     edc_summary: EdcSummaryRow;
+    edc_bootstrap: EdcBootstrapRow;
+    edc_band: EdcBandRow;
   }
 }
 
@@ -44,7 +46,12 @@ export interface EdcSummaryRow extends EdcCurveKey {
   discard_limit: number;
   pauc: number | null;
   pauc_norm: number | null;
+  pauc_lo: number | null;
+  pauc_hi: number | null;
+  pauc_norm_lo: number | null;
+  pauc_norm_hi: number | null;
   theoretical_best: number;
+  auc: number | null;
   threshold: number;
   achieved_fmr: number | null;
   fnmr_at_0: number | null;
@@ -53,6 +60,27 @@ export interface EdcSummaryRow extends EdcCurveKey {
   n_nonmated: number;
   n_failed_to_assess: number;
   n_points: number;
+  bootstrap_unit: string | null;
+  bootstrap_replicates: number | null;
+  bootstrap_seed: string | null;
+  bootstrap_level: number | null;
+  bootstrap_units: number | null;
+}
+
+/** One row of `edc_bootstrap`: a curve's replicate values at one discard limit. */
+export interface EdcBootstrapRow extends EdcCurveKey {
+  discard_limit: number;
+  bootstrap_unit: string;
+  bootstrap_seed: string;
+  pauc: (number | null)[];
+  pauc_norm: (number | null)[];
+}
+
+/** One row of `edc_band`: a curve's pointwise bootstrap band at one discard fraction. */
+export interface EdcBandRow extends EdcCurveKey {
+  discard_fraction: number;
+  error_lo: number | null;
+  error_hi: number | null;
 }
 
 /** One row of `edc_points`. */
@@ -182,6 +210,7 @@ export function edcPointsTable(results: readonly EdcResult[], meta: MetaFor = {}
 export function edcSummaryRows(results: readonly EdcResult[], meta: MetaFor = {}): EdcSummaryRow[] {
   return results.flatMap((r, i) => {
     const m = metaOf(meta, r, i);
+    const b = r.intervals;
     return r.discardLimits.map((l) => ({
       dataset: m.dataset ?? null,
       fr_model: m.fr_model ?? null,
@@ -198,7 +227,12 @@ export function edcSummaryRows(results: readonly EdcResult[], meta: MetaFor = {}
       discard_limit: l,
       pauc: r.pauc[limitKey(l)] ?? null,
       pauc_norm: r.paucNorm[limitKey(l)] ?? null,
+      pauc_lo: b?.pauc[limitKey(l)]?.[0] ?? null,
+      pauc_hi: b?.pauc[limitKey(l)]?.[1] ?? null,
+      pauc_norm_lo: b?.paucNorm[limitKey(l)]?.[0] ?? null,
+      pauc_norm_hi: b?.paucNorm[limitKey(l)]?.[1] ?? null,
       theoretical_best: r.theoreticalBest[limitKey(l)]!,
+      auc: r.auc,
       threshold: r.threshold,
       achieved_fmr: r.achievedFmr,
       fnmr_at_0: r.fnmrAt0,
@@ -207,6 +241,11 @@ export function edcSummaryRows(results: readonly EdcResult[], meta: MetaFor = {}
       n_nonmated: r.nNonmated,
       n_failed_to_assess: r.nFailedToAssess,
       n_points: r.points.discardFraction.length,
+      bootstrap_unit: b?.unit ?? null,
+      bootstrap_replicates: b?.replicates ?? null,
+      bootstrap_seed: b ? String(b.seed) : null,
+      bootstrap_level: b?.level ?? null,
+      bootstrap_units: b?.units ?? null,
     }));
   });
 }
@@ -227,7 +266,12 @@ const SUMMARY_TYPES: Record<(typeof EDC_SUMMARY_COLUMNS)[number], arrow.DataType
   discard_limit: new arrow.Float64(),
   pauc: new arrow.Float64(),
   pauc_norm: new arrow.Float64(),
+  pauc_lo: new arrow.Float64(),
+  pauc_hi: new arrow.Float64(),
+  pauc_norm_lo: new arrow.Float64(),
+  pauc_norm_hi: new arrow.Float64(),
   theoretical_best: new arrow.Float64(),
+  auc: new arrow.Float64(),
   threshold: new arrow.Float64(),
   achieved_fmr: new arrow.Float64(),
   fnmr_at_0: new arrow.Float64(),
@@ -236,6 +280,11 @@ const SUMMARY_TYPES: Record<(typeof EDC_SUMMARY_COLUMNS)[number], arrow.DataType
   n_nonmated: new arrow.Int32(),
   n_failed_to_assess: new arrow.Int32(),
   n_points: new arrow.Int32(),
+  bootstrap_unit: new arrow.Utf8(),
+  bootstrap_replicates: new arrow.Int32(),
+  bootstrap_seed: new arrow.Utf8(),
+  bootstrap_level: new arrow.Float64(),
+  bootstrap_units: new arrow.Int32(),
 };
 
 /** `edc_summary`: one row per curve and pAUC discard limit. */
@@ -247,7 +296,78 @@ export function edcSummaryTable(results: readonly EdcResult[], meta: MetaFor = {
   return new arrow.Table(columns);
 }
 
-/** Both tables, ready for `run.writeTable('edc_points', …)` / `run.writeTable('edc_summary', …)`. */
-export function edcTables(results: readonly EdcResult[], meta: MetaFor = {}): { points: arrow.Table; summary: arrow.Table } {
-  return { points: edcPointsTable(results, meta), summary: edcSummaryTable(results, meta) };
+/** The curve-key columns (EdcCurveKey) of rows that each belong to a result. */
+function curveKeyColumns<T>(rows: readonly T[], result: (x: T) => EdcResult, meta: (x: T) => EdcTableMeta): Record<keyof EdcCurveKey, arrow.Vector> {
+  const str = (f: (x: T) => string | null | undefined) => arrow.vectorFromArray(rows.map((x) => f(x) ?? null), new arrow.Utf8());
+  return {
+    dataset: str((x) => meta(x).dataset),
+    fr_model: str((x) => meta(x).fr_model),
+    condition: str((x) => meta(x).condition),
+    method: str((x) => result(x).method),
+    mode: str((x) => result(x).mode),
+    error_type: str((x) => result(x).error),
+    operating_point: str((x) => result(x).operatingPoint.kind),
+    operating_value: arrow.vectorFromArray(rows.map((x) => result(x).operatingPoint.value), new arrow.Float64()),
+    pair_quality: str((x) => result(x).pairQuality),
+    lower_is_better: arrow.vectorFromArray(rows.map((x) => result(x).lowerIsBetter), new arrow.Bool()),
+  };
+}
+
+/** A List<Float64> column: one list per row, NaN entries as nulls. */
+function float64Lists(lists: Float64Array[]): arrow.Vector {
+  const type = new arrow.List(new arrow.Field('item', new arrow.Float64(), true));
+  return arrow.vectorFromArray(
+    lists.map((l) => Array.from(l, (x) => (Number.isNaN(x) ? null : x))),
+    type as never,
+  );
+}
+
+/** `edc_bootstrap`: the replicate values of every curve with intervals (undefined when none has any). */
+export function edcBootstrapTable(results: readonly EdcResult[], meta: MetaFor = {}): arrow.Table | undefined {
+  const rows = results.flatMap((r, i) => {
+    const b = r.intervals;
+    if (!b) return [];
+    const m = metaOf(meta, r, i);
+    return r.discardLimits.map((l) => ({ r, m, l, b }));
+  });
+  if (!rows.length) return undefined;
+  const str = (f: (x: (typeof rows)[number]) => string | null) => arrow.vectorFromArray(rows.map(f), new arrow.Utf8());
+  const columns: Record<(typeof EDC_BOOTSTRAP_COLUMNS)[number], arrow.Vector> = {
+    ...curveKeyColumns(rows, (x) => x.r, (x) => x.m),
+    discard_limit: arrow.vectorFromArray(rows.map((x) => x.l), new arrow.Float64()),
+    bootstrap_unit: str((x) => x.b.unit),
+    bootstrap_seed: str((x) => String(x.b.seed)),
+    pauc: float64Lists(rows.map((x) => x.b.samples.pauc[limitKey(x.l)]!)),
+    pauc_norm: float64Lists(rows.map((x) => x.b.samples.paucNorm[limitKey(x.l)]!)),
+  };
+  return new arrow.Table(columns);
+}
+
+/** `edc_band`: the bootstrap band of every curve with intervals (undefined when none has any). */
+export function edcBandTable(results: readonly EdcResult[], meta: MetaFor = {}): arrow.Table | undefined {
+  const rows = results.flatMap((r, i) => {
+    const band = r.intervals?.band;
+    if (!band) return [];
+    const m = metaOf(meta, r, i);
+    return Array.from(band.discardFraction, (x, j) => ({ r, m, x, lo: band.lo[j]!, hi: band.hi[j]! }));
+  });
+  if (!rows.length) return undefined;
+  const num = (f: (x: (typeof rows)[number]) => number) => arrow.vectorFromArray(rows.map((x) => (Number.isFinite(f(x)) ? f(x) : null)), new arrow.Float64());
+  const columns: Record<(typeof EDC_BAND_COLUMNS)[number], arrow.Vector> = {
+    ...curveKeyColumns(rows, (x) => x.r, (x) => x.m),
+    discard_fraction: num((x) => x.x),
+    error_lo: num((x) => x.lo),
+    error_hi: num((x) => x.hi),
+  };
+  return new arrow.Table(columns);
+}
+
+/**
+ * The tables, ready for `run.writeTable('edc_points', …)`, `run.writeTable('edc_summary', …)` and (when the results
+ * carry bootstrap intervals) `run.writeTable('edc_bootstrap', …)` and `run.writeTable('edc_band', …)`.
+ */
+export function edcTables(results: readonly EdcResult[], meta: MetaFor = {}): { points: arrow.Table; summary: arrow.Table; bootstrap?: arrow.Table; band?: arrow.Table } {
+  const bootstrap = edcBootstrapTable(results, meta);
+  const band = edcBandTable(results, meta);
+  return { points: edcPointsTable(results, meta), summary: edcSummaryTable(results, meta), ...(bootstrap ? { bootstrap } : {}), ...(band ? { band } : {}) };
 }

@@ -1,6 +1,11 @@
 /**
- * Comparison-score thresholds: at a target FMR (iso rule and CR-FIQA's closest-FMR rule), and at a starting error
- * (numpy's default linear quantile). All O(n) by selection; nothing is fully sorted.
+ * Comparison-score thresholds at a target FMR and at a starting error (numpy's default linear quantile): the one
+ * place the workbench turns an FMR into a threshold (the EDC's iso mode, `fr-models`' TAR@FAR). On raw scores they
+ * are O(n) by selection; the `…Sorted` forms take values sorted once and integer multiplicities (a bootstrap
+ * replicate) and give what the plain forms give on the values repeated that many times.
+ *
+ * CR-FIQA's own rule (closest FMR, candidates from both comparison types, on distances) is a different definition
+ * and lives with its curve in recomputed.ts.
  */
 import { AikdError } from '@aikd/core';
 import { selectInPlace, minFrom } from './sort.ts';
@@ -32,8 +37,11 @@ function maxCountAtRate(n: number, f: number): number {
 }
 
 /**
- * ISO rule: the smallest `t` in {non-mated similarities} ∪ {the next double above the largest} such that
- * `#{s ≥ t} / N ≤ fmr`. Ties in similarity are never split: all comparisons equal to `t` count as matches.
+ * The threshold at an FMR target (the iso rule): the smallest `t` in {non-mated similarities} ∪ {the next double
+ * above the largest} such that `#{s ≥ t} / N ≤ fmr`, comparing rates in the same float division as the definition.
+ * Ties: a comparison scoring exactly `t` is a match (`s ≥ t`), for mated and non-mated alike, so a tie group is never
+ * split. The threshold is a score that occurs (unless none can be allowed to match), so a mated score between the
+ * largest non-matching non-mated score and `t` is a non-match.
  */
 export function thresholdAtFmr(nonmated: Float64Array, fmr: number): FmrThreshold {
   const n = nonmated.length;
@@ -71,44 +79,6 @@ export function countBelow(s: Float64Array, t: number): number {
 }
 
 /**
- * CR-FIQA rule: among the distinct values of `nonmated` ascending, the first `t` minimising |FMR(t) − fmr| with
- * FMR(t) = #{s ≥ t} / N. Only the two candidates around fmr · N can win: `v` = the ⌈fmr·N⌉-th largest value
- * (smallest FMR ≥ target) and the smallest value above it (largest FMR < target); on a tie the first, `v`, wins.
- * `scratch` (length ≥ N) avoids an allocation per call.
- */
-export function thresholdClosestFmr(nonmated: Float64Array, fmr: number, scratch?: Float64Array): FmrThreshold {
-  const n = nonmated.length;
-  if (n === 0) throw new AikdError('thresholdClosestFmr: no non-mated comparisons to set a threshold on');
-  const a = scratch ? scratch.subarray(0, n) : new Float64Array(n);
-  a.set(nonmated);
-  // r = the smallest count whose rate is ≥ fmr, in the same float arithmetic as |FMR − fmr| below
-  let r = Math.min(n, Math.max(1, Math.ceil(fmr * n)));
-  while (r > 1 && (r - 1) / n >= fmr) r--;
-  while (r < n && r / n < fmr) r++;
-  const v = selectInPlace(a, n - r);
-  let atOrAbove = 0;
-  let above = 0;
-  let next = Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = nonmated[i]!;
-    if (x >= v) {
-      atOrAbove++;
-      if (x > v) {
-        above++;
-        if (x < next) next = x;
-      }
-    }
-  }
-  let threshold = v;
-  let count = atOrAbove;
-  if (above > 0 && Math.abs(above / n - fmr) < Math.abs(atOrAbove / n - fmr)) {
-    threshold = next;
-    count = above;
-  }
-  return { threshold, achievedFmr: count / n, falseMatches: count, nonmated: n };
-}
-
-/**
  * numpy's default `np.quantile(x, q)` ("linear", Hyndman & Fan type 7), including its two-sided interpolation
  * (`b − (b − a)(1 − γ)` when γ ≥ 0.5), so thresholds match numpy bit for bit.
  */
@@ -121,8 +91,84 @@ export function quantileLinear(values: Float64Array, q: number): number {
   if (h >= n - 1) return selectInPlace(a, n - 1);
   const prev = Math.floor(h);
   const lo = selectInPlace(a, prev);
-  const hi = minFrom(a, prev + 1);
-  const gamma = h - prev;
+  return interpolate(lo, minFrom(a, prev + 1), h - prev);
+}
+
+/** A weight per sorted position: an array, or a function (so a caller need not gather weights it never reads). */
+export type Weights = ArrayLike<number> | ((k: number) => number);
+
+/**
+ * `thresholdAtFmr` on values sorted ascending, each counted `weights[i]` times (undefined = once; a zero weight
+ * drops the value, also as a candidate). Walks down from the largest value, so with the total weight given
+ * (`total`) it costs O(FMR · N + the tie group).
+ */
+export function thresholdAtFmrSorted(sorted: Float64Array, fmr: number, weights?: Weights, total?: number): FmrThreshold {
+  const len = sorted.length;
+  const n = total ?? totalWeight(len, weights);
+  if (n === 0) throw new AikdError('thresholdAtFmr: no non-mated comparisons to set a threshold on');
+  if (!(fmr >= 0 && fmr <= 1)) throw new AikdError(`thresholdAtFmr: expected an FMR in [0, 1] (got ${fmr})`);
+  const w = weightOf(weights);
+  const allowed = maxCountAtRate(n, fmr);
+  // from the top, whole tie groups: `above` = weight strictly above the group, `t` = the lowest group kept above
+  let above = 0;
+  let threshold = NaN;
+  let i = len - 1;
+  while (i >= 0) {
+    const v = sorted[i]!;
+    let group = 0;
+    let j = i;
+    for (; j >= 0 && sorted[j] === v; j--) group += w(j);
+    if (group > 0) {
+      if (above + group > allowed) break;
+      above += group;
+      threshold = v;
+    }
+    i = j;
+  }
+  if (i < 0) return { threshold, achievedFmr: above / n, falseMatches: above, nonmated: n };
+  // the group at i cannot match: t is the lowest group above it, or the next double above it when none is
+  if (above === 0) threshold = nextUp(sorted[i]!);
+  return { threshold, achievedFmr: above / n, falseMatches: above, nonmated: n };
+}
+
+/**
+ * `quantileLinear` of values sorted ascending, each counted `weights[i]` times (undefined = once): numpy's linear
+ * quantile of the values repeated that many times.
+ */
+export function quantileLinearSorted(sorted: Float64Array, q: number, weights?: ArrayLike<number>): number {
+  const len = sorted.length;
+  const n = totalWeight(len, weights);
+  if (n === 0) throw new AikdError('quantile of no values');
+  if (!(q >= 0 && q <= 1)) throw new AikdError(`quantile: expected q in [0, 1] (got ${q})`);
+  const h = (n - 1) * q;
+  // the value at rank r (0-based) of the repeated sequence
+  const at = (r: number): number => {
+    let c = 0;
+    for (let i = 0; i < len; i++) {
+      c += weights ? weights[i]! : 1;
+      if (c > r) return sorted[i]!;
+    }
+    return sorted[len - 1]!;
+  };
+  if (h >= n - 1) return at(n - 1);
+  const prev = Math.floor(h);
+  return interpolate(at(prev), at(prev + 1), h - prev);
+}
+
+const weightOf = (weights: Weights | undefined): ((k: number) => number) =>
+  !weights ? () => 1 : typeof weights === 'function' ? weights : (k) => weights[k]!;
+
+/** Σ weights (or `len` without weights). */
+function totalWeight(len: number, weights: Weights | undefined): number {
+  if (!weights) return len;
+  const w = weightOf(weights);
+  let n = 0;
+  for (let i = 0; i < len; i++) n += w(i);
+  return n;
+}
+
+/** numpy's linear interpolation between neighbours, two-sided as in `np.quantile` (so results match bit for bit). */
+function interpolate(lo: number, hi: number, gamma: number): number {
   const diff = hi - lo;
   return gamma >= 0.5 ? hi - diff * (1 - gamma) : lo + diff * gamma;
 }

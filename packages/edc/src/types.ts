@@ -3,7 +3,10 @@
  * 10⁷ comparisons stay in a few hundred MB.
  */
 
-/** `iso`: ISO/IEC 29794-1-style fixed threshold, tie groups discarded whole. `recomputed`: CR-FIQA/MagFace parity. */
+/**
+ * `iso`: ISO/IEC 29794-1-style fixed threshold, tie groups discarded whole. `recomputed`: CR-FIQA's ERC code, exactly.
+ * Each mode's full definition: EDC_MODE_DEFINITIONS.
+ */
 export type EdcMode = 'iso' | 'recomputed';
 
 /** FNM-EDC over mated comparisons (errors are `s < t`) or FM-EDC over non-mated ones (errors are `s ≥ t`). */
@@ -33,6 +36,12 @@ export interface ComparisonSet {
   pairQuality?: Float64Array;
   qualityA?: Float64Array;
   qualityB?: Float64Array;
+  /**
+   * Who is in each comparison, as codes (equal code = same identity), for the identity-cluster bootstrap. Without
+   * them intervals come from a pair-level bootstrap (and say so).
+   */
+  identityA?: Int32Array;
+  identityB?: Int32Array;
 }
 
 export interface EdcOptions {
@@ -98,6 +107,15 @@ export interface EdcResult {
   /** Comparisons on the curve (mated for FNMR, non-mated for FMR, all in recomputed mode) whose pair quality was not assessed. */
   nFailedToAssess: number;
   points: EdcPoints;
+  /**
+   * `recomputed` mode: CR-FIQA's own summary, the trapezoidal area under the curve over the whole grid (0 … 0.95,
+   * `sklearn.metrics.auc`); null in iso mode or when a grid point is undefined.
+   */
+  auc: number | null;
+  /** This mode's exact definition (EDC_MODE_DEFINITIONS). */
+  definition: string;
+  /** Bootstrap intervals, when computed (`bootstrapEdc` / `withIntervals`). */
+  intervals?: EdcIntervals;
   /** Problems the user should see (e.g. pAUC_norm undefined). */
   warnings: string[];
   /** The conventions this curve follows, in words (mode, ties, threshold, interpolation, failures). */
@@ -118,3 +136,33 @@ export interface LoadedComparisons {
   /** Notes for the user (e.g. ignored columns). */
   notes: string[];
 }
+
+/** Percentile intervals of pAUC and pAUC_norm from bootstrap replicates. */
+export interface EdcIntervals {
+  /**
+   * `identity`: identities drawn with replacement, each keeping its comparisons (identity-cluster bootstrap);
+   * `pair`: comparisons drawn with replacement, mated and non-mated separately (used only where identities are
+   * unknown; it ignores that comparisons of one identity are correlated, so its intervals are too narrow then).
+   */
+  unit: BootstrapUnit;
+  replicates: number;
+  seed: number | string;
+  /** Coverage of the intervals, e.g. 0.95. */
+  level: number;
+  /** How many identities (or comparisons) were resampled. */
+  units: number;
+  /** [lo, hi] by discard limit key; null when too few replicates were defined. */
+  pauc: Record<string, [number, number] | null>;
+  paucNorm: Record<string, [number, number] | null>;
+  /** Replicates in which pAUC_norm was defined, by discard limit key. */
+  valid: Record<string, number>;
+  /**
+   * The replicate values themselves (NaN where undefined), by discard limit key: replicate r of every method on the
+   * same comparisons comes from the same resample, so differences between methods pair up.
+   */
+  samples: { pauc: Record<string, Float64Array>; paucNorm: Record<string, Float64Array> };
+  /** Pointwise percentile band of the curve (grid points in recomputed mode, every 0.01 of discard in iso mode). */
+  band: { discardFraction: Float64Array; lo: Float64Array; hi: Float64Array };
+}
+
+export type BootstrapUnit = 'identity' | 'pair';

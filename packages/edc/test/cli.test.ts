@@ -35,7 +35,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('aikd edc', () => {
   it('--json prints the results of every method, equal to the library', async () => {
-    const r = aikd(['--json', 'edc', '--input', csv, '--fmr', '0.05', '--discard-limit', '0.2,0.3', '--discard-limit', '0.5']);
+    const r = aikd(['--json', 'edc', '--input', csv, '--fmr', '0.05', '--discard-limit', '0.2,0.3', '--discard-limit', '0.5', '--bootstrap', '0']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { results: ReturnType<typeof edcResultJson>[] };
@@ -75,10 +75,43 @@ describe('aikd edc', () => {
       ]);
       const runs = await cat.query("select kind, status from runs where kind = 'edc'");
       expect(runs).toEqual([{ kind: 'edc', status: 'completed' }]);
-      expect(await cat.query("select name from artifacts order by name")).toEqual([{ name: 'edc.svg' }, { name: 'edc_points' }, { name: 'edc_summary' }]);
+      expect(await cat.query("select name from artifacts order by name")).toEqual([{ name: 'edc.svg' }, { name: 'edc_band' }, { name: 'edc_bootstrap' }, { name: 'edc_points' }, { name: 'edc_summary' }]);
+      // 1000 replicates per curve and limit (pair-level: the file has no identity columns), intervals in the summary
+      const boot = await cat.query('select method, operating_value, discard_limit, bootstrap_unit, len(pauc_norm) as n from edc_bootstrap order by all');
+      expect(boot).toHaveLength(8);
+      for (const b of boot) expect(b).toMatchObject({ bootstrap_unit: 'pair', n: 1000 });
+      const s = await cat.query('select pauc_norm, pauc_norm_lo, pauc_norm_hi, bootstrap_replicates, bootstrap_unit from edc_summary');
+      for (const x of s) {
+        expect(x.bootstrap_replicates).toBe(1000);
+        expect(x.pauc_norm_lo as number).toBeLessThan(x.pauc_norm_hi as number);
+      }
     } finally {
       cat.close();
     }
+  });
+
+  it('--bootstrap with identity columns: identity-cluster intervals as {"0.3": [lo, hi]} in --json', async () => {
+    const set = randomSet(9, { n: 800, qualityLevels: 40, similarityLevels: 400 });
+    const file = join(dir, 'identities.csv');
+    const lines = ['similarity,mated,pair_quality,identity_a,identity_b'];
+    for (let i = 0; i < set.similarity.length; i++) {
+      const a = i % 60;
+      lines.push(`${set.similarity[i]},${set.mated[i]},${set.pairQuality[i]},id${a},id${set.mated[i] ? a : (a + 1 + (i % 59)) % 60}`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = aikd(['--json', 'edc', '--input', file, '--fmr', '0.05', '--bootstrap', '200', '--bootstrap-seed', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    const res = (JSON.parse(r.stdout) as { results: ReturnType<typeof edcResultJson>[] }).results[0]!;
+    expect(res.bootstrap).toEqual({ unit: 'identity', replicates: 200, seed: 3, level: 0.95, units: 60 });
+    expect(Object.keys(res.pauc_norm_ci!)).toEqual(['0.2', '0.3']);
+    for (const k of ['0.2', '0.3']) {
+      const [lo, hi] = res.pauc_norm_ci![k]!;
+      expect(lo).toBeLessThan(hi);
+      expect(res.pauc_ci![k]![0]).toBeLessThan(res.pauc_ci![k]![1]);
+    }
+    // the same seed gives the same intervals
+    const again = JSON.parse(aikd(['--json', 'edc', '--input', file, '--fmr', '0.05', '--bootstrap', '200', '--bootstrap-seed', '3']).stdout) as typeof r;
+    expect((again as unknown as { results: typeof res[] }).results[0]!.pauc_norm_ci).toEqual(res.pauc_norm_ci);
   });
 
   it('bad input: one line naming the file and what was expected, exit code 1, nothing written', () => {

@@ -49,21 +49,6 @@ export function bruteThresholdAtFmr(nonmated: number[], f: number): number {
   throw new Error('unreachable: the next double above the maximum always qualifies');
 }
 
-/** CR-FIQA rule by trying every distinct value ascending: the first minimising |FMR − f|. */
-export function bruteClosestFmr(nonmated: number[], f: number): number {
-  const values = [...new Set(nonmated)].sort((a, b) => a - b);
-  let best = values[0]!;
-  let bestD = Infinity;
-  for (const t of values) {
-    const d = Math.abs(nonmated.filter((s) => s >= t).length / nonmated.length - f);
-    if (d < bestD) {
-      bestD = d;
-      best = t;
-    }
-  }
-  return best;
-}
-
 /**
  * ISO EDC from the definition: for every distinct quality level τ (ascending), keep the comparisons with quality ≥ τ
  * (failures, NaN, count as −∞) and count the errors among them by scanning everything.
@@ -104,32 +89,6 @@ export function bruteStepArea(x: number[], y: number[], limit: number): number {
     if (hi > lo) area += y[i]! * (hi - lo);
   }
   return area;
-}
-
-/** Recomputed (CR-FIQA-style) FNMR per grid point from the definition, with Array.prototype.sort (stable). */
-export function bruteRecomputed(set: { similarity: ArrayLike<number>; mated: ArrayLike<number>; pairQuality: ArrayLike<number> }, f: number, step = 0.05, max = 0.95) {
-  const n = set.similarity.length;
-  const q = Array.from(set.pairQuality, (v) => (Number.isFinite(v) ? v : -Infinity));
-  const order = [...Array(n).keys()].sort((a, b) => q[a]! - q[b]! || 0);
-  const x: number[] = [];
-  const y: number[] = [];
-  const thresholds: number[] = [];
-  for (let i = 0; i * step <= max + 1e-9; i++) {
-    const kept = order.slice(Math.floor(i * step * n + 1e-9));
-    const nm = kept.filter((j) => !set.mated[j]).map((j) => set.similarity[j]!);
-    const m = kept.filter((j) => set.mated[j]).map((j) => set.similarity[j]!);
-    const t = bruteClosestFmr(nm, f);
-    x.push(i * step);
-    thresholds.push(t);
-    y.push(m.filter((s) => s < t).length / m.length);
-  }
-  return { x, y, thresholds };
-}
-
-export function trapezoidArea(x: number[], y: number[], limit: number): number {
-  let a = 0;
-  for (let i = 0; i + 1 < x.length && x[i + 1]! <= limit + 1e-9; i++) a += ((y[i]! + y[i + 1]!) / 2) * (x[i + 1]! - x[i]!);
-  return a;
 }
 
 export const f64 = (a: number[]) => Float64Array.from(a);

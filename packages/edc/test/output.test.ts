@@ -10,7 +10,9 @@ import {
   edcTables,
   edcResultJson,
   edcTableText,
-  edcChartSpec,
+  edcResultsChartSpec,
+  methodStyles,
+  METHOD_PALETTE,
   chartToSvg,
   svgToPng,
   thinResult,
@@ -107,9 +109,9 @@ describe('chart', () => {
   const methods = Object.entries(qualities).map(([m, q]) => computeEdc({ ...base, pairQuality: q }, { operatingPoint: { kind: 'fmr', value: 0.05 } }, m));
 
   it('overlays one curve per result with the starting-error line, theoretical best and pAUC limits', async () => {
-    const spec = edcChartSpec(methods) as unknown as { layer: { name: string; data: { values: { curve?: string }[] } }[] };
+    const spec = edcResultsChartSpec(methods) as unknown as { layer: { name: string }[]; datasets: { curves: { curve: string }[] } };
     expect(spec.layer.map((l) => l.name)).toEqual(['edc_curve', 'edc_starting_error', 'edc_theoretical_best', 'edc_pauc_limit']);
-    expect(new Set(spec.layer[0]!.data.values.map((v) => v.curve)).size).toBe(3);
+    expect(new Set(spec.datasets.curves.map((v) => v.curve)).size).toBe(3);
     const svg = await chartToSvg(spec as never);
     expect(svg.match(/class="mark-line role-mark edc_curve_marks"/g)).toHaveLength(3);
     expect(svg.match(/class="mark-rule role-mark edc_starting_error_marks"/g)).toHaveLength(1);
@@ -117,16 +119,31 @@ describe('chart', () => {
     expect(svg).toContain('L = 0.3');
     // results from different comparisons: a starting-error and theoretical-best line each
     const other = computeEdc(randomSet(21, { n: 300 }), { operatingPoint: { kind: 'fmr', value: 0.05 } }, 'other');
-    const two = await chartToSvg(edcChartSpec([methods[0]!, other]));
+    const two = await chartToSvg(edcResultsChartSpec([methods[0]!, other]));
     expect(two.match(/edc_curve_marks/g)).toHaveLength(2);
     expect(two.match(/edc_theoretical_best_marks/g)).toHaveLength(2);
+  });
+
+  it('gives 11+ methods distinct, stable colours, and dashes past the palette', async () => {
+    const names = Array.from({ length: 14 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const styles = methodStyles(names, ['m13']);
+    const keys = [...styles.values()].map((s) => `${s.color}|${s.dash.join(',')}`);
+    expect(new Set(keys).size).toBe(14);
+    expect(styles.get('m13')).toEqual({ color: METHOD_PALETTE[0], dash: [] }); // the preferred order first
+    expect([...styles.values()].filter((s) => s.dash.length).length).toBe(14 - METHOD_PALETTE.length);
+    // stable: the same list in any order gives the same styles
+    expect(methodStyles([...names].reverse(), ['m13'])).toEqual(styles);
+    const many = names.map((m, i) => computeEdc({ ...base, pairQuality: base.pairQuality.map((q, j) => q + ((i * j) % 7)) }, { operatingPoint: { kind: 'fmr', value: 0.05 } }, m));
+    const svg = await chartToSvg(edcResultsChartSpec(many, { styles }));
+    const strokes = new Set([...svg.matchAll(/<path[^>]*stroke="(#[0-9a-f]{6})"[^>]*stroke-dasharray="([\d,]+)"/g)].map((m) => `${m[1]}|${m[2]}`));
+    expect(strokes.size).toBe(14 - METHOD_PALETTE.length); // the dashed curves, each its own colour + dash
   });
 
   it('thins long curves for display and renders PNG', async () => {
     const big = computeEdc(randomSet(9, { n: 20000, qualityLevels: 1e9, matedShare: 0.9 }), { operatingPoint: { kind: 'fmr', value: 0.05 } }, 'big');
     expect(big.points.discardFraction.length).toBeGreaterThan(15000);
-    const spec = edcChartSpec([big], { maxPointsPerCurve: 500 }) as unknown as { layer: { data: { values: unknown[] } }[] };
-    expect(spec.layer[0]!.data.values.length).toBeLessThanOrEqual(501);
+    const spec = edcResultsChartSpec([big], { maxPointsPerCurve: 500 }) as unknown as { datasets: { curves: unknown[] } };
+    expect(spec.datasets.curves.length).toBeLessThanOrEqual(501);
     const thin = thinResult(big, 100);
     expect(thin.points.discardFraction.length).toBeLessThanOrEqual(101);
     expect(thin.pauc).toEqual(big.pauc);

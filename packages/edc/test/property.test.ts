@@ -7,16 +7,17 @@ import { rngFor } from '@aikd/core';
 import {
   computeEdc,
   thresholdAtFmr,
-  thresholdClosestFmr,
+  thresholdAtFmrSorted,
+  quantileLinear,
+  quantileLinearSorted,
   argsortStable,
   selectInPlace,
   isoCurve,
   oracleCurve,
   pauc,
   theoreticalBestArea,
-  quantileLinear,
 } from '../src/index.ts';
-import { randomSet, bruteThresholdAtFmr, bruteClosestFmr, bruteIsoCurve, bruteStepArea, f64 } from './helpers.ts';
+import { randomSet, bruteThresholdAtFmr, bruteIsoCurve, bruteStepArea, f64 } from './helpers.ts';
 
 const LIMITS = [0.05, 0.2, 0.3, 0.5, 1];
 
@@ -86,7 +87,7 @@ describe('a perfect oracle quality gives the theoretical-best curve', () => {
 });
 
 describe('thresholds and sorting against brute force', () => {
-  it('thresholdAtFmr and thresholdClosestFmr on tie-heavy data, many targets', () => {
+  it('thresholdAtFmr (selection) and thresholdAtFmrSorted (sorted, weighted) on tie-heavy data, many targets', () => {
     for (let seed = 0; seed < 20; seed++) {
       const r = rngFor(seed, 'thr');
       const n = 1 + r.int(200);
@@ -97,7 +98,17 @@ describe('thresholds and sorting against brute force', () => {
         expect(iso.threshold).toBe(bruteThresholdAtFmr(s, f));
         expect(iso.achievedFmr).toBe(s.filter((x) => x >= iso.threshold).length / n);
         expect(iso.achievedFmr).toBeLessThanOrEqual(f);
-        expect(thresholdClosestFmr(f64(s), f).threshold).toBe(bruteClosestFmr(s, f));
+        const sorted = f64([...s].sort((a, b) => a - b));
+        expect(thresholdAtFmrSorted(sorted, f)).toEqual(iso);
+        // integer weights = the values repeated: the brute force on the repeated list
+        const w = Array.from(sorted, (_, i) => (i * 7 + seed) % 4);
+        if (w.some((x) => x > 0)) {
+          const repeated = [...sorted].flatMap((x, i) => Array<number>(w[i]!).fill(x));
+          const tw = thresholdAtFmrSorted(sorted, f, w);
+          expect(tw.threshold).toBe(bruteThresholdAtFmr(repeated, f));
+          expect(tw.falseMatches).toBe(repeated.filter((x) => x >= tw.threshold).length);
+          expect(quantileLinearSorted(sorted, f, w)).toBe(quantileLinear(f64(repeated), f));
+        }
       }
     }
   });
@@ -109,12 +120,6 @@ describe('thresholds and sorting against brute force', () => {
       expect(t.threshold).toBe(bruteThresholdAtFmr(s, f));
       expect(t.falseMatches).toBe(Math.round(f * 100)); // exactly F · N comparisons at or above t
     }
-    expect(thresholdClosestFmr(f64(s), 0.29).threshold).toBe(s[71]); // 29 of 100 at or above
-  });
-
-  it('closest-FMR rule takes the first of two equally close candidates', () => {
-    // FMRs 1, 0.75, 0.5, 0.25 for t = 0.1 … 0.4; 0.5 and 0.25 are both 0.125 from 0.375
-    expect(thresholdClosestFmr(f64([0.4, 0.1, 0.3, 0.2]), 0.375).threshold).toBe(0.3);
   });
 
   it('argsortStable sorts like a stable comparison sort, NaN first, −0 = +0', () => {

@@ -9,7 +9,7 @@
 import * as arrow from 'apache-arrow';
 import { log } from '@aikd/core';
 import { withRun } from '@aikd/results';
-import { computeEdc, edcTables, type EdcResult, type ComparisonSet } from '@aikd/edc';
+import { prepareEdc, bootstrapEdc, withIntervals, edcTables, EDC_MODE_DEFINITIONS, type EdcResult, type ComparisonSet, type PreparedEdc } from '@aikd/edc';
 import { spearman } from '@aikd/teachers';
 import { safeKey, type Plan, type EdcCell, type MethodSpec, type ConditionSpec, type DatasetSpec } from './plan.ts';
 import { unitRunId, unitTable } from './units.ts';
@@ -23,15 +23,36 @@ export interface Comparisons {
   b: string[];
   similarity: Float64Array;
   mated: Uint8Array;
+  /** Identity codes of both sides, when the dataset knows every pair's identities. */
+  identityA?: Int32Array;
+  identityB?: Int32Array;
 }
 
 function readComparisonsTable(t: arrow.Table): Comparisons {
-  return {
+  const out: Comparisons = {
     a: Array.from(t.getChild('a')!.toArray() as ArrayLike<string>, String),
     b: Array.from(t.getChild('b')!.toArray() as ArrayLike<string>, String),
     similarity: Float64Array.from(t.getChild('similarity')!.toArray() as Float64Array),
     mated: Uint8Array.from(Array.from(t.getChild('mated')!.toArray() as ArrayLike<boolean | number>, (x) => (x ? 1 : 0))),
   };
+  const ia = t.getChild('identity_a');
+  const ib = t.getChild('identity_b');
+  if (ia && ib && ia.nullCount === 0 && ib.nullCount === 0) {
+    const code = new Map<string, number>();
+    const codes = (v: arrow.Vector) => Int32Array.from({ length: v.length }, (_, i) => {
+      const s = String(v.get(i));
+      return code.get(s) ?? (code.set(s, code.size), code.size - 1);
+    });
+    out.identityA = codes(ia);
+    out.identityB = codes(ib);
+  }
+  return out;
+}
+
+/** Bootstrap settings of an evaluation (the experiment's `edc.bootstrap`, or an override). */
+export interface BootstrapSettings {
+  replicates: number;
+  seed: number | string;
 }
 
 function readScores(t: arrow.Table): Map<string, number> {
@@ -48,13 +69,16 @@ export interface CellOutcome {
   missing: string[];
 }
 
-/** EDCs of one cell; methods whose scores are missing (skipped or failed units) are listed, not invented. */
-export function evaluateCell(plan: Plan, cell: EdcCell, root?: string): CellOutcome | undefined {
+/**
+ * EDCs of one cell; methods whose scores are missing (skipped or failed units) are listed, not invented. With
+ * replicates > 0 every curve gets bootstrap intervals; all methods of the cell share the resamples (paired).
+ */
+export function evaluateCell(plan: Plan, cell: EdcCell, root?: string, bootstrap: BootstrapSettings = plan.experiment.edc.bootstrap): CellOutcome | undefined {
   const ct = unitTable(plan, embedKey(cell.dataset, cell.condition, cell.frModel), 'comparisons', root);
   if (!ct) return undefined;
   const cmp = readComparisonsTable(ct);
   const e = plan.experiment.edc;
-  const results: EdcResult[] = [];
+  const prepared = new Map<string, PreparedEdc[]>(); // by mode and FMR: the curves that share resamples
   const missing: string[] = [];
   for (const m of cell.methods) {
     const st = unitTable(plan, scoreKey(cell.dataset, cell.condition, m), 'scores', root);
@@ -68,22 +92,37 @@ export function evaluateCell(plan: Plan, cell: EdcCell, root?: string): CellOutc
       mated: cmp.mated,
       qualityA: Float64Array.from(cmp.a, (id) => q.get(id) ?? NaN),
       qualityB: Float64Array.from(cmp.b, (id) => q.get(id) ?? NaN),
+      ...(cmp.identityA ? { identityA: cmp.identityA, identityB: cmp.identityB } : {}),
     };
     for (const mode of e.modes)
-      for (const fmr of e.fmr)
-        results.push(computeEdc(set, { mode, operatingPoint: { kind: 'fmr', value: fmr }, discardLimits: e.discard_limits, pairQuality: e.pair_quality }, m.label));
+      for (const fmr of e.fmr) {
+        const k = `${mode} ${fmr}`;
+        prepared.set(k, [...(prepared.get(k) ?? []), prepareEdc(set, { mode, operatingPoint: { kind: 'fmr', value: fmr }, discardLimits: e.discard_limits, pairQuality: e.pair_quality }, m.label)]);
+      }
   }
+  const results: EdcResult[] = [];
+  for (const group of prepared.values()) {
+    const plain = group.map((p) => p.result());
+    results.push(...(bootstrap.replicates > 0 ? withIntervals(plain, bootstrapEdc(group, { replicates: bootstrap.replicates, seed: bootstrap.seed })) : plain));
+  }
+  // methods in the experiment's order, then mode and FMR
+  const rank = new Map(cell.methods.map((m, i) => [m.label, i]));
+  results.sort((a, b) => rank.get(a.method)! - rank.get(b.method)!);
   return { cell: cell.key, results, missing };
 }
 
-/** Evaluate every cell and the sensitivity sweep; results go to child runs `<exp>.edc.…` and `<exp>.sensitivity`. */
-export function evaluatePlan(plan: Plan, root?: string): { cells: number; curves: number; missing: Record<string, string[]>; incomplete: string[] } {
+/**
+ * Evaluate every cell and the sensitivity sweep; results go to child runs `<exp>.edc.…` and `<exp>.sensitivity`.
+ * `bootstrap` overrides the experiment's `edc.bootstrap` (`aikd run --bootstrap N`).
+ */
+export function evaluatePlan(plan: Plan, root?: string, bootstrap: BootstrapSettings = plan.experiment.edc.bootstrap): { cells: number; curves: number; missing: Record<string, string[]>; incomplete: string[]; seconds: number; bootstrap: BootstrapSettings } {
+  const t0 = performance.now();
   const missing: Record<string, string[]> = {};
   const incomplete: string[] = [];
   let curves = 0;
   const byCell = new Map<string, EdcResult[]>();
   for (const cell of plan.cells) {
-    const out = evaluateCell(plan, cell, root);
+    const out = evaluateCell(plan, cell, root, bootstrap);
     if (!out) {
       incomplete.push(cell.key);
       continue;
@@ -98,23 +137,38 @@ export function evaluatePlan(plan: Plan, root?: string): { cells: number; curves
         parent: plan.id,
         name: cell.key,
         root,
-        params: { experiment: plan.experiment.name, dataset: cell.dataset.name, dataset_key: cell.dataset.key, condition: cell.condition.name, procedure: cell.condition.procedure, procedure_params: cell.condition.params, seed: cell.condition.seed, fr_model: cell.frModel, edc: plan.experiment.edc, methods: cell.methods.map((m) => m.label) },
+        params: {
+          experiment: plan.experiment.name,
+          dataset: cell.dataset.name,
+          dataset_key: cell.dataset.key,
+          condition: cell.condition.name,
+          procedure: cell.condition.procedure,
+          procedure_params: cell.condition.params,
+          seed: cell.condition.seed,
+          fr_model: cell.frModel,
+          edc: { ...plan.experiment.edc, bootstrap },
+          mode_definitions: Object.fromEntries(plan.experiment.edc.modes.map((m) => [m, EDC_MODE_DEFINITIONS[m]])),
+          bootstrap_unit: out.results[0]?.intervals?.unit ?? null,
+          methods: cell.methods.map((m) => m.label),
+        },
       },
       (run) => {
         // the dataset column holds the plan's dataset key (`lfw`, `demo@test`, `synth[identity=p0]`): two subsets or
         // splits of one dataset in one experiment are two datasets in every table and report, never merged
-        const { points, summary } = edcTables(out.results, { dataset: cell.dataset.key, fr_model: cell.frModel, condition: cell.condition.name });
+        const { points, summary, bootstrap: replicates, band } = edcTables(out.results, { dataset: cell.dataset.key, fr_model: cell.frModel, condition: cell.condition.name });
         const prov = { dataset: cell.dataset.name, fr_model: cell.frModel, alignment: cell.condition.procedure, seed: typeof cell.condition.seed === 'number' ? cell.condition.seed : undefined };
         run.writeTable('edc_points', points, prov);
         run.writeTable('edc_summary', summary, prov);
-        run.finish({ curves: out.results.length, missing_methods: out.missing });
+        if (replicates) run.writeTable('edc_bootstrap', replicates, prov);
+        if (band) run.writeTable('edc_band', band, prov);
+        run.finish({ curves: out.results.length, missing_methods: out.missing, bootstrap_unit: out.results[0]?.intervals?.unit ?? null });
       },
     );
     curves += out.results.length;
   }
   if (plan.sensitivity) writeSensitivity(plan, byCell, root);
   if (incomplete.length) log.warn(`${incomplete.length} evaluation cell(s) lack comparisons (their embedding unit did not complete): ${incomplete.slice(0, 3).join(', ')}${incomplete.length > 3 ? ' …' : ''}`);
-  return { cells: byCell.size, curves, missing, incomplete };
+  return { cells: byCell.size, curves, missing, incomplete, seconds: Math.round((performance.now() - t0) / 10) / 100, bootstrap };
 }
 
 /**

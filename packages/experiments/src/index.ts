@@ -11,5 +11,5 @@ export { evaluatePlan, evaluateCell } from './evaluate.ts';
 export { runExperiment, mergeExperiment, pendingUnits, explainPlan, type RunExperimentOptions, type RunExperimentResult, type UnitDecision } from './run.ts';
 export { validatePlan, gridIssues, methodParamsSchema, type GridIssue } from './validate.ts';
 export { checkAvailability, type MissingItem } from './availability.ts';
-export { buildReport, reportText, paperReference, findExperiment, type Report, type ReportTable } from './report.ts';
+export { buildReport, reportText, findExperiment, requireExperiment, type Report, type ReportTable, type ReportBootstrap } from './report.ts';
 export { shardFromScheduler } from './cli.ts';

@@ -218,7 +218,8 @@ export function makePlan(exp: Experiment, imageCounts: (ds: DatasetSpec) => numb
   }
   for (const t of trainFor.values()) if (!work.has(t.key)) work.set(t.key, { key: t.key, units: [t], cost: unitCost(t, imageCounts(t.dataset)) });
 
-  const resolved = { ...exp, description: undefined };
+  // evaluation-only settings (the bootstrap) do not change what the units compute, so they are not in the id
+  const resolved = { ...exp, description: undefined, edc: { ...exp.edc, bootstrap: undefined } };
   const hash = configHash(JSON.parse(stableStringify(resolved)));
   return {
     experiment: exp,

@@ -1,12 +1,25 @@
 /**
- * The paper-style table from the results catalogue: for each test condition, rows FR model × method, columns
- * datasets + the mean pAUC_norm, the best / second / third method of each FR model block marked per column,
- * and — with `comparePaper` — the paper's published value beside ours where it has one.
+ * `aikd report`: the paper-style table of an experiment from the results catalogue (edc's `paucTables`: per test
+ * condition, rows FR model × method, columns datasets + mean pAUC_norm, each with its bootstrap interval and an
+ * honest rank), the agreement of FR models on the ranking of methods (Kendall τ-b), and with `comparePaper` the
+ * published table: first checked (identical rows, implausible values, printed means), then ours − paper with our
+ * interval. The paper checks need no results of ours, so they run for an experiment that has not run here.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { AikdError, log, workspaceRoot } from '@aikd/core';
-import type { Catalogue } from '@aikd/results';
+import { AikdError, log, resolveFromRoot } from '@aikd/core';
+import type { Catalogue, Row } from '@aikd/results';
+import {
+  agreementAcrossFrModels,
+  checkPaperReference,
+  formatRank,
+  paucTables,
+  readPaperReference,
+  PAPER_PAUC_CSV,
+  type Agreement,
+  type PaperIssue,
+  type PaucCell,
+  type PaucEntry,
+  type PaucTable,
+} from '@aikd/edc';
 
 export interface ReportOptions {
   mode?: string;
@@ -17,57 +30,39 @@ export interface ReportOptions {
   conditions?: string[];
 }
 
-export interface ReportCell {
-  ours: number | null;
-  paper?: number | null;
-  /** 1, 2 or 3 within its FR model block and column (lower pAUC is better). */
-  rank?: number;
-}
-
-export interface ReportTable {
-  condition: string;
-  datasets: string[];
-  rows: { fr_model: string; method: string; cells: Record<string, ReportCell>; mean: ReportCell }[];
+/** How the intervals were made (from the results), or null without any. */
+export interface ReportBootstrap {
+  unit: string;
+  replicates: number;
+  seed: string;
+  level: number;
 }
 
 export interface Report {
-  experiment: string;
+  /** The experiment's id, or null when it has no results here (the paper checks still run). */
+  experiment: string | null;
   name: string;
-  mode: string;
-  fmr: number;
-  discard_limit: number;
-  tables: ReportTable[];
-  /** Which of several experiment runs of that name was used, and how to choose another. */
-  note?: string;
+  mode: string | null;
+  fmr: number | null;
+  discard_limit: number | null;
+  bootstrap: ReportBootstrap | null;
+  tables: PaucTable[];
+  agreement: Agreement[];
+  /** With --compare-paper: the published table's problems. */
+  paper_checks?: PaperIssue[];
+  /** The published table compared with (path), with --compare-paper. */
+  paper?: string;
+  notes: string[];
 }
-
-interface PaperRow {
-  condition_id: string;
-  fr_model_id: string;
-  method_id: string;
-  dataset_id: string;
-  pauc_norm: number;
-}
-
-export function paperReference(): PaperRow[] {
-  const file = join(workspaceRoot, 'experiments', 'reference', 'paper-pauc.csv');
-  if (!existsSync(file)) return [];
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  const cols = header!.split(',');
-  return lines.map((l) => {
-    const v = l.split(',');
-    const o = Object.fromEntries(cols.map((c, i) => [c, v[i]]));
-    return { ...(o as unknown as PaperRow), pauc_norm: Number(o.pauc_norm) };
-  });
-}
+export type ReportTable = PaucTable;
 
 /**
  * Find an experiment run: by id, or the newest experiment of that name. When several runs have the name (the grid
- * changed between runs), `note` says which was used, what the others are, and how to choose one.
+ * changed between runs), `note` says which was used, what the others are, and how to choose one (also logged).
  */
-export async function findExperiment(cat: Catalogue, ref: string): Promise<{ id: string; name: string; note?: string }> {
+export async function findExperiment(cat: Catalogue, ref: string): Promise<{ id: string; name: string; note?: string } | undefined> {
   const rows = await cat.query(`select id, name, status, started_at from runs where kind = 'experiment' and (id = $1 or name = $1) order by (id = $1) desc, started_at desc`, [ref]);
-  if (!rows.length) throw new AikdError(`no experiment "${ref}" in ${cat.root} (give an experiment id, a name, or the YAML file; see \`aikd runs --kind experiment\`)`);
+  if (!rows.length) return undefined;
   const [chosen, ...others] = rows;
   const id = String(chosen!.id);
   if (id === ref || !others.length) return { id, name: String(chosen!.name) };
@@ -77,119 +72,201 @@ export async function findExperiment(cat: Catalogue, ref: string): Promise<{ id:
   return { id, name: String(chosen!.name), note };
 }
 
-function rankBlock(values: (number | null)[]): (number | undefined)[] {
-  const order = values.map((v, i) => ({ v, i })).filter((x) => x.v !== null && Number.isFinite(x.v)).sort((a, b) => a.v! - b.v!);
-  const ranks: (number | undefined)[] = values.map(() => undefined);
-  // equal values share a rank
-  let rank = 0, prev: number | null = null;
-  order.forEach((x, k) => {
-    if (x.v !== prev) rank = k + 1;
-    prev = x.v;
-    if (rank <= 3) ranks[x.i] = rank;
-  });
-  return ranks;
+/** `findExperiment`, or an error naming what was looked for. */
+export async function requireExperiment(cat: Catalogue, ref: string): Promise<{ id: string; name: string }> {
+  const e = await findExperiment(cat, ref);
+  if (!e) throw new AikdError(`no experiment "${ref}" in ${cat.root} (give an experiment id, a name, or the YAML file; see \`aikd runs --kind experiment\`)`);
+  return e;
+}
+
+type Entry = PaucEntry & { bootstrap: ReportBootstrap | null };
+
+/** The curves' pAUC_norm at one setting, with their intervals and replicates. */
+async function entries(cat: Catalogue, expId: string, mode: string, fmr: number, limit: number): Promise<Entry[]> {
+  const rows = await cat.query(
+    `select s.condition, s.fr_model, s.method, s.dataset, s.pauc_norm, s.pauc_norm_lo, s.pauc_norm_hi, s.bootstrap_unit, s.bootstrap_replicates, s.bootstrap_seed, s.bootstrap_level, s.run_id
+     from edc_summary s join runs r on r.id = s.run_id
+     where r.parent = $1 and s.error_type = 'fnmr' and s.operating_point = 'fmr' and s.mode = $2 and s.operating_value = $3 and s.discard_limit = $4`,
+    [expId, mode, fmr, limit],
+  );
+  const replicates = new Map<string, (number | null)[]>();
+  if (cat.has('edc_bootstrap')) {
+    const reps = await cat.query(
+      `select b.run_id, b.method, b.pauc_norm from edc_bootstrap b join runs r on r.id = b.run_id
+       where r.parent = $1 and b.error_type = 'fnmr' and b.operating_point = 'fmr' and b.mode = $2 and b.operating_value = $3 and b.discard_limit = $4`,
+      [expId, mode, fmr, limit],
+    );
+    for (const r of reps) replicates.set(`${r.run_id}\u0001${r.method}`, r.pauc_norm as (number | null)[]);
+  }
+  return rows.map((r: Row): Entry => ({
+    condition: String(r.condition),
+    fr_model: String(r.fr_model),
+    method: String(r.method),
+    dataset: String(r.dataset),
+    pauc_norm: r.pauc_norm === null ? null : Number(r.pauc_norm),
+    ci: r.pauc_norm_lo === null || r.pauc_norm_lo === undefined ? null : [Number(r.pauc_norm_lo), Number(r.pauc_norm_hi)],
+    replicates: replicates.get(`${r.run_id}\u0001${r.method}`) ?? null,
+    bootstrap: r.bootstrap_unit ? { unit: String(r.bootstrap_unit), replicates: Number(r.bootstrap_replicates), seed: String(r.bootstrap_seed), level: Number(r.bootstrap_level) } : null,
+  }));
 }
 
 export async function buildReport(cat: Catalogue, experimentRef: string, opts: ReportOptions = {}): Promise<Report> {
   const exp = await findExperiment(cat, experimentRef);
-  if (!cat.has('edc_summary')) throw new AikdError(`experiment ${exp.id} has no EDC results yet (run it to the end, or \`aikd merge\` its shards)`);
-  const settings = await cat.query(
-    `select s.mode, s.operating_value as fmr, s.discard_limit, count(*) as n from edc_summary s join runs r on r.id = s.run_id
-     where r.parent = $1 and s.error_type = 'fnmr' and s.operating_point = 'fmr' group by all order by n desc, s.mode, fmr, s.discard_limit desc`,
-    [exp.id],
-  );
-  if (!settings.length) throw new AikdError(`experiment ${exp.id} has no EDC results yet`);
-  const pick = <T>(want: T | undefined, key: string, dflt: (r: (typeof settings)[number]) => boolean): T => {
+  const paperFile = resolveFromRoot(PAPER_PAUC_CSV);
+  // the published table: its order always (methods in the paper's order), its values with --compare-paper
+  const reference = readPaperReference(paperFile);
+  const paper = opts.comparePaper ? reference : undefined;
+  const notes: string[] = exp?.note ? [exp.note] : [];
+  const base = (e: { id: string; name: string } | undefined): Report => ({
+    experiment: e?.id ?? null,
+    name: e?.name ?? experimentRef,
+    mode: null,
+    fmr: null,
+    discard_limit: null,
+    bootstrap: null,
+    tables: [],
+    agreement: [],
+    ...(paper ? { paper_checks: checkPaperReference(paper), paper: PAPER_PAUC_CSV } : {}),
+    notes,
+  });
+  // without results of ours the published table can still be checked
+  const settings =
+    exp && cat.has('edc_summary')
+      ? await cat.query(
+          `select s.mode, s.operating_value as fmr, s.discard_limit, count(*) as n from edc_summary s join runs r on r.id = s.run_id
+           where r.parent = $1 and s.error_type = 'fnmr' and s.operating_point = 'fmr' group by all order by n desc, s.mode, fmr, s.discard_limit desc`,
+          [exp.id],
+        )
+      : [];
+  if (!settings.length) {
+    const why = exp ? `experiment ${exp.id} has no EDC results yet (run it to the end, or \`aikd merge\` its shards)` : `no experiment "${experimentRef}" in ${cat.root}`;
+    if (!paper) throw new AikdError(exp ? why : `${why} (give an experiment id, a name, or the YAML file; see \`aikd runs --kind experiment\`)`);
+    notes.push(`${why}: only the published table's checks`);
+    return base(exp);
+  }
+  const pick = <T>(want: T | undefined, key: string, dflt: (r: Row) => boolean): T => {
     if (want !== undefined) {
-      if (!settings.some((r) => r[key] === want)) throw new AikdError(`experiment ${exp.id} has no results for ${key} = ${want} (has ${[...new Set(settings.map((r) => r[key]))].join(', ')})`);
+      if (!settings.some((r) => r[key] === want)) throw new AikdError(`experiment ${exp!.id} has no results for ${key} = ${want} (has ${[...new Set(settings.map((r) => r[key]))].join(', ')})`);
       return want;
     }
     return (settings.find(dflt) ?? settings[0]!)[key] as T;
   };
-  const mode = pick(opts.mode, 'mode', (r) => r.mode === 'iso');
-  const fmr = pick(opts.fmr, 'fmr', (r) => r.fmr === 1e-3);
-  const limit = pick(opts.discardLimit, 'discard_limit', (r) => r.discard_limit === 0.3);
-  const rows = await cat.query(
-    `select s.condition, s.fr_model, s.method, s.dataset, s.pauc_norm from edc_summary s join runs r on r.id = s.run_id
-     where r.parent = $1 and s.error_type = 'fnmr' and s.operating_point = 'fmr' and s.mode = $2 and s.operating_value = $3 and s.discard_limit = $4`,
-    [exp.id, mode, fmr, limit],
-  );
-  const expRun = await cat.query(`select params from runs where id = $1`, [exp.id]);
-  const params = JSON.parse(String(expRun[0]?.params ?? '{}')) as { fr_models?: string[]; datasets?: unknown[]; conditions?: unknown[] };
-  const order = (xs: string[], pref: string[] = []) => [...new Set([...pref.filter((p) => xs.includes(p)), ...xs.sort()])];
-  const paper = opts.comparePaper ? paperReference() : [];
-  const conditions = order([...new Set(rows.map((r) => String(r.condition)))], ['proper', 'landmark-jitter']).filter((c) => !opts.conditions || opts.conditions.includes(c));
-  const tables: ReportTable[] = conditions.map((condition) => {
-    const rs = rows.filter((r) => r.condition === condition);
-    const datasets = order([...new Set(rs.map((r) => String(r.dataset)))], ['adience', 'lfw', 'cplfw', 'cfp-fp', 'calfw', 'xqlfw']);
-    const frs = order([...new Set(rs.map((r) => String(r.fr_model)))], params.fr_models ?? []);
-    const out: ReportTable['rows'] = [];
-    for (const fr of frs) {
-      const methods = [...new Set(rs.filter((r) => r.fr_model === fr).map((r) => String(r.method)))];
-      const block = methods.map((method) => {
-        const cells: Record<string, ReportCell> = {};
-        for (const d of datasets) {
-          const r = rs.find((x) => x.fr_model === fr && x.method === method && x.dataset === d);
-          // columns are the experiment's dataset keys: the paper's values are for whole datasets (a key that is a
-          // dataset's name), not for a split's test part (`lfw@test`) or a filtered subset (`lfw[…]`)
-          const p = paper.find((x) => x.condition_id === condition && x.fr_model_id === fr && x.method_id === method && (x.dataset_id === d || (x.dataset_id === 'lfw' && d === 'lfw-bin')));
-          cells[d] = { ours: r?.pauc_norm === undefined || r.pauc_norm === null ? null : Number(r.pauc_norm), ...(opts.comparePaper ? { paper: p?.pauc_norm ?? null } : {}) };
-        }
-        const vals = datasets.map((d) => cells[d]!.ours);
-        const mean = vals.every((v) => v !== null) ? vals.reduce((a, b) => a! + b!, 0)! / vals.length : null;
-        const pvals = datasets.map((d) => cells[d]!.paper ?? null);
-        const pmean = opts.comparePaper && pvals.every((v) => v !== null) ? pvals.reduce((a, b) => a! + b!, 0)! / pvals.length : null;
-        const meanCell: ReportCell = { ours: mean, ...(opts.comparePaper ? { paper: pmean } : {}) };
-        return { fr_model: fr, method, cells, mean: meanCell };
-      });
-      for (const d of [...datasets, '__mean'])
-        rankBlock(block.map((b) => (d === '__mean' ? b.mean.ours : b.cells[d]!.ours))).forEach((rank, i) => {
-          if (rank) (d === '__mean' ? block[i]!.mean : block[i]!.cells[d]!).rank = rank;
-        });
-      out.push(...block.sort((a, b) => a.method.localeCompare(b.method)));
-    }
-    // the paper's values only where it has any for this table (the demo set has none)
-    if (!out.some((row) => Object.values(row.cells).some((c) => c.paper !== undefined && c.paper !== null)))
-      for (const row of out) for (const c of [...Object.values(row.cells), row.mean]) delete c.paper;
-    return { condition, datasets, rows: out };
-  });
-  return { experiment: exp.id, name: exp.name, mode: String(mode), fmr: Number(fmr), discard_limit: Number(limit), tables, ...(exp.note ? { note: exp.note } : {}) };
+  const mode = String(pick(opts.mode, 'mode', (r) => r.mode === 'iso'));
+  const fmr = Number(pick(opts.fmr, 'fmr', (r) => r.fmr === 1e-3));
+  const limit = Number(pick(opts.discardLimit, 'discard_limit', (r) => r.discard_limit === 0.3));
+  const all = (await entries(cat, exp!.id, mode, fmr, limit)).filter((e) => !opts.conditions || opts.conditions.includes(e.condition));
+  const expRun = await cat.query(`select params from runs where id = $1`, [exp!.id]);
+  const params = JSON.parse(String(expRun[0]?.params ?? '{}')) as { fr_models?: string[] };
+  const order = { ...reference.order, fr_models: params.fr_models ?? reference.order.fr_models };
+  // columns are the experiment's dataset keys (edc_summary.dataset): the paper's values apply to whole datasets (a key
+  // that is a dataset's name), not to a split's test part (`lfw@test`) or a filtered subset (`lfw[…]`)
+  const tables = paucTables(all, { paper, order });
+  // the paper's values only where it has any for this table (the demo set has none)
+  for (const t of tables)
+    if (!t.rows.some((row) => Object.values(row.cells).some((c) => c.paper !== undefined && c.paper !== null)))
+      for (const row of t.rows) for (const c of [...Object.values(row.cells), row.mean]) delete c.paper, delete c.vsPaper;
+  const boots = [...new Map(all.map((e) => [JSON.stringify(e.bootstrap), e.bootstrap])).values()];
+  if (boots.length > 1) notes.push('curves were evaluated with different bootstrap settings (or some without): intervals are not all alike');
+  if (boots.some((b) => b?.unit === 'pair')) notes.push("some datasets have no identity labels: their intervals come from a pair-level bootstrap, too narrow where identities have several comparisons");
+  if (tables.some((t) => t.ranking === 'point')) notes.push('no bootstrap replicates: ranks follow the point estimates alone (re-run the evaluation with --bootstrap N for honest ranks)');
+  return {
+    ...base(exp),
+    mode,
+    fmr,
+    discard_limit: limit,
+    bootstrap: boots.find((b) => b !== null) ?? null,
+    tables,
+    agreement: agreementAcrossFrModels(all, { order }),
+  };
 }
 
-const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
-const MARK = ['', '¹', '²', '³'];
+const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
+const signed = (x: number, d = 3) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(d)}`;
+const interval = (ci: [number, number] | null | undefined, d = 3) => (ci ? `[${num(ci[0], d)}, ${num(ci[1], d)}]` : '');
+
+function cellText(c: PaucCell, markdown: boolean): string {
+  let s = num(c.ours);
+  const rank = formatRank(c);
+  if (markdown && rank === '1') s = `**${s}**`;
+  return [s, interval(c.ci), rank].filter(Boolean).join(' ');
+}
+
+function vsPaperText(c: PaucCell): string {
+  if (c.paper === undefined) return '';
+  if (c.paper === null) return '—';
+  if (!c.vsPaper) return `paper ${num(c.paper)}`;
+  const v = c.vsPaper;
+  return `${signed(v.diff)}${v.ci ? ` [${signed(v.ci[0])}, ${signed(v.ci[1])}]` : ''}${v.inside === null ? '' : v.inside ? ' ✓' : ' ✗'}`;
+}
+
+function grid(head: string[], body: string[][], markdown: boolean): string[] {
+  if (markdown) return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)];
+  const w = head.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((v, i) => (i < 2 ? v.padEnd(w[i]!) : v.padStart(w[i]!))).join('  ');
+  return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)];
+}
 
 export function reportText(r: Report, format: 'text' | 'markdown' | 'csv' = 'text'): string {
   if (format === 'csv') {
-    const lines = ['condition,fr_model,method,dataset,pauc_norm,rank,paper_pauc_norm'];
+    const lines = ['condition,fr_model,method,dataset,pauc_norm,ci_lo,ci_hi,rank,rank_shared,paper_pauc_norm,ours_minus_paper,diff_lo,diff_hi,paper_inside'];
     for (const t of r.tables)
       for (const row of t.rows)
         for (const d of [...t.datasets, 'mean']) {
           const c = d === 'mean' ? row.mean : row.cells[d]!;
-          lines.push([t.condition, row.fr_model, row.method, d, c.ours ?? '', c.rank ?? '', c.paper ?? ''].join(','));
+          const v = c.vsPaper;
+          lines.push(
+            [t.condition, row.fr_model, row.method, d, c.ours ?? '', c.ci?.[0] ?? '', c.ci?.[1] ?? '', c.rank ?? '', c.rank === null ? '' : c.shared, c.paper ?? '', v?.diff ?? '', v?.ci?.[0] ?? '', v?.ci?.[1] ?? '', v?.inside ?? ''].join(','),
+          );
         }
     return lines.join('\n') + '\n';
   }
-  const head = `${r.name} (${r.experiment}) — pAUC_norm (lower is better), ${r.mode} EDC, FMR ${r.fmr}, discard limit ${r.discard_limit}; ¹²³ = best three per FR model and column`;
-  const parts = [format === 'markdown' ? `### ${head}` : head, ...(r.note ? [r.note] : [])];
+  const md = format === 'markdown';
+  const parts: string[] = [];
+  const heading = (s: string) => (md ? `\n**${s}**\n` : `\n${s}`);
+  if (r.paper_checks) {
+    parts.push(md ? `### Checks of the published table (${r.paper})` : `Checks of the published table (${r.paper})`);
+    if (!r.paper_checks.length) parts.push('no problems found: no rows identical across methods, every value plausible, every printed mean the mean of its row');
+    const kinds: [PaperIssue['kind'], string][] = [
+      ['identical_rows', 'rows identical across methods (do not treat them as independent targets)'],
+      ['implausible_value', 'values outside the plausible range'],
+      ['mean_mismatch', 'printed means that are not the mean of their row'],
+    ];
+    for (const [kind, title] of kinds) {
+      const is = r.paper_checks.filter((i) => i.kind === kind);
+      if (is.length) parts.push(`${md ? '- ' : '  '}${is.length} ${title}:`, ...is.map((i) => `${md ? '  - ' : '    '}${i.detail}`));
+    }
+  }
+  for (const n of r.notes) parts.push(`${md ? '> ' : ''}note: ${n}`);
+  if (!r.tables.length) return parts.join('\n') + '\n';
+
+  const b = r.bootstrap;
+  const head =
+    `${r.name} (${r.experiment}) — pAUC_norm (lower is better), ${r.mode} EDC, FMR ${r.fmr}, discard limit ${r.discard_limit}; ` +
+    (b
+      ? `[lo, hi] = ${Math.round(b.level * 100)}% ${b.unit === 'identity' ? 'identity-cluster' : 'pair-level'} bootstrap interval (${b.replicates} replicates, seed ${b.seed}); ` +
+        'rank = 1 + the methods of the FR model significantly better in that column (paired bootstrap, Holm over the column); "1=" = shared'
+      : 'no intervals; rank by point estimate');
+  parts.push(md ? `\n### ${head}` : `\n${head}`);
   for (const t of r.tables) {
     const cols = ['FR model', 'method', ...t.datasets, 'mean'];
-    const cell = (c: ReportCell) => {
-      let s = num(c.ours);
-      if (format === 'markdown' && c.rank === 1) s = `**${s}**`;
-      s += MARK[c.rank ?? 0];
-      if (c.paper !== undefined) s += ` (${num(c.paper)})`;
-      return s;
-    };
-    const body = t.rows.map((row) => [row.fr_model, row.method, ...t.datasets.map((d) => cell(row.cells[d]!)), cell(row.mean)]);
-    const title = `condition: ${t.condition}${t.rows.some((x) => x.mean.paper !== undefined) ? '  (paper values in parentheses)' : ''}`;
-    if (format === 'markdown') {
-      parts.push(`\n**${title}**\n`, `| ${cols.join(' | ')} |`, `|${cols.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`));
-    } else {
-      const w = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
-      parts.push('', title, cols.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '), w.map((x) => '-'.repeat(x)).join('  '));
-      for (const b of body) parts.push(b.map((v, i) => (i < 2 ? v.padEnd(w[i]!) : v.padStart(w[i]!))).join('  '));
+    const body = t.rows.map((row) => [row.fr_model, row.method, ...t.datasets.map((d) => cellText(row.cells[d]!, md)), cellText(row.mean, md)]);
+    parts.push(heading(`condition: ${t.condition}`), ...grid(cols, body, md));
+    if (t.rows.some((row) => row.mean.paper !== undefined)) {
+      const flagged = new Set((r.paper_checks ?? []).filter((i) => i.kind === 'identical_rows' && i.condition === t.condition).flatMap((i) => i.methods.map((m) => `${i.fr_model}\u0001${m}`)));
+      const pb = t.rows.map((row) => [row.fr_model, row.method + (flagged.has(`${row.fr_model}\u0001${row.method}`) ? ' ‡' : ''), ...t.datasets.map((d) => vsPaperText(row.cells[d]!)), vsPaperText(row.mean)]);
+      parts.push(
+        heading(`condition: ${t.condition} — ours − paper [our interval − paper]; ✓ = the paper's value lies inside our interval, ✗ = outside${flagged.size ? '; ‡ = the paper\'s row is identical to another method\'s' : ''}`),
+        ...grid(cols, pb, md),
+      );
     }
+  }
+  if (r.agreement.length) {
+    parts.push(heading('Agreement of the FR models on the ranking of methods (Kendall τ-b of pAUC_norm; 1 = same order, 0 = unrelated)'));
+    const body = r.agreement.flatMap((a) => [
+      ...a.pairs.map((p) => [a.condition, a.dataset, `${p.a} – ${p.b}`, num(p.tau, 2), interval(p.ci, 2)]),
+      [a.condition, a.dataset, `mean of ${a.pairs.length} pair${a.pairs.length > 1 ? 's' : ''} (${a.methods.length} methods)`, num(a.mean.tau, 2), interval(a.mean.ci, 2)],
+    ]);
+    parts.push(...grid(['condition', 'dataset', 'FR models', 'τ-b', 'interval'], body, md));
   }
   return parts.join('\n') + '\n';
 }

@@ -20,6 +20,8 @@ export interface RunExperimentOptions {
   root?: string;
   /** Evaluate after this shard's units when the whole plan is complete (default true). */
   evaluate?: boolean;
+  /** Override the experiment's `edc.bootstrap` replicates (0 = no intervals). */
+  bootstrap?: number;
   /** Test hook: stop the process (SIGKILL) after this many units were computed, as a crash would. */
   killAfterUnits?: number;
 }
@@ -42,10 +44,14 @@ export interface RunExperimentResult {
   evaluated: boolean;
   /** The experiment run's status: `partial` when some units failed, `failed` when nothing could be evaluated. */
   status: 'completed' | 'partial' | 'failed' | 'running';
+  /** Wall time of the evaluation phase (EDCs, intervals, sensitivity). */
+  evaluationSeconds?: number;
   pending: string[];
   explain: UnitDecision[];
   seconds: number;
 }
+
+const bootstrapSettings = (plan: Plan, replicates?: number) => (replicates === undefined ? plan.experiment.edc.bootstrap : { ...plan.experiment.edc.bootstrap, replicates });
 
 function openExperimentRun(plan: Plan, root?: string): Run {
   const dir = join(runsDir(root), plan.id);
@@ -206,11 +212,23 @@ export async function runExperiment(plan: Plan, opts: RunExperimentOptions = {})
     if (opts.evaluate !== false && out.pending.length === 0) {
       const held = await lock(lockPath(plan, 'evaluate', root), { onWait: () => log.info('another process is evaluating this experiment; waiting') });
       try {
-        const ev = evaluatePlan(plan, root);
+        const ev = evaluatePlan(plan, root, bootstrapSettings(plan, opts.bootstrap));
         out.evaluated = true;
+        out.evaluationSeconds = ev.seconds;
         out.status = out.failed.length ? (ev.cells ? 'partial' : 'failed') : 'completed';
         exp.finish(
-          { cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, skipped: missing.map((m) => `${m.kind} ${m.name}`), failed_units: out.failed.length, failed: out.failed, shards: shard.count },
+          {
+            cells: ev.cells,
+            curves: ev.curves,
+            missing_methods: ev.missing,
+            incomplete_cells: ev.incomplete,
+            skipped: missing.map((m) => `${m.kind} ${m.name}`),
+            failed_units: out.failed.length,
+            failed: out.failed,
+            shards: shard.count,
+            evaluation_seconds: ev.seconds,
+            bootstrap: ev.bootstrap,
+          },
           out.status,
         );
       } finally {
@@ -250,7 +268,7 @@ function blockedKey(plan: Plan, key: string, blocked: ReturnType<typeof blockedB
 }
 
 /** `aikd merge`: evaluate a plan whose units were computed by several shards (errors if some are still pending). */
-export async function mergeExperiment(plan: Plan, root?: string): Promise<{ evaluated: boolean; pending: string[]; shards: string[] }> {
+export async function mergeExperiment(plan: Plan, root?: string, bootstrap?: number): Promise<{ evaluated: boolean; pending: string[]; shards: string[] }> {
   const missing = await checkAvailability(plan);
   const blocked = blockedBy(missing);
   const pending = (await pendingUnits(plan, root)).filter((k) => !blockedKey(plan, k, blocked));
@@ -259,8 +277,8 @@ export async function mergeExperiment(plan: Plan, root?: string): Promise<{ eval
   if (pending.length) return { evaluated: false, pending, shards };
   const held = await lock(lockPath(plan, 'evaluate', root));
   try {
-    const ev = evaluatePlan(plan, root);
-    openExperimentRun(plan, root).finish({ cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, merged_shards: shards });
+    const ev = evaluatePlan(plan, root, bootstrapSettings(plan, bootstrap));
+    openExperimentRun(plan, root).finish({ cells: ev.cells, curves: ev.curves, missing_methods: ev.missing, incomplete_cells: ev.incomplete, merged_shards: shards, evaluation_seconds: ev.seconds, bootstrap: ev.bootstrap });
   } finally {
     held.release();
   }

@@ -84,9 +84,17 @@ export const experimentSchema = z
         fmr: z.array(z.number().gt(0).lt(1)).min(1).default([1e-3]),
         discard_limits: z.array(z.number().gt(0).max(1)).min(1).default([0.2, 0.3]),
         pair_quality: z.enum(['min', 'mean', 'max']).default('min'),
+        /**
+         * 95 % bootstrap intervals of every pAUC (identity-cluster where the dataset knows identities): replicates
+         * (0 = none) and seed. Evaluation only: not part of the experiment's id, so changing it re-runs no unit.
+         */
+        bootstrap: z
+          .object({ replicates: z.number().int().min(0).default(1000), seed: z.union([z.number().int(), z.string().min(1)]).default(0) })
+          .strict()
+          .default({ replicates: 1000, seed: 0 }),
       })
       .strict()
-      .default({ modes: ['iso'], fmr: [1e-3], discard_limits: [0.2, 0.3], pair_quality: 'min' }),
+      .default({ modes: ['iso'], fmr: [1e-3], discard_limits: [0.2, 0.3], pair_quality: 'min', bootstrap: { replicates: 1000, seed: 0 } }),
     sensitivity: z
       .object({
         /** landmark-jitter strengths p (px) to sweep. */

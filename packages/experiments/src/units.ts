@@ -52,6 +52,12 @@ const PART_NAMES: Record<Exclude<keyof UnitInputs, 'images'>, string> = {
 /** The workspace package whose code computes a method (its descriptor's `package`; `<id>:<run-id>` is its id's). */
 const methodPackage = (id: string): string => methodCatalogue.get(id.split(':')[0]!)?.package ?? 'teachers';
 
+/**
+ * The layout of the comparisons table an embed unit writes (2: with identity_a / identity_b), written here by this
+ * package rather than by fr-models: part of the unit's code, so a unit computed with another layout is recomputed.
+ */
+const COMPARISONS_LAYOUT = 'comparisons-layout@2';
+
 /** Workspace packages whose code computes a unit (each includes the packages it depends on). */
 function computingPackages(u: Unit): string[] {
   if (u.kind === 'embed') return ['fr-models'];
@@ -108,7 +114,7 @@ export class UnitKeys {
       p = (async () => {
         if (u.kind === 'score' && trainsHere(u.method) && !resolved) return undefined;
         const fp = await this.res.fingerprint(u.dataset, u.kind === 'train' ? 'train' : 'eval', u.kind === 'embed');
-        const code = computingPackages(u).map((name) => `${name}@${packageCodeVersion(name)}`).join(',');
+        const code = [...computingPackages(u).map((name) => `${name}@${packageCodeVersion(name)}`), ...(u.kind === 'embed' ? [COMPARISONS_LAYOUT] : [])].join(',');
         const inputs: UnitInputs = {
           dataset: (await this.res.datasetEntryKey(u.dataset)).slice(0, 12),
           content: fp.key.slice(0, 12),
@@ -203,6 +209,9 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
         a: arrow.vectorFromArray(pairs.map((p) => p.a), new arrow.Utf8()),
         b: arrow.vectorFromArray(pairs.map((p) => p.b), new arrow.Utf8()),
         mated: arrow.vectorFromArray(pairs.map((p) => p.mated), new arrow.Bool()),
+        // who is in each pair (null where the dataset does not say): the bootstrap resamples identities
+        identity_a: arrow.vectorFromArray(pairs.map((p) => ds.image(p.a)?.identity ?? null), new arrow.Utf8()),
+        identity_b: arrow.vectorFromArray(pairs.map((p) => ds.image(p.b)?.identity ?? null), new arrow.Utf8()),
         fold: arrow.vectorFromArray(pairs.map((p) => p.fold ?? null), new arrow.Int32()),
         similarity: arrow.makeVector(similarity),
       });

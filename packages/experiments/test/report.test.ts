@@ -17,7 +17,7 @@ describe('findExperiment', () => {
     Run.create({ kind: 'experiment', id: 'exp-other-cccc3333', name: 'other', params: {}, root }).finish();
     const cat = await Catalogue.open(root);
     try {
-      const byName = await findExperiment(cat, 'quick');
+      const byName = (await findExperiment(cat, 'quick'))!;
       expect(byName.id).toBe('exp-quick-bbbb2222');
       expect(byName.note).toMatch(/^2 experiment runs are named "quick"; using the newest, exp-quick-bbbb2222 \(partial, started [^)]+\)\. Others: exp-quick-aaaa1111 \(completed, started [^)]+\)\. To use another, give its id \(e\.g\. aikd report exp-quick-aaaa1111\) or the experiment's YAML file\.$/);
       // an id, or a name with one run, needs no note

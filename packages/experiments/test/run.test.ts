@@ -91,16 +91,36 @@ describe('aikd run', () => {
     expect(r.discard_limit).toBe(0.3);
     expect(r.tables.map((t: { condition: string }) => t.condition)).toEqual(['proper', 'landmark-jitter']);
     const t = r.tables[0];
+    // methods in the paper's order (SER-FIQ is one of its methods), then the others
     expect(t.rows.map((x: { fr_model: string; method: string }) => `${x.fr_model}/${x.method}`)).toEqual([
-      'mobileface/embedding-norm', 'mobileface/serfiq', 'faceapi-resnet/embedding-norm', 'faceapi-resnet/serfiq',
+      'mobileface/serfiq', 'mobileface/embedding-norm', 'faceapi-resnet/serfiq', 'faceapi-resnet/embedding-norm',
     ]);
-    // the report's numbers are the summary's numbers
+    // the report's numbers are the summary's numbers, with the summary's bootstrap interval
     const row = reference.find((x) => x.fr_model === 'mobileface' && x.condition === 'proper' && x.method === 'serfiq' && x.mode === 'iso' && x.discard_limit === 0.3)!;
-    expect(t.rows[1].cells.synth.ours).toBeCloseTo(Number(row.pauc_norm), 12);
-    // two methods per block: ranks 1 and 2 per column
-    expect(t.rows.slice(0, 2).map((x: { mean: { rank: number } }) => x.mean.rank).sort()).toEqual([1, 2]);
+    expect(t.rows[0].cells.synth.ours).toBeCloseTo(Number(row.pauc_norm), 12);
+    expect(t.rows[0].cells.synth.ci).toEqual([row.pauc_norm_lo, row.pauc_norm_hi]);
+    expect(Number(row.pauc_norm_lo)).toBeLessThanOrEqual(Number(row.pauc_norm_hi));
+    expect(r.bootstrap).toEqual({ unit: 'identity', replicates: 1000, seed: '0', level: 0.95 });
+    expect(t.ranking).toBe('significance');
+    // two methods per block: different ranks only when the paired difference is significant, else both "1="
+    for (const block of [t.rows.slice(0, 2), t.rows.slice(2, 4)]) {
+      const ranks = block.map((x: { mean: { rank: number; shared: boolean } }) => x.mean);
+      expect(ranks.map((x: { rank: number }) => x.rank).sort()).toEqual(ranks[0].shared ? [1, 1] : [1, 2]);
+    }
+    // agreement of the two FR models needs 3+ methods: none here
+    expect(r.agreement).toEqual([]);
+    const text = aikd(['report', file], env).stdout;
+    expect(text).toMatch(/95% identity-cluster bootstrap interval \(1000 replicates, seed 0\)/);
+    expect(text).toMatch(/\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] [12]=?/);
     const csv = aikd(['report', file, '--format', 'csv'], env);
-    expect(csv.stdout.split('\n')[0]).toBe('condition,fr_model,method,dataset,pauc_norm,rank,paper_pauc_norm');
+    expect(csv.stdout.split('\n')[0]).toBe('condition,fr_model,method,dataset,pauc_norm,ci_lo,ci_hi,rank,rank_shared,paper_pauc_norm,ours_minus_paper,diff_lo,diff_hi,paper_inside');
+    // the paper checks need no results of ours: the paper benchmark has not run here
+    const paper = aikd(['report', 'paper-benchmark', '--compare-paper'], env);
+    expect(paper.code, paper.stderr).toBe(0);
+    expect(paper.stdout).toContain('8 rows identical across methods');
+    expect(paper.stdout).toContain('SER-FIQ = SDD-FIQA (AdaFace, aligned): all 6 values identical');
+    expect(paper.stdout).toMatch(/note: no experiment "paper-benchmark"/);
+    expect(aikd(['report', 'paper-benchmark'], env).code).toBe(1); // without --compare-paper there is nothing to show
     const dry = aikd(['run', file, '--dry-run', '--json'], env).json();
     expect(dry.units).toBe(8);
     expect(dry.missing).toEqual([]);

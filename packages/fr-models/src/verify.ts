@@ -3,6 +3,7 @@
  * folds), TAR at FAR, EER and ROC AUC. Pure TypeScript on typed arrays.
  */
 import { AikdError } from '@aikd/core';
+import { thresholdAtFmr } from '@aikd/edc';
 
 export function cosine(a: Float32Array, b: Float32Array): number {
   let d = 0, na = 0, nb = 0;
@@ -66,31 +67,20 @@ export function tenFoldAccuracy(s: ArrayLike<number>, mated: ArrayLike<boolean>,
   return { mean, std, folds: res, foldSource };
 }
 
-/** TAR at a FAR target: threshold = smallest value with #{non-mated ≥ t}/N ≤ far (as the EDC evaluator does). */
+/**
+ * TAR at a FAR target, with the workbench's one threshold-at-FMR rule (`thresholdAtFmr` of @aikd/edc, the EDC's
+ * iso threshold): t = the smallest non-mated score such that #(non-mated ≥ t)/N ≤ far; a pair scoring exactly t
+ * matches (mated and non-mated alike), so tie groups are never split. `reachable` is false when far < 1/N (no false
+ * accept can be allowed, so the achieved FAR is 0 whatever the target).
+ */
 export function tarAtFar(s: ArrayLike<number>, mated: ArrayLike<boolean>, far: number): { tar: number; threshold: number; achievedFar: number; reachable: boolean } {
-  const non = Float64Array.from(Array.from({ length: s.length }, (_, i) => i).filter((i) => !mated[i]).map((i) => s[i]!)).sort();
-  const gen = Array.from({ length: s.length }, (_, i) => i).filter((i) => mated[i]).map((i) => s[i]!);
+  const non: number[] = [];
+  const gen: number[] = [];
+  for (let i = 0; i < s.length; i++) (mated[i] ? gen : non).push(s[i]!);
   const N = non.length;
   if (!N || !gen.length) throw new AikdError('TAR@FAR needs mated and non-mated pairs');
-  // allowed false accepts
-  const allowed = Math.floor(far * N + 1e-9);
-  // t must exceed the (N − allowed)-th smallest non-mated score; ties at the cut push t above the whole tie group
-  let t: number;
-  if (allowed >= N) t = non[0]!;
-  else {
-    const v = non[N - allowed - 1]!;
-    t = nextUp(v);
-  }
-  const fa = non.filter((x) => x >= t).length;
-  return { tar: gen.filter((x) => x >= t).length / gen.length, threshold: t, achievedFar: fa / N, reachable: 1 / N <= far || allowed > 0 };
-}
-
-function nextUp(x: number): number {
-  if (x === Infinity) return x;
-  const b = new Float64Array([x]);
-  const u = new BigInt64Array(b.buffer);
-  u[0] = x === 0 ? 1n : x > 0 ? u[0]! + 1n : u[0]! - 1n;
-  return b[0]!;
+  const t = thresholdAtFmr(Float64Array.from(non), far);
+  return { tar: gen.filter((x) => x >= t.threshold).length / gen.length, threshold: t.threshold, achievedFar: t.achievedFmr, reachable: 1 / N <= far };
 }
 
 /** Equal error rate: where FAR and FRR cross (mean of the two at the closest threshold). */

@@ -23,17 +23,25 @@ describe('verification metrics', () => {
     expect(eer([0.8, 0.7, 0.4, 0.6, 0.3, 0.2], [true, true, true, false, false, false]).eer).toBeCloseTo(1 / 3, 12);
   });
 
-  it('TAR@FAR: threshold above enough non-mated scores, ties pushed together', () => {
-    const s = [0.9, 0.8, 0.7, 0.6, 0.5, 0.5, 0.4, 0.3]; // first 3 mated
+  it("TAR@FAR: the EDC's threshold rule (lowest non-mated score allowed to match; ties match together)", () => {
+    const s = [0.9, 0.8, 0.55, 0.6, 0.5, 0.5, 0.4, 0.3]; // first 3 mated
     const m = [true, true, true, false, false, false, false, false];
-    // 5 non-mated; FAR 0.2 allows 1 false accept → t just above 0.5, accepting 0.6 only
+    // 5 non-mated; FAR 0.2 allows 1 false accept: t = 0.6 (the tied 0.5s cannot both match); the mated 0.55 lies
+    // between the highest non-matching non-mated score and t, so it is not accepted
     const r = tarAtFar(s, m, 0.2);
-    expect(r.achievedFar).toBeCloseTo(0.2, 12);
-    expect(r.tar).toBe(1);
-    expect(r.threshold).toBeGreaterThan(0.5);
-    expect(r.threshold).toBeLessThan(0.5 + 1e-12);
-    // FAR 0 → above the largest non-mated 0.6
-    expect(tarAtFar(s, m, 0).achievedFar).toBe(0);
+    expect(r.threshold).toBe(0.6);
+    expect(r.achievedFar).toBe(0.2);
+    expect(r.tar).toBe(2 / 3);
+    expect(r.reachable).toBe(true);
+    // FAR 0.4 allows 2, but the tied 0.5s would make 3: still t = 0.6; FAR 0.6 allows 3: both 0.5s match
+    expect(tarAtFar(s, m, 0.4)).toMatchObject({ threshold: 0.6, achievedFar: 0.2 });
+    expect(tarAtFar(s, m, 0.6)).toMatchObject({ threshold: 0.5, achievedFar: 0.6, tar: 1 });
+    // FAR 0: above the largest non-mated 0.6 (the next double), nothing false-accepted; below 1/N: not reachable
+    const zero = tarAtFar(s, m, 0);
+    expect(zero.achievedFar).toBe(0);
+    expect(zero.threshold).toBeGreaterThan(0.6);
+    expect(zero.tar).toBe(2 / 3);
+    expect(tarAtFar(s, m, 0.1).reachable).toBe(false);
   });
 
   it('best threshold maximises accuracy and moves ties together', () => {

@@ -22,6 +22,9 @@ export interface ComparisonRow {
   mated: boolean;
   fold: number | null;
   similarity: number;
+  /** Who is in the pair (null where the dataset does not say, or in results written before these columns). */
+  identity_a: string | null;
+  identity_b: string | null;
 }
 
 /** `sensitivity`: how a method's scores and pAUC_norm move under one misalignment (experiments' sweep). */

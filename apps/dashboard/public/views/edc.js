@@ -18,6 +18,7 @@ export async function edcView(root, params) {
   const setting = chosenSetting(params, opts.settings);
   // absent = every method; present (possibly empty) = exactly those
   const methods = params.has('methods') ? params.get('methods').split(',').filter((m) => opts.methods.includes(m)) : opts.methods;
+  const bands = params.get('bands') === '1';
 
   const toggleMethod = (m, on) => go({ methods: opts.methods.filter((x) => (x === m ? on : methods.includes(x))).join(',') });
   const controls = h(
@@ -29,6 +30,7 @@ export async function edcView(root, params) {
     select('test condition', opts.conditions, condition, (v) => go({ condition: v }), { id: 'edc-condition' }),
     modeToggle(opts.modes, mode, (v) => go({ mode: v })),
     settingSelect(opts.settings, setting, (s) => go({ error: s.error, op: s.op, op_value: s.op_value, pair_quality: s.pair_quality })),
+    h('label', { class: 'control inline', id: 'edc-bands', title: 'pointwise bootstrap bands of the curves' }, h('input', { type: 'checkbox', checked: bands, onchange: (e) => go({ bands: e.target.checked ? '1' : undefined }) }), ' bootstrap bands'),
   );
   const methodBoxes = h(
     'fieldset',
@@ -52,6 +54,7 @@ export async function edcView(root, params) {
     op_value: setting.op_value,
     pair_quality: setting.pair_quality,
     methods: methods.join(','),
+    bands: bands ? '1' : undefined,
   });
   if (!res.curves.length) return void append(root, emptyState('No curves for this selection (try another FR model, condition or mode).'));
   const chartEl = h('div', { id: 'edc-chart', class: 'chart' });
@@ -63,11 +66,12 @@ export async function edcView(root, params) {
     h('h3', {}, 'Areas'),
     table(
       [
-        { label: 'method', cell: (c) => c.method },
+        { label: 'method', cell: (c) => h('span', {}, h('span', { class: 'swatch', style: `background:${res.styles[c.method]?.color ?? '#000'}` }), ` ${c.method}`) },
         { label: `starting ${setting.error.toUpperCase()}`, class: 'num', cell: (c) => fmt(c.error_at_0, 4) },
         ...limits.flatMap((l) => [
           { label: `pAUC@${l}`, class: 'num', cell: (c) => fmt(c.limits.find((x) => x.discard_limit === l)?.pauc, 4) },
           { label: `pAUC_norm@${l}`, class: 'num', cell: (c) => fmt(c.limits.find((x) => x.discard_limit === l)?.pauc_norm, 3) },
+          { label: `interval@${l}`, class: 'num', cell: (c) => { const ci = c.limits.find((x) => x.discard_limit === l)?.pauc_norm_ci; return ci ? `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]` : '—'; } },
         ]),
         { label: 'threshold', class: 'num', cell: (c) => fmt(c.threshold, 4) },
         { label: 'achieved FMR', class: 'num', cell: (c) => fmt(c.achieved_fmr, 4) },
@@ -80,6 +84,6 @@ export async function edcView(root, params) {
       { id: 'edc-areas' },
     ),
     res.missing_methods.length ? h('p', { class: 'note' }, `no curve for: ${res.missing_methods.join(', ')}`) : null,
-    h('p', { class: 'note' }, 'Dashed grey: starting error and theoretical best (every discarded comparison an error); dashed black: pAUC discard limit(s). Lower is better.'),
+    h('p', { class: 'note' }, 'Dashed grey: starting error and theoretical best (every discarded comparison an error); dashed black: pAUC discard limit(s). Lower is better. Every method keeps its colour (and dash, past 12 methods) across selections.', bands && !res.has_bands ? ' No bootstrap bands are stored for these curves.' : ''),
   );
 }

@@ -4,11 +4,11 @@
  * within that experiment).
  */
 import { z } from '@aikd/core';
-import { ApiError, integer, nameList, nameOrNone, number, parse, query, runId } from '../params.ts';
-import { EDC_POINTS_PER_CURVE, EDC_POINTS_VIEW, EDC_SUMMARY_VIEW, EMPTY_HINT, EXPERIMENT_KIND, MAX_EDC_POINTS_PER_CURVE, MAX_METHODS } from '../constants.ts';
-import { edcChartSpec, methodColor, type EdcChartCurve } from '../charts.ts';
+import { edcChartSpec, inOrder, legendSummary, methodStyles, type EdcChartCurve } from '@aikd/edc';
+import { ApiError, flag, integer, nameList, nameOrNone, number, parse, query, runId } from '../params.ts';
+import { EDC_BAND_VIEW, EDC_POINTS_PER_CURVE, EDC_POINTS_VIEW, EDC_SUMMARY_VIEW, EMPTY_HINT, EXPERIMENT_KIND, MAX_EDC_POINTS_PER_CURVE, MAX_METHODS } from '../constants.ts';
+import { styleCss } from '../charts.ts';
 import { Sql, eqOrNone, scope } from './sql.ts';
-import { inOrder } from '../reference.ts';
 import type { ApiContext, Row } from '../types.ts';
 
 /** The EDC setting when the request does not name one: the paper's reading (experiments/reference/README.md). */
@@ -110,6 +110,8 @@ const curvesQuery = query({
   /** The limit whose pAUC_norm the legend shows (default: the largest stored). */
   limit: number.optional(),
   points: integer(2, MAX_EDC_POINTS_PER_CURVE).optional(),
+  /** Draw the bootstrap bands (edc_band) of the curves that have them. */
+  bands: flag.optional(),
   ...settingParams,
 });
 
@@ -126,7 +128,20 @@ export interface EdcCurveSummary {
   n_nonmated: number;
   n_failed_to_assess: number;
   n_points: number;
-  limits: { discard_limit: number; pauc: number | null; pauc_norm: number | null; theoretical_best: number }[];
+  limits: { discard_limit: number; pauc: number | null; pauc_norm: number | null; pauc_norm_ci: [number, number] | null; theoretical_best: number }[];
+  /** How the intervals were made (null without a bootstrap). */
+  bootstrap: { unit: string; replicates: number; level: number } | null;
+}
+
+/**
+ * Every method's colour and dash, stable across selections: from all methods with results in the scope (the
+ * experiment, or everything), in the paper's order then alphabetically.
+ */
+export async function scopeStyles(ctx: ApiContext, experiment: string | undefined) {
+  const sql = new Sql();
+  const sc = scope(sql, experiment, 's.run_id');
+  const rows = await ctx.store.query(`${sc.with} select distinct method from edc_summary s where ${sc.where}`, sql.params);
+  return methodStyles(rows.map((r) => r.method as string), ctx.reference.order.methods);
 }
 
 export async function edcCurves(ctx: ApiContext, input: unknown) {
@@ -163,10 +178,11 @@ export async function edcCurves(ctx: ApiContext, input: unknown) {
     const first = rs[0]!;
     const atLegend = rs.find((r) => r.discard_limit === legendLimit);
     const norm = atLegend?.pauc_norm as number | null | undefined;
+    const ci = (r: Row | undefined): [number, number] | null => (r && r.pauc_norm_lo !== null && r.pauc_norm_lo !== undefined ? [r.pauc_norm_lo as number, r.pauc_norm_hi as number] : null);
     return {
       run_id: first.run_id as string,
       method,
-      label: atLegend ? `${method} (pAUC_norm@${legendLimit} ${norm === null || norm === undefined ? 'n/a' : norm.toFixed(3)})` : method,
+      label: atLegend ? `${method} (${legendSummary(legendLimit!, norm, ci(atLegend))})` : method,
       interpolation: first.interpolation as string,
       error_at_0: first.error_at_0 as number,
       threshold: first.threshold as number,
@@ -180,21 +196,26 @@ export async function edcCurves(ctx: ApiContext, input: unknown) {
         discard_limit: r.discard_limit as number,
         pauc: r.pauc as number | null,
         pauc_norm: r.pauc_norm as number | null,
+        pauc_norm_ci: ci(r),
         theoretical_best: r.theoretical_best as number,
       })),
+      bootstrap: first.bootstrap_unit ? { unit: first.bootstrap_unit as string, replicates: first.bootstrap_replicates as number, level: first.bootstrap_level as number } : null,
     };
   });
 
   const points = curves.length && (await ctx.store.has(EDC_POINTS_VIEW)) ? await curvePoints(ctx, o, s, curves, o.points ?? EDC_POINTS_PER_CURVE) : new Map();
+  const bands = o.bands && curves.length && (await ctx.store.has(EDC_BAND_VIEW)) ? await curveBands(ctx, o, s, curves) : new Map();
+  const styles = await scopeStyles(ctx, o.experiment);
   const errorTitle = s.error.toUpperCase();
   const opText = s.op === 'fmr' ? `FMR ${s.op_value}` : `${s.op.replace('_', ' ')} ${s.op_value}`;
   const where3 = [o.dataset || '(no dataset)', o.fr_model || '(no FR model)', o.condition || '(no condition)'].join(' · ');
   const chartCurves: EdcChartCurve[] = curves.map((c) => ({
     label: c.label,
-    color: methodColor(c.method, ctx.reference.order.methods),
+    method: c.method,
     interpolation: c.interpolation,
     error_at_0: c.error_at_0,
     points: points.get(c.run_id + '\u0001' + c.method) ?? [],
+    ...(bands.has(c.run_id + '\u0001' + c.method) ? { band: bands.get(c.run_id + '\u0001' + c.method) } : {}),
   }));
   return {
     empty: false,
@@ -202,8 +223,30 @@ export async function edcCurves(ctx: ApiContext, input: unknown) {
     discard_limits: limits,
     curves,
     missing_methods: (o.methods ?? []).filter((m) => !byMethod.has(m)),
-    spec: curves.length ? edcChartSpec(chartCurves, { title: `${where3} — ${s.mode}, ${opText}`, errorTitle, discardLimits: limits }) : null,
+    has_bands: bands.size > 0,
+    styles: Object.fromEntries(curves.map((c) => [c.method, styleCss(styles.get(c.method)!)])),
+    spec: curves.length ? edcChartSpec(chartCurves, { title: `${where3} — ${s.mode}, ${opText}`, errorTitle, discardLimits: limits, styles, bands: !!o.bands, hover: true, width: 640, height: 380 }) : null,
   };
+}
+
+/** The bootstrap bands of the chosen curves. */
+async function curveBands(ctx: ApiContext, o: { dataset: string; fr_model: string; condition: string }, s: Setting, curves: EdcCurveSummary[]) {
+  const sql = new Sql();
+  const where = [eqOrNone(sql, 'b.dataset', o.dataset), eqOrNone(sql, 'b.fr_model', o.fr_model), eqOrNone(sql, 'b.condition', o.condition), ...settingWhere(sql, 'b', s)];
+  const pairs = curves.map((c) => `(${sql.p(c.run_id)}, ${sql.p(c.method)})`).join(', ');
+  const rows = await ctx.store.query(
+    `select b.run_id, b.method, b.discard_fraction, b.error_lo, b.error_hi
+     from edc_band b join (values ${pairs}) as chosen(run_id, method) on b.run_id = chosen.run_id and b.method = chosen.method
+     where ${where.join(' and ')} order by b.run_id, b.method, b.discard_fraction`,
+    sql.params,
+  );
+  const out = new Map<string, { discard_fraction: number; lo: number | null; hi: number | null }[]>();
+  for (const r of rows) {
+    const k = (r.run_id as string) + '\u0001' + (r.method as string);
+    if (!out.has(k)) out.set(k, []);
+    out.get(k)!.push({ discard_fraction: r.discard_fraction as number, lo: r.error_lo as number | null, hi: r.error_hi as number | null });
+  }
+  return out;
 }
 
 /** The points of the chosen curves, at most ~`perCurve` each: the first point in each equal slice of the discard axis, and the last. */

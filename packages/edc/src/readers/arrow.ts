@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { InputError } from '@aikd/core';
-import { planColumns, parseFinite, parseMated, parseQuality, cellError, EXPECTED, splitByMethod, INPUT_COLUMNS, type LongColumns } from './columns.ts';
+import { planColumns, parseFinite, parseMated, parseQuality, cellError, EXPECTED, splitByMethod, LabelCodes, INPUT_COLUMNS, type LongColumns } from './columns.ts';
 import type { InputFormat, LoadedComparisons } from '../types.ts';
 
 /**
@@ -104,21 +104,16 @@ function matedColumn(vec: arrow.Vector, file: string): Uint8Array {
   return out;
 }
 
-/** Per-row method codes; runs of the same string are decoded once (files are usually grouped by method). */
-function methodColumn(vec: arrow.Vector, file: string): { codes: Int32Array; names: string[] } {
+/**
+ * Per-row codes of a label column (method, identity); runs of the same value are decoded once (files are usually
+ * grouped by method). Numbers are labels too (identities are often integers).
+ */
+function labelColumn(vec: arrow.Vector, file: string, expected: string, labels = new LabelCodes()): { codes: Int32Array; names: string[] } {
   const codes = new Int32Array(vec.length);
-  const names: string[] = [];
-  const index = new Map<string, number>();
   const codeOf = (name: string, row: number): number => {
     const t = name.trim();
-    if (!t) throw cellError(file, `row ${row + 1}`, EXPECTED.method, name);
-    let c = index.get(t);
-    if (c === undefined) {
-      c = names.length;
-      index.set(t, c);
-      names.push(t);
-    }
-    return c;
+    if (!t) throw cellError(file, `row ${row + 1}`, expected, name);
+    return labels.code(t);
   };
   let start = 0;
   for (const data of vec.data) {
@@ -127,7 +122,7 @@ function methodColumn(vec: arrow.Vector, file: string): { codes: Int32Array; nam
       const local = new Int32Array(dict.length).fill(-1);
       const keys = data.values as ArrayLike<number | bigint>;
       for (let i = 0; i < data.length; i++) {
-        if (isNull(data, i)) throw cellError(file, `row ${start + i + 1}`, EXPECTED.method, null);
+        if (isNull(data, i)) throw cellError(file, `row ${start + i + 1}`, expected, null);
         const k = Number(keys[i]);
         if (local[k] === -1) local[k] = codeOf(String(dict.get(k)), start + i);
         codes[start + i] = local[k]!;
@@ -136,7 +131,7 @@ function methodColumn(vec: arrow.Vector, file: string): { codes: Int32Array; nam
       let last: unknown = Symbol('none');
       let lastCode = -1;
       eachCell(data, start, (v, row) => {
-        if (v === null || v === undefined) throw cellError(file, `row ${row + 1}`, EXPECTED.method, v);
+        if (v === null || v === undefined) throw cellError(file, `row ${row + 1}`, expected, v);
         if (v !== last) {
           lastCode = codeOf(cellText(v), row);
           last = v;
@@ -146,7 +141,7 @@ function methodColumn(vec: arrow.Vector, file: string): { codes: Int32Array; nam
     }
     start += data.length;
   }
-  return { codes, names };
+  return { codes, names: labels.names };
 }
 
 /** Comparisons from an Arrow table in the long format. */
@@ -165,9 +160,14 @@ export function comparisonsFromTable(table: arrow.Table, file: string, format: I
     cols.qualityB = floatColumn(col(plan.qualityB!), file, INPUT_COLUMNS.qualityB, false);
   }
   if (plan.method !== undefined) {
-    const { codes, names: methodNames } = methodColumn(col(plan.method), file);
+    const { codes, names: methodNames } = labelColumn(col(plan.method), file, EXPECTED.method);
     cols.methodCodes = codes;
     cols.methodNames = methodNames;
+  }
+  if (plan.identityA !== undefined) {
+    const identities = new LabelCodes();
+    cols.identityA = labelColumn(col(plan.identityA), file, EXPECTED.identity(INPUT_COLUMNS.identityA), identities).codes;
+    cols.identityB = labelColumn(col(plan.identityB!), file, EXPECTED.identity(INPUT_COLUMNS.identityB), identities).codes;
   }
   return { file, format, methods: splitByMethod(cols), notes: plan.notes };
 }

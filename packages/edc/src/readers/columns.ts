@@ -14,6 +14,8 @@ export const INPUT_COLUMNS = {
   qualityA: 'quality_a',
   qualityB: 'quality_b',
   method: 'method',
+  identityA: 'identity_a',
+  identityB: 'identity_b',
 } as const;
 
 /** Indices of the needed columns in a header / schema. */
@@ -24,6 +26,9 @@ export interface ColumnPlan {
   qualityA?: number;
   qualityB?: number;
   method?: number;
+  /** Optional: who is in each comparison, for the identity-cluster bootstrap (both or neither). */
+  identityA?: number;
+  identityB?: number;
   notes: string[];
 }
 
@@ -46,16 +51,21 @@ export function planColumns(names: readonly string[], file: string, where: strin
   const qualityA = index.get(INPUT_COLUMNS.qualityA);
   const qualityB = index.get(INPUT_COLUMNS.qualityB);
   const method = index.get(INPUT_COLUMNS.method);
+  const identityA = index.get(INPUT_COLUMNS.identityA);
+  const identityB = index.get(INPUT_COLUMNS.identityB);
+  if ((identityA === undefined) !== (identityB === undefined))
+    throw new InputError({ file, where, expected: `both columns "${INPUT_COLUMNS.identityA}" and "${INPUT_COLUMNS.identityB}", or neither`, got: list });
+  const ids = identityA !== undefined ? { identityA, identityB } : {};
   const notes: string[] = [];
   if (pairQuality !== undefined) {
     if (qualityA !== undefined || qualityB !== undefined) notes.push(`${file}: using column "pair_quality"; "quality_a"/"quality_b" are ignored`);
-    return { similarity, mated, pairQuality, method, notes };
+    return { similarity, mated, pairQuality, method, ...ids, notes };
   }
   if (qualityA === undefined && qualityB === undefined)
     throw new InputError({ file, where, expected: 'a column "pair_quality", or "quality_a" and "quality_b"', got: list });
   if (qualityA === undefined) throw new InputError({ file, where, expected: 'a column "quality_a" next to "quality_b"', got: list });
   if (qualityB === undefined) throw new InputError({ file, where, expected: 'a column "quality_b" next to "quality_a"', got: list });
-  return { similarity, mated, qualityA, qualityB, method, notes };
+  return { similarity, mated, qualityA, qualityB, method, ...ids, notes };
 }
 
 const MISSING = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
@@ -91,6 +101,7 @@ export const EXPECTED = {
   mated: '0, 1, true or false in column "mated"',
   quality: (col: string) => `a number (or empty / NaN for a failed quality) in column "${col}"`,
   method: 'a method name in column "method"',
+  identity: (col: string) => `an identity label in column "${col}"`,
 } as const;
 
 export function cellError(file: string, where: string, expected: string, got: unknown): InputError {
@@ -130,6 +141,24 @@ export interface LongColumns {
   qualityB?: Float64Array;
   methodCodes?: Int32Array;
   methodNames?: string[];
+  /** Identity codes (one dictionary for both columns). */
+  identityA?: Int32Array;
+  identityB?: Int32Array;
+}
+
+/** Codes for text labels, in order of first appearance (one dictionary shared by several columns). */
+export class LabelCodes {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  code(label: string): number {
+    let c = this.index.get(label);
+    if (c === undefined) {
+      c = this.names.length;
+      this.index.set(label, c);
+      this.names.push(label);
+    }
+    return c;
+  }
 }
 
 /** Split full columns into one comparison set per method, in order of first appearance; rows keep their order. */
@@ -140,6 +169,7 @@ export function splitByMethod(cols: LongColumns): MethodComparisons[] {
     similarity: cols.similarity,
     mated: cols.mated,
     ...(cols.pairQuality ? { pairQuality: cols.pairQuality } : { qualityA: cols.qualityA!, qualityB: cols.qualityB! }),
+    ...(cols.identityA ? { identityA: cols.identityA, identityB: cols.identityB! } : {}),
   });
   if (!codes || !names) return [whole(DEFAULT_METHOD)];
   const n = codes.length;
@@ -159,6 +189,7 @@ export function splitByMethod(cols: LongColumns): MethodComparisons[] {
       similarity: new Float64Array(m),
       mated: new Uint8Array(m),
       ...(cols.pairQuality ? { pairQuality: new Float64Array(m) } : { qualityA: new Float64Array(m), qualityB: new Float64Array(m) }),
+      ...(cols.identityA ? { identityA: new Int32Array(m), identityB: new Int32Array(m) } : {}),
       fill: 0,
     });
   }
@@ -171,6 +202,10 @@ export function splitByMethod(cols: LongColumns): MethodComparisons[] {
     else {
       t.qualityA![j] = cols.qualityA![i]!;
       t.qualityB![j] = cols.qualityB![i]!;
+    }
+    if (cols.identityA) {
+      t.identityA![j] = cols.identityA[i]!;
+      t.identityB![j] = cols.identityB![i]!;
     }
   }
   return present.map((c) => {

@@ -11,6 +11,7 @@ import {
   growUint8,
   growInt32,
   splitByMethod,
+  LabelCodes,
   INPUT_COLUMNS,
   type ColumnPlan,
 } from './columns.ts';
@@ -18,7 +19,7 @@ import type { LoadedComparisons } from '../types.ts';
 
 /**
  * Read a long-format CSV (header row; columns `similarity`, `mated`, `pair_quality` or `quality_a` + `quality_b`,
- * optional `method`; other columns are ignored), streaming it in 4 MB chunks. `.tsv` files are tab-separated.
+ * optional `method`, optional `identity_a` + `identity_b`; other columns are ignored), streaming it in 4 MB chunks. `.tsv` files are tab-separated.
  */
 export async function readCsvComparisons(file: string): Promise<LoadedComparisons> {
   const delimiter = /\.tsv$/i.test(file) ? '\t' : ',';
@@ -29,8 +30,10 @@ export async function readCsvComparisons(file: string): Promise<LoadedComparison
   const qa = growFloat64();
   const qb = growFloat64();
   const codes = growInt32();
-  const methodIndex = new Map<string, number>();
-  const methodNames: string[] = [];
+  const methods = new LabelCodes();
+  const identities = new LabelCodes();
+  const idA = growInt32();
+  const idB = growInt32();
 
   const onRecord = (fields: string[], line: number) => {
     if (!plan) {
@@ -58,14 +61,14 @@ export async function readCsvComparisons(file: string): Promise<LoadedComparison
     if (plan.method !== undefined) {
       const name = fields[plan.method]!.trim();
       if (!name) throw cellError(file, where, EXPECTED.method, fields[plan.method]);
-      let code = methodIndex.get(name);
-      if (code === undefined) {
-        code = methodNames.length;
-        methodIndex.set(name, code);
-        methodNames.push(name);
-      }
-      codes.push(code);
+      codes.push(methods.code(name));
     }
+    if (plan.identityA !== undefined)
+      for (const [col, out, name] of [[plan.identityA, idA, INPUT_COLUMNS.identityA], [plan.identityB!, idB, INPUT_COLUMNS.identityB]] as const) {
+        const label = fields[col]!.trim();
+        if (!label) throw cellError(file, where, EXPECTED.identity(name), fields[col]);
+        out.push(identities.code(label));
+      }
   };
 
   const stream = createReadStream(file, { highWaterMark: 4 << 20 });
@@ -91,7 +94,8 @@ export async function readCsvComparisons(file: string): Promise<LoadedComparison
       similarity: similarity.toArray(),
       mated: mated.toArray(),
       ...(plan.pairQuality !== undefined ? { pairQuality: quality } : { qualityA: quality, qualityB: qb.toArray() }),
-      ...(plan.method !== undefined ? { methodCodes: codes.toArray(), methodNames } : {}),
+      ...(plan.method !== undefined ? { methodCodes: codes.toArray(), methodNames: methods.names } : {}),
+      ...(plan.identityA !== undefined ? { identityA: idA.toArray(), identityB: idB.toArray() } : {}),
     }),
     notes: plan.notes,
   };
