@@ -5,9 +5,9 @@
  * (validate.ts).
  */
 import { z, slug } from '@aikd/core';
+import { procedureNames, type ProcedureName } from '@aikd/alignment';
 
-export const PROCEDURES = ['proper', 'landmark-jitter', 'detector-swap', 'bbox', 'affine-jitter'] as const;
-export type ProcedureName = (typeof PROCEDURES)[number];
+export type { ProcedureName };
 
 const seed = z.union([z.number().int(), z.string().min(1)]);
 const params = z.record(z.string(), z.unknown()).default({});
@@ -16,13 +16,13 @@ const conditionObject = z
   .object({
     /** Label in tables and file names (default: the procedure, with its strength when it has one). */
     name: slug.optional(),
-    procedure: z.enum(PROCEDURES),
+    procedure: z.enum(procedureNames),
     params,
     /** Seed of the procedure's random draws (default: the experiment seed). */
     seed: seed.optional(),
   })
   .strict();
-export const conditionSchema = z.union([z.enum(PROCEDURES), conditionObject]);
+export const conditionSchema = z.union([z.enum(procedureNames), conditionObject]);
 
 const datasetObject = z
   .object({
@@ -100,7 +100,7 @@ export const experimentSchema = z
         /** landmark-jitter strengths p (px) to sweep. */
         landmark_jitter: z.array(z.number().min(0)).default([0, 1, 2, 3, 4, 6]),
         /** Other procedures to include. */
-        procedures: z.array(z.enum(PROCEDURES)).default(['detector-swap', 'bbox']),
+        procedures: z.array(z.enum(procedureNames)).default(['detector-swap', 'bbox']),
         /** Restrict the sweep (default: all of the experiment's). */
         fr_models: z.array(z.string()).optional(),
         methods: z.array(z.string()).optional(),

@@ -51,8 +51,6 @@ function checkParams(label: string, schema: z.ZodObject, params: Record<string, 
   return [{ path: key === undefined ? at : [...at, String(key)], message }];
 }
 
-const unknownMethod = (id: string) => `unknown method "${id}": expected one of ${methodCatalogue.names().join(', ')} (see \`aikd methods\`)`;
-
 function checkFrModel(fr: string, at: (string | number)[]): GridIssue[] {
   return isKnownRecognizer(fr) ? [] : [{ path: at, message: unknownRecognizer(fr) }];
 }
@@ -60,15 +58,8 @@ function checkFrModel(fr: string, at: (string | number)[]): GridIssue[] {
 function checkMethod(m: MethodSpec, at: (string | number)[], isTeacher = false): GridIssue[] {
   const out: GridIssue[] = [];
   const id = [...at, 'id']; // (a method given as a bare id string: its line is the string's)
-  if (!methodCatalogue.knows(m.id)) {
-    const colon = m.id.indexOf(':');
-    const families = methodCatalogue.runPrefixes();
-    const message =
-      colon > 0 && !methodCatalogue.has(m.id.slice(0, colon))
-        ? `method "${m.id}": no method family "${m.id.slice(0, colon)}:" (expected one of ${families.map((p) => `${p}:<run-id>`).join(', ')})`
-        : unknownMethod(m.id);
-    return [{ path: id, message }];
-  }
+  const unknown = methodCatalogue.unknown(m.id);
+  if (unknown) return [{ path: id, message: unknown }];
   const d = m.id.includes(':') ? undefined : methodCatalogue.get(m.id);
   if (d?.needs.teacher) {
     if (isTeacher) out.push({ path: id, message: `method ${m.label}: ${d.title} distils a teacher and cannot be the teacher of another` });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseYamlConfig, workspaceRoot } from '@aikd/core';
@@ -7,6 +7,7 @@ import { aikdMethod } from '@aikd/aikd/catalogue';
 import { methodCatalogue } from '@aikd/teachers/catalogue';
 import { experimentSchema, makePlan, loadPlan, parsePlan, validatePlan, assignShards, parseShard, shardFromScheduler } from '../src/index.ts';
 import { TINY_EXPERIMENT } from './fixture.ts';
+import { aikdSync } from './faults.ts';
 
 // what the CLI's composition root does: AI-KD's method joins the catalogue
 methodCatalogue.register(aikdMethod);
@@ -132,6 +133,27 @@ conditions:
     const plan = makePlan(parseYamlConfig(BAD, 'bad.yaml', experimentSchema));
     expect(failure(() => validatePlan(plan))!.issues.sort()).toEqual(failure(() => loadPlan(write(BAD)))!.issues.map((i) => i.replace(/^line \d+: /, '')).sort());
   });
+
+  it('`aikd run --dry-run` refuses a misspelt method, serfiq T: -5 and landmark-jitter p: -3, each with its line, writing nothing', () => {
+    const file = write(`name: bad
+datasets: [demo]
+fr_models: [mobileface]
+methods:
+  - embeding-norm
+  - id: serfiq
+    params: { T: -5 }
+conditions:
+  - proper
+  - { procedure: landmark-jitter, params: { p: -3 } }
+`);
+    const results = join(file, '..', 'results');
+    const r = aikdSync(['run', file, '--dry-run'], { AIKD_RESULTS: results });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`error: ${file}: line 5: methods[0].id: unknown method "embeding-norm": expected one of serfiq,`);
+    expect(r.stderr).toMatch(/\(and 2 more: line 7: methods\[1\]\.params\.T: serfiq: parameter T: [^;]*\(got -5\); line 10: conditions\[1\]\.params\.p: procedure landmark-jitter: parameter "p" must be ≥ 0 \(got -3\)\)/);
+    expect(r.stdout).not.toMatch(/can run/);
+    expect(existsSync(results)).toBe(false);
+  }, 120_000);
 
   it('passes a valid grid (the shipped experiments included)', () => {
     expect(failure(() => validatePlan(loadPlan(write(TINY_EXPERIMENT.replace('name: synth', 'name: demo')))))).toBeUndefined();

@@ -31,7 +31,7 @@ describe('method catalogue', () => {
   it('unknown and not-yet-runnable methods are clear errors', async () => {
     await expect(createQualityMethod('ser-fiq')).rejects.toThrow(/unknown method "ser-fiq": expected one of serfiq, faceqan, magface, embedding-norm/);
     await expect(createQualityMethod('crfiqa')).rejects.toThrow(/CR-FIQA\) needs trained weights: train it here with `aikd method train --method crfiqa --dataset NAME` and score with crfiqa:<run-id> or the official weights as ONNX \(--onnx FILE: CR-FIQA iResNet/);
-    await expect(createQualityMethod('nope:1')).rejects.toThrow(/no method family "nope:" is registered \(registered: crfiqa:, sddfiqa:, faceqnet:, diffiqa:, diffiqa-r:\)/);
+    await expect(createQualityMethod('nope:1')).rejects.toThrow(/^method "nope:1": no method family "nope:" \(expected one of crfiqa:<run-id>, sddfiqa:<run-id>, faceqnet:<run-id>, diffiqa:<run-id>, diffiqa-r:<run-id>\)$/);
   });
 
   it('a registered descriptor with runs opens <id>:<run-id>, and methods list shows it; ids are unique', async () => {

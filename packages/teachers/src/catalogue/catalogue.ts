@@ -66,21 +66,25 @@ export class MethodCatalogue {
     return colon > 0 && !!this.byId.get(name.slice(0, colon))?.runs;
   }
 
+  /**
+   * Why `name` is not a method (undefined when it is one): the one message for an unknown id or family of runs, used
+   * when a method is opened and by an experiment's grid validation.
+   */
+  unknown(name: string): string | undefined {
+    if (this.knows(name)) return undefined;
+    const colon = name.indexOf(':');
+    if (colon > 0 && !this.byId.has(name.slice(0, colon)))
+      return `method "${name}": no method family "${name.slice(0, colon)}:" (expected one of ${this.runPrefixes().map((p) => `${p}:<run-id>`).join(', ') || 'none: no method trained here is registered'})`;
+    return `unknown method "${name}": expected one of ${this.names().join(', ')} (see \`aikd methods\`)`;
+  }
+
   /** Open a method by name: `serfiq`, `crfiqa` (with `onnx`), or `crfiqa:<run-id>`, `aikd:<run-id>`. */
   async open(name: string, opts: QualityMethodOptions = {}): Promise<QualityMethod> {
+    const problem = this.unknown(name);
+    if (problem) throw new AikdError(problem);
     const colon = name.indexOf(':');
-    if (colon > 0) {
-      const prefix = name.slice(0, colon);
-      const runs = this.byId.get(prefix)?.runs;
-      if (!runs) {
-        const known = this.runPrefixes();
-        throw new AikdError(`method "${name}": no method family "${prefix}:" is registered${known.length ? ` (registered: ${known.map((p) => p + ':').join(', ')})` : ''}`);
-      }
-      return runs.open(name.slice(colon + 1), opts);
-    }
-    const d = this.byId.get(name);
-    if (d) return d.open(opts);
-    throw new AikdError(`unknown method "${name}": expected one of ${[...this.ids(), ...this.runPrefixes().map((p) => p + ':<…>')].join(', ')}`);
+    if (colon > 0) return this.byId.get(name.slice(0, colon))!.runs!.open(name.slice(colon + 1), opts);
+    return this.byId.get(name)!.open(opts);
   }
 
   /**
