@@ -97,8 +97,8 @@ describe('aikd run', () => {
     ]);
     // the report's numbers are the summary's numbers, with the summary's bootstrap interval
     const row = reference.find((x) => x.fr_model === 'mobileface' && x.condition === 'proper' && x.method === 'serfiq' && x.mode === 'iso' && x.discard_limit === 0.3)!;
-    expect(t.rows[0].cells.synth.ours).toBeCloseTo(Number(row.pauc_norm), 12);
-    expect(t.rows[0].cells.synth.ci).toEqual([row.pauc_norm_lo, row.pauc_norm_hi]);
+    expect(t.rows[0].cells['synth@test'].ours).toBeCloseTo(Number(row.pauc_norm), 12);
+    expect(t.rows[0].cells['synth@test'].ci).toEqual([row.pauc_norm_lo, row.pauc_norm_hi]);
     expect(Number(row.pauc_norm_lo)).toBeLessThanOrEqual(Number(row.pauc_norm_hi));
     expect(r.bootstrap).toEqual({ unit: 'identity', replicates: 1000, seed: '0', level: 0.95 });
     expect(t.ranking).toBe('significance');
