@@ -5,6 +5,7 @@
  */
 import { configHash, stableStringify, AikdError, loadYamlConfig } from '@aikd/core';
 import { frModelCatalogue } from '@aikd/fr-models/catalogue';
+import { kindOfMethod, methodsWithWeights } from '@aikd/fr-models/weights';
 import { methodCatalogue } from '@aikd/teachers/catalogue';
 import { experimentSchema, type Experiment, type MethodSpecInput, type ProcedureName } from './schema.ts';
 
@@ -37,13 +38,15 @@ export interface MethodSpec {
   frModel?: string;
   params: Record<string, unknown>;
   onnx?: string;
+  /** Official weights by name or file (models.yaml entry from `aikd models import`, .pth, .onnx). */
+  weights?: string;
   teacher?: MethodSpec;
   train?: Record<string, unknown> & { dataset?: string };
   key: string;
 }
 
 /** A method the experiment trains itself: its descriptor has a trainer, and no official weights or run were given. */
-export const trainsHere = (m: Pick<MethodSpec, 'id' | 'onnx'>): boolean => !m.onnx && !m.id.includes(':') && !!methodCatalogue.get(m.id)?.trainer;
+export const trainsHere = (m: Pick<MethodSpec, 'id' | 'onnx' | 'weights'>): boolean => !m.onnx && !m.weights && !m.id.includes(':') && !!methodCatalogue.get(m.id)?.trainer;
 
 export type Unit =
   | { kind: 'embed'; key: string; dataset: DatasetSpec; condition: ConditionSpec; frModel: string }
@@ -115,8 +118,10 @@ export function methodSpec(m: MethodSpecInput, defaultFr: string): MethodSpec {
   const frModel = o.fr_model ?? (d?.needs.frModel ? defaultFr : undefined);
   const params = o.params ?? {};
   const label = o.name ?? (d?.needs.teacher ? `${o.id}(${teacher!.label})` : o.id);
-  const spec: MethodSpec = { label, id: o.id, frModel, params, onnx: o.onnx, teacher, train: o.train as MethodSpec['train'], key: '' };
-  spec.key = configHash({ id: spec.id, frModel, params, onnx: spec.onnx, teacher: teacher?.key, train: spec.train }).slice(0, 10);
+  if (o.weights && o.onnx) throw new AikdError(`method ${label}: give its official weights once (weights: ${o.weights} or onnx: ${o.onnx})`);
+  if (o.weights && !kindOfMethod(o.id)) throw new AikdError(`method ${label}: "${o.id}" takes no weights: (the methods whose official network is a PyTorch checkpoint: ${methodsWithWeights().join(', ')})`);
+  const spec: MethodSpec = { label, id: o.id, frModel, params, onnx: o.onnx, weights: o.weights, teacher, train: o.train as MethodSpec['train'], key: '' };
+  spec.key = configHash({ id: spec.id, frModel, params, onnx: spec.onnx, weights: spec.weights, teacher: teacher?.key, train: spec.train }).slice(0, 10);
   return spec;
 }
 

@@ -92,7 +92,7 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
       run.finish({ images: set.ids.length, failed_to_assess: failed, method_id: method.id, scores_from_cache: set.fromCache, seconds: set.seconds });
     } else {
       const trainer = methodCatalogue.get(u.method.id)?.trainer;
-      if (!trainer) throw new AikdError(`method ${u.method.label}: no trainer for "${u.method.id}" is registered (give official weights with onnx:)`);
+      if (!trainer) throw new AikdError(`method ${u.method.label}: no trainer for "${u.method.id}" is registered (give official weights with weights: or onnx:)`);
       const ds = await res.trainDataset(u.dataset);
       const data = { dataset: ds, name: u.dataset.name, description: `${u.dataset.key}${u.dataset.split ? ` (train part, split ${u.dataset.split.testFraction}/${u.dataset.split.seed})` : ''}` };
       const t = await trainer.train({ method: u.method, data, seed: plan.experiment.seed, parent: plan.id, root: ctx.root, catalogue: methodCatalogue });

@@ -59,6 +59,22 @@ describe('experiment plan', () => {
     expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - ser-fiq'), 'x.yaml', experimentSchema)).toThrow(/^x\.yaml: line 8: .*unknown method "ser-fiq": expected one of serfiq, .*, aikd, crfiqa:<run-id>/);
   });
 
+  it('official weights by name (weights:): part of the method key, never trained here, only for methods with a checkpoint kind', () => {
+    const withWeights = (m: string) => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', m), 'w.yaml', experimentSchema));
+    const a = withWeights('  - { id: crfiqa, weights: crfiqa-l }');
+    const b = withWeights('  - { id: crfiqa, weights: crfiqa-s }');
+    const crfiqa = a.methods.find((m) => m.id === 'crfiqa')!;
+    expect(crfiqa.weights).toBe('crfiqa-l');
+    expect(crfiqa.key).not.toBe(b.methods.find((m) => m.id === 'crfiqa')!.key);
+    expect(a.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train')).toEqual([]);
+    // a student whose teacher has official weights trains; the teacher does not
+    const student = withWeights('  - { id: aikd, teacher: { id: diffiqa-r, weights: diffiqa-r }, train: { dataset: synth } }');
+    expect(student.methods.find((m) => m.id === 'aikd')!.teacher!.weights).toBe('diffiqa-r');
+    expect(student.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train')).toHaveLength(1);
+    expect(() => withWeights('  - { id: serfiq, name: s2, weights: crfiqa-l }')).toThrow(/method s2: "serfiq" takes no weights: \(the methods whose official network is a PyTorch checkpoint: crfiqa, magface, diffiqa-r, aikd\)/);
+    expect(() => withWeights('  - { id: crfiqa, weights: crfiqa-l, onnx: x.onnx }')).toThrow(/method crfiqa: give its official weights once/);
+  });
+
   it('adds the sensitivity sweep without duplicating table conditions', () => {
     const yaml = TINY_EXPERIMENT + 'sensitivity:\n  landmark_jitter: [0, 3, 6]\n  procedures: [bbox]\n  fr_models: [mobileface]\n';
     const p = makePlan(parseYamlConfig(yaml, 's.yaml', experimentSchema));

@@ -8,12 +8,13 @@
  * DifFIQA(R)/AI-KD networks take RGB (x/255 − 0.5)/0.5 (insightface arcface_torch's `inference.py`, CR-FIQA's
  * `QualityModel.py`, DifFIQA(R)'s and AI-KD's torchvision Normalize(0.5, 0.5)); MagFace takes BGR x/255
  * (`cv2.imread` + ToTensor).
+ *
+ * Light (no tfjs): method descriptors read it through `@aikd/fr-models/weights`.
  */
 import { AikdError } from '@aikd/core';
 import { frModelCatalogue } from '../catalogue.ts';
-import { layoutName, type IResNetLayout } from '../backbones/iresnet/layout.ts';
 import type { OnnxPreprocess } from '../types.ts';
-import { TORCH_ARCHITECTURES, type TorchArchitecture, type TorchArchitectureName } from './architectures.ts';
+import type { TorchArchitectureName } from './architectures.ts';
 
 export interface TorchModelKind {
   id: string;
@@ -24,14 +25,16 @@ export interface TorchModelKind {
   inputOf: string;
   /** What its quality is, for the kinds that give one. */
   quality?: string;
+  /** The workbench method whose official network this is (it takes `--weights`, experiments' `weights:`). */
+  method?: string;
 }
 
 export const TORCH_MODEL_KINDS = {
   cosface: { id: 'cosface', title: 'insightface iResNet backbone (CosFace / ArcFace, e.g. Glint360K CosFace R100)', architecture: 'iresnet100', inputOf: 'cosface' },
-  crfiqa: { id: 'crfiqa', title: 'CR-FIQA iResNet with its qs head', architecture: 'crfiqa-iresnet100', inputOf: 'arcface', quality: 'the qs head (unbounded)' },
-  magface: { id: 'magface', title: 'MagFace iResNet', architecture: 'magface-iresnet100', inputOf: 'magface', quality: 'the norm of the embedding' },
-  'diffiqa-r': { id: 'diffiqa-r', title: 'DifFIQA(R): CosFace iResNet base + linear head', architecture: 'diffiqa-r-iresnet100', inputOf: 'cosface', quality: 'the linear head (min-max scale of DifFIQA, may exceed 1)' },
-  aikd: { id: 'aikd', title: 'AI-KD student: iResNet feature_extractor + MLP quality_head', architecture: 'aikd-iresnet100', inputOf: 'cosface', quality: 'the MLP quality head' },
+  crfiqa: { id: 'crfiqa', title: 'CR-FIQA iResNet with its qs head', architecture: 'crfiqa-iresnet100', inputOf: 'arcface', quality: 'the qs head (unbounded)', method: 'crfiqa' },
+  magface: { id: 'magface', title: 'MagFace iResNet', architecture: 'magface-iresnet100', inputOf: 'magface', quality: 'the norm of the embedding', method: 'magface' },
+  'diffiqa-r': { id: 'diffiqa-r', title: 'DifFIQA(R): CosFace iResNet base + linear head', architecture: 'diffiqa-r-iresnet100', inputOf: 'cosface', quality: 'the linear head (min-max scale of DifFIQA, may exceed 1)', method: 'diffiqa-r' },
+  aikd: { id: 'aikd', title: 'AI-KD student: iResNet feature_extractor + MLP quality_head', architecture: 'aikd-iresnet100', inputOf: 'cosface', quality: 'the MLP quality head', method: 'aikd' },
 } as const satisfies Record<string, TorchModelKind>;
 
 export type TorchModelKindId = keyof typeof TORCH_MODEL_KINDS;
@@ -49,18 +52,10 @@ export function kindInput(kind: TorchModelKind): OnnxPreprocess {
   return { ...preset.preprocess };
 }
 
-const sameFamily = (a: TorchArchitecture, b: TorchArchitecture) =>
-  a.backbonePrefix === b.backbonePrefix && a.bnEps === b.bnEps && a.head?.kind === b.head?.kind && a.head?.prefix === b.head?.prefix && a.head?.hiddenFactor === b.head?.hiddenFactor;
-const sameLayout = (a: IResNetLayout, b: IResNetLayout) =>
-  a.layers.join() === b.layers.join() && a.widths.join() === b.widths.join() && a.embedding === b.embedding && a.inputSize === b.inputSize;
-
-/**
- * The architecture a file of this kind with this backbone layout is: the catalogue entry of the kind's family with
- * that layout (`crfiqa-iresnet50` for CR-FIQA(S)), else the kind's architecture with the file's layout, named so.
- */
-export function kindArchitecture(kind: TorchModelKind, layout: IResNetLayout): TorchArchitecture {
-  const base: TorchArchitecture = TORCH_ARCHITECTURES[kind.architecture];
-  const known = (Object.values(TORCH_ARCHITECTURES) as TorchArchitecture[]).find((a) => sameFamily(a, base) && sameLayout(a.backbone, layout));
-  if (known) return known;
-  return { ...base, name: `${kind.id}:${layoutName(layout)}`, description: `${base.description}, with the file's backbone ${layoutName(layout)}`, backbone: layout };
+/** The kind whose official network a method runs (`method` of the kinds), if any. */
+export function kindOfMethod(method: string): (TorchModelKind & { id: TorchModelKindId }) | undefined {
+  return (Object.values(TORCH_MODEL_KINDS) as (TorchModelKind & { id: TorchModelKindId })[]).find((k) => k.method === method);
 }
+
+/** Methods that take `--weights` (their official network is a PyTorch checkpoint kind). */
+export const methodsWithWeights = (): string[] => Object.values(TORCH_MODEL_KINDS).flatMap((k: TorchModelKind) => (k.method ? [k.method] : []));

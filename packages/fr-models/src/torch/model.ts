@@ -7,8 +7,9 @@
 import { InputError, fileSha256 } from '@aikd/core';
 import { openTorchCheckpoint } from './checkpoint.ts';
 import { BACKBONE_PREFIXES, assertStateDictMatches, matchStateDict, stateDictLayout, stateDictOf, type StateDictReport } from './state-dict.ts';
-import { kindArchitecture, type TorchModelKind } from './kinds.ts';
-import type { TorchArchitecture } from './architectures.ts';
+import type { TorchModelKind } from './kinds.ts';
+import { TORCH_ARCHITECTURES, type TorchArchitecture } from './architectures.ts';
+import { layoutName, type IResNetLayout } from '../backbones/iresnet/layout.ts';
 
 export interface TorchModelTensor {
   /** PyTorch's shape. */
@@ -32,8 +33,27 @@ export interface TorchModel {
   tensors: Map<string, TorchModelTensor>;
 }
 
-/** Read `file` as a model of `kind`. Throws an InputError naming the file and every tensor that does not fit. */
-export async function readTorchModel(file: string, kind: TorchModelKind): Promise<TorchModel> {
+const sameFamily = (a: TorchArchitecture, b: TorchArchitecture) =>
+  a.backbonePrefix === b.backbonePrefix && a.bnEps === b.bnEps && a.head?.kind === b.head?.kind && a.head?.prefix === b.head?.prefix && a.head?.hiddenFactor === b.head?.hiddenFactor;
+const sameLayout = (a: IResNetLayout, b: IResNetLayout) =>
+  a.layers.join() === b.layers.join() && a.widths.join() === b.widths.join() && a.embedding === b.embedding && a.inputSize === b.inputSize;
+
+/**
+ * The architecture a file of this kind with this backbone layout is: the catalogue entry of the kind's family with
+ * that layout (`crfiqa-iresnet50` for CR-FIQA(S)), else the kind's architecture with the file's layout, named so.
+ */
+export function kindArchitecture(kind: TorchModelKind, layout: IResNetLayout): TorchArchitecture {
+  const base: TorchArchitecture = TORCH_ARCHITECTURES[kind.architecture];
+  const known = (Object.values(TORCH_ARCHITECTURES) as TorchArchitecture[]).find((a) => sameFamily(a, base) && sameLayout(a.backbone, layout));
+  if (known) return known;
+  return { ...base, name: `${kind.id}:${layoutName(layout)}`, description: `${base.description}, with the file's backbone ${layoutName(layout)}`, backbone: layout };
+}
+
+/**
+ * Read `file` as a model of `kind`. Throws an InputError naming the file and every tensor that does not fit.
+ * `onTensor(total)` is called after each tensor is read (progress).
+ */
+export async function readTorchModel(file: string, kind: TorchModelKind, onTensor?: (total: number) => void): Promise<TorchModel> {
   const ckpt = openTorchCheckpoint(file);
   try {
     const sha256 = await fileSha256(file);
@@ -56,6 +76,7 @@ export async function readTorchModel(file: string, kind: TorchModelKind): Promis
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new InputError({ file, where: `tensor ${name}, element ${bad}`, expected: 'finite weights', got: String(values[bad]) });
       tensors.set(name, { shape: ref.shape, values });
+      onTensor?.(report.tensors.size);
     }
     return { file, sha256, kind, architecture, format: ckpt.format, stateDictAt: sd.at, report, tensors };
   } finally {

@@ -66,8 +66,17 @@ export class MethodCatalogue {
     return colon > 0 && !!this.byId.get(name.slice(0, colon))?.runs;
   }
 
-  /** Open a method by name: `serfiq`, `crfiqa` (with `onnx`), or `crfiqa:<run-id>`, `aikd:<run-id>`. */
+  /**
+   * Open a method by name: `serfiq`, `crfiqa` (with `onnx`, or `weights`: an imported model's name or a .pth file,
+   * resolved here to the converted ONNX file), or `crfiqa:<run-id>`, `aikd:<run-id>`.
+   */
   async open(name: string, opts: QualityMethodOptions = {}): Promise<QualityMethod> {
+    if (opts.weights !== undefined && (this.byId.has(name) || name.includes(':'))) {
+      if (opts.onnx) throw new AikdError(`method "${name}": give its weights once (--weights ${opts.weights} or --onnx ${opts.onnx})`);
+      if (name.includes(':')) throw new AikdError(`method "${name}" is a run trained here: it has its weights (--weights is for official ones)`);
+      const { resolveMethodWeights } = await import('@aikd/fr-models');
+      opts = { ...opts, onnx: await resolveMethodWeights(name, opts.weights), weights: undefined };
+    }
     const colon = name.indexOf(':');
     if (colon > 0) {
       const prefix = name.slice(0, colon);
