@@ -110,14 +110,15 @@ export function methodSpec(m: MethodSpecInput, defaultFr: string): MethodSpec {
   }
   const teacher = 'teacher' in o && o.teacher !== undefined ? methodSpec(o.teacher as MethodSpecInput, defaultFr) : undefined;
   const d = methodCatalogue.get(o.id);
-  if (d?.needs.teacher && !teacher) throw new AikdError(`method ${o.id}: needs a "teacher" (the FIQA method it distils)`);
+  // a student to train needs its teacher; a published one (official weights) was trained already
+  if (d?.needs.teacher && !teacher && !o.weights) throw new AikdError(`method ${o.id}: needs a "teacher" (the FIQA method it distils), or the weights of a published student`);
   if (!d?.needs.teacher && teacher) {
     const distil = methodCatalogue.list().filter((x) => x.needs.teacher).map((x) => x.id);
     throw new AikdError(`method ${o.id}: only ${distil.join(', ') || 'methods that distil one'} ${distil.length === 1 ? 'takes' : 'take'} a "teacher"`);
   }
   const frModel = o.fr_model ?? (d?.needs.frModel ? defaultFr : undefined);
   const params = o.params ?? {};
-  const label = o.name ?? (d?.needs.teacher ? `${o.id}(${teacher!.label})` : o.id);
+  const label = o.name ?? (d?.needs.teacher && teacher ? `${o.id}(${teacher.label})` : o.id);
   if (o.weights && o.onnx) throw new AikdError(`method ${label}: give its official weights once (weights: ${o.weights} or onnx: ${o.onnx})`);
   if (o.weights && !kindOfMethod(o.id)) throw new AikdError(`method ${label}: "${o.id}" takes no weights: (the methods whose official network is a PyTorch checkpoint: ${methodsWithWeights().join(', ')})`);
   const spec: MethodSpec = { label, id: o.id, frModel, params, onnx: o.onnx, weights: o.weights, teacher, train: o.train as MethodSpec['train'], key: '' };

@@ -53,7 +53,7 @@ describe('experiment plan', () => {
     expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('fmr: [0.01]', 'fmr: [2]'), 'bad.yaml', experimentSchema)).toThrow(/^bad\.yaml: line 16: edc\.fmr\[0\]/);
     expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('  - proper', '  - properly'), 'bad.yaml', experimentSchema)).toThrow(/^bad\.yaml: line 12: conditions\[0\]/);
     expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - serfiq'), 'dup.yaml', experimentSchema))).toThrow(/two methods are labelled "serfiq"/);
-    expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - aikd'), 'x.yaml', experimentSchema))).toThrow(/aikd: needs a "teacher"/);
+    expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - aikd'), 'x.yaml', experimentSchema))).toThrow(/aikd: needs a "teacher" \(the FIQA method it distils\), or the weights of a published student/);
     expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - { id: serfiq, name: s2, teacher: faceqan }'), 'x.yaml', experimentSchema))).toThrow(/method serfiq: only aikd takes a "teacher"/);
     // method ids are the catalogue's (read when the file is parsed)
     expect(() => parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - ser-fiq'), 'x.yaml', experimentSchema)).toThrow(/^x\.yaml: line 8: .*unknown method "ser-fiq": expected one of serfiq, .*, aikd, crfiqa:<run-id>/);
@@ -71,6 +71,10 @@ describe('experiment plan', () => {
     const student = withWeights('  - { id: aikd, teacher: { id: diffiqa-r, weights: diffiqa-r }, train: { dataset: synth } }');
     expect(student.methods.find((m) => m.id === 'aikd')!.teacher!.weights).toBe('diffiqa-r');
     expect(student.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train')).toHaveLength(1);
+    // a published student needs no teacher and is not trained
+    const published = withWeights('  - { id: aikd, name: aikd-published, weights: aikd-best }');
+    expect(published.methods.find((m) => m.id === 'aikd')).toMatchObject({ label: 'aikd-published', weights: 'aikd-best' });
+    expect(published.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train')).toEqual([]);
     expect(() => withWeights('  - { id: serfiq, name: s2, weights: crfiqa-l }')).toThrow(/method s2: "serfiq" takes no weights: \(the methods whose official network is a PyTorch checkpoint: crfiqa, magface, diffiqa-r, aikd\)/);
     expect(() => withWeights('  - { id: crfiqa, weights: crfiqa-l, onnx: x.onnx }')).toThrow(/method crfiqa: give its official weights once/);
   });
