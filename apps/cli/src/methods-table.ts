@@ -3,6 +3,7 @@
  * and AI-KD's). `pnpm readme` rewrites it between its markers; a test fails when the README is stale.
  */
 import type { MethodCatalogue, MethodDescriptor } from '@aikd/teachers/catalogue';
+import { withGeneratedBlock } from './readme-block.ts';
 
 export const METHODS_TABLE_START = '<!-- methods table: generated from the method catalogue by `pnpm readme`; do not edit -->';
 export const METHODS_TABLE_END = '<!-- end of methods table -->';
@@ -58,7 +59,5 @@ export function methodsTable(catalogue: MethodCatalogue): string {
 
 /** `readme` with its methods table replaced by `table` (an error when the markers are missing). */
 export function withMethodsTable(readme: string, table: string): string {
-  const i = readme.indexOf(METHODS_TABLE_START), j = readme.indexOf(METHODS_TABLE_END);
-  if (i < 0 || j < i) throw new Error(`README: the methods table markers are missing ("${METHODS_TABLE_START}" … "${METHODS_TABLE_END}")`);
-  return readme.slice(0, i) + table + readme.slice(j + METHODS_TABLE_END.length);
+  return withGeneratedBlock(readme, METHODS_TABLE_START, METHODS_TABLE_END, table, 'methods table');
 }

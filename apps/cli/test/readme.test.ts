@@ -7,6 +7,8 @@ import { MethodCatalogue, BUILTIN_METHODS } from '@aikd/teachers/catalogue';
 import { composeWorkbench } from '../src/workbench.ts';
 import { METHODS_TABLE_END, METHODS_TABLE_START, methodsTable, withMethodsTable } from '../src/methods-table.ts';
 import { toyMethod } from './toy-method/descriptor.ts';
+import { OFFICIAL_WEIGHTS } from '@aikd/fr-models/weights';
+import { WEIGHTS_SECTION_END, WEIGHTS_SECTION_START, weightsSection, withWeightsSection } from '../src/weights-section.ts';
 
 const readme = readFileSync(join(workspaceRoot, 'README.md'), 'utf8');
 
@@ -25,5 +27,23 @@ describe('README methods table', () => {
     expect(table).toContain('| `toy-contrast` | Toy contrast: grey-level standard deviation of the aligned crop (a toy for the catalogue test) | a test, 2026 | – | `gamma` 1 | – |');
     expect(withMethodsTable(readme, table)).not.toBe(readme);
     expect(() => withMethodsTable('# no table here\n', table)).toThrow(/markers are missing/);
+  });
+});
+
+describe('README: bring the paper’s weights', () => {
+  it('is what the weights registry gives (run `pnpm readme` after changing it): five lines per official file', () => {
+    const section = weightsSection();
+    const stored = readme.slice(readme.indexOf(WEIGHTS_SECTION_START), readme.indexOf(WEIGHTS_SECTION_END) + WEIGHTS_SECTION_END.length);
+    expect(stored).toBe(section);
+    const lines = section.split('\n').slice(1, -1);
+    expect(lines).toHaveLength(5 * OFFICIAL_WEIGHTS.length);
+    OFFICIAL_WEIGHTS.forEach((w, i) => {
+      const block = lines.slice(5 * i, 5 * i + 5).join('\n');
+      expect(block).toContain(`\`${w.file}\``);
+      expect(block).toContain(w.published.link);
+      expect(block).toMatch(new RegExp(`import: \`pnpm aikd models import .* --as ${w.kind}\``));
+      expect(block).toContain(w.tables.rows.length ? w.tables.rows[0]! : 'paper rows: none');
+    });
+    expect(() => withWeightsSection('# nothing\n', section)).toThrow(/official weights markers are missing/);
   });
 });

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { existsSync, readFileSync } from 'node:fs';
+import { Document, LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { AikdError, InputError } from './errors.ts';
+import { writeFileAtomic } from './fs.ts';
 
 export class ConfigError extends AikdError {
   readonly issues: string[];
@@ -80,4 +81,22 @@ export function readYamlText(file: string): string {
   } catch (e) {
     throw new InputError({ file, expected: 'a readable YAML file', got: (e as NodeJS.ErrnoException).code ?? String(e) });
   }
+}
+
+/**
+ * Set the value at `path` in a YAML file, keeping everything else in it as written (comments, order, other
+ * entries), and write it atomically. A file that does not exist yet is created, opening with `header` as a comment.
+ */
+export function setYamlValue(file: string, path: readonly (string | number)[], value: unknown, header?: string): void {
+  let doc: Document;
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    doc = parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length) throw new ConfigError(file, [`YAML syntax: ${doc.errors[0]!.message.split('\n')[0]} (nothing was written)`]);
+  } else {
+    doc = new Document({});
+    if (header) doc.commentBefore = header.split('\n').map((l) => ` ${l}`).join('\n');
+  }
+  doc.setIn(path, doc.createNode(value));
+  writeFileAtomic(file, String(doc));
 }

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { errorLine, resolveFromRoot } from '@aikd/core';
 import { datasetStatus, loadDatasetsConfig, findEntry } from '@aikd/datasets';
-import { recognizerMissing } from '@aikd/fr-models';
+import { recognizerMissing, weightsMissing } from '@aikd/fr-models';
+import { kindOfMethod } from '@aikd/fr-models/weights';
 import { methodCatalogue } from '@aikd/teachers/catalogue';
 import type { Plan, MethodSpec } from './plan.ts';
 
@@ -45,6 +46,8 @@ export async function checkAvailability(plan: Plan): Promise<MissingItem[]> {
       const p = resolveFromRoot(m.onnx);
       return existsSync(p) ? [] : [p];
     }
+    // official weights by name: a missing one is named by its published file, with the command that imports it
+    if (m.weights) return weightsMissing(m.weights, kindOfMethod(m.id)!.id);
     const own = (await methodCatalogue.get(m.id)?.missing?.()) ?? [];
     if (own.length) return own;
     return m.teacher ? methodMissing(m.teacher) : [];

@@ -37,13 +37,15 @@ export interface MethodSpec {
   frModel?: string;
   params: Record<string, unknown>;
   onnx?: string;
+  /** Official weights by name or file (models.yaml entry from `aikd models import`, .pth, .onnx). */
+  weights?: string;
   teacher?: MethodSpec;
   train?: Record<string, unknown> & { dataset?: string };
   key: string;
 }
 
 /** A method the experiment trains itself: its descriptor has a trainer, and no official weights or run were given. */
-export const trainsHere = (m: Pick<MethodSpec, 'id' | 'onnx'>): boolean => !m.onnx && !m.id.includes(':') && !!methodCatalogue.get(m.id)?.trainer;
+export const trainsHere = (m: Pick<MethodSpec, 'id' | 'onnx' | 'weights'>): boolean => !m.onnx && !m.weights && !m.id.includes(':') && !!methodCatalogue.get(m.id)?.trainer;
 
 export type Unit =
   | { kind: 'embed'; key: string; dataset: DatasetSpec; condition: ConditionSpec; frModel: string }
@@ -108,14 +110,14 @@ export function methodSpec(m: MethodSpecInput, defaultFr: string): MethodSpec {
     return { label: o.name ?? o.id, id: o.id, frModel: o.fr_model, params: o.params ?? {}, key: configHash({ id: o.id, params: o.params ?? {} }).slice(0, 10) };
   }
   const teacher = 'teacher' in o && o.teacher !== undefined ? methodSpec(o.teacher as MethodSpecInput, defaultFr) : undefined;
-  // what the catalogue says about it; an unknown id, a missing or unexpected teacher are the grid validation's
-  // to report (with their lines), so the plan is made as far as it can be
+  // what the catalogue says about it; an unknown id, a missing or unexpected teacher, weights a method does not take
+  // are the grid validation's to report (with their lines), so the plan is made as far as it can be
   const d = methodCatalogue.get(o.id);
   const frModel = o.fr_model ?? (d?.needs.frModel ? defaultFr : undefined);
   const params = o.params ?? {};
   const label = o.name ?? (d?.needs.teacher && teacher ? `${o.id}(${teacher.label})` : o.id);
-  const spec: MethodSpec = { label, id: o.id, frModel, params, onnx: o.onnx, teacher, train: o.train as MethodSpec['train'], key: '' };
-  spec.key = configHash({ id: spec.id, frModel, params, onnx: spec.onnx, teacher: teacher?.key, train: spec.train }).slice(0, 10);
+  const spec: MethodSpec = { label, id: o.id, frModel, params, onnx: o.onnx, weights: o.weights, teacher, train: o.train as MethodSpec['train'], key: '' };
+  spec.key = configHash({ id: spec.id, frModel, params, onnx: spec.onnx, weights: spec.weights, teacher: teacher?.key, train: spec.train }).slice(0, 10);
   return spec;
 }
 

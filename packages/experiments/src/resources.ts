@@ -97,10 +97,12 @@ export class Resources {
   /** A quality method; `resolvedId` replaces the spec's id for methods trained in this experiment (`aikd:<run-id>`). */
   method(spec: MethodSpec, resolvedId?: string): Promise<QualityMethod> {
     const id = resolvedId ?? spec.id;
-    const key = `${id}|${spec.frModel}|${JSON.stringify(spec.params)}|${spec.onnx ?? ''}`;
+    const key = `${id}|${spec.frModel}|${JSON.stringify(spec.params)}|${spec.onnx ?? ''}|${resolvedId ? '' : spec.weights ?? ''}`;
     let p = this.methods.get(key);
     if (!p) {
-      p = (async () => methodCatalogue.open(id, { frModel: spec.frModel ? await this.recognizer(spec.frModel) : undefined, params: spec.params, onnx: spec.onnx, root: this.root }))();
+      // a method trained in this experiment (`resolvedId`, aikd:<run-id>) has its own weights
+      const weights = resolvedId ? undefined : spec.weights;
+      p = (async () => methodCatalogue.open(id, { frModel: spec.frModel ? await this.recognizer(spec.frModel) : undefined, params: spec.params, onnx: spec.onnx, weights, root: this.root }))();
       this.methods.set(key, p);
       p.catch(() => this.methods.delete(key));
     }

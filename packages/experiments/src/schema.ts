@@ -59,6 +59,11 @@ const baseMethodObject = z
     params,
     /** Official weights (ONNX) for learned methods. */
     onnx: z.string().optional(),
+    /**
+     * Official weights of a method whose network is published as a PyTorch checkpoint (crfiqa, diffiqa-r, magface,
+     * aikd): a name from `aikd models import` (models.yaml, e.g. crfiqa-l), or a .pth / .onnx file.
+     */
+    weights: z.string().min(1).optional(),
     /** Train it within the experiment (learned methods, AI-KD students). */
     train: trainObject.optional(),
   })

@@ -9,7 +9,7 @@ import * as arrow from 'apache-arrow';
 import { configHash, AikdError, fileHash, filesDigest, listFilesRecursive, packageCodeVersion, resolveFromRoot } from '@aikd/core';
 import { withRun, readRunRecord, readResultTable, runFileProblems, runsDir, type ResultKind, type Run, type RunRecord } from '@aikd/results';
 import { createProcedure } from '@aikd/alignment';
-import { embedDataset, scorePairs } from '@aikd/fr-models';
+import { embedDataset, scorePairs, weightsFile } from '@aikd/fr-models';
 import { scoreDataset, scoresTable, scoresProvenance } from '@aikd/teachers';
 import { methodCatalogue } from '@aikd/teachers/catalogue';
 import { trainsHere, type Plan, type Unit, type MethodSpec } from './plan.ts';
@@ -89,13 +89,16 @@ export class UnitKeys {
 
   private methodKey(m: MethodSpec, resolvedId?: string): unknown {
     const id = resolvedId ?? m.id;
+    const contentOf = (file: string | undefined) => (file && existsSync(file) ? fileHash(file) : 'missing');
     const onnx = m.onnx ? resolveFromRoot(m.onnx) : undefined;
     return {
       id,
       params: m.params,
       fr_model: m.frModel ?? null,
       fr_weights: m.frModel ? this.res.weightsKey(m.frModel) : null,
-      onnx: onnx ? { path: onnx, sha256: existsSync(onnx) ? fileHash(onnx) : 'missing' } : null,
+      onnx: onnx ? { path: onnx, sha256: contentOf(onnx) } : null,
+      // official weights by name or file: their content (absent from keys of methods without them, so those stay as they were)
+      ...(m.weights && !resolvedId ? { weights: { ref: m.weights, sha256: contentOf(weightsFile(m.weights)) } } : {}),
       run_files: id.includes(':') ? runFilesKey(id.slice(id.indexOf(':') + 1), this.root) : null,
       teacher: m.teacher ? this.methodKey(m.teacher) : null,
       train: m.train ?? null,
@@ -231,7 +234,7 @@ export async function runUnit(u: Unit, ctx: UnitContext): Promise<Run> {
       run.finish({ images: set.ids.length, failed_to_assess: failed, method_id: method.id, scores_from_cache: set.fromCache, seconds: set.seconds });
     } else {
       const trainer = methodCatalogue.get(u.method.id)?.trainer;
-      if (!trainer) throw new AikdError(`method ${u.method.label}: no trainer for "${u.method.id}" is registered (give official weights with onnx:)`);
+      if (!trainer) throw new AikdError(`method ${u.method.label}: no trainer for "${u.method.id}" is registered (give official weights with weights: or onnx:)`);
       const ds = await res.trainDataset(u.dataset);
       const data = { dataset: ds, name: u.dataset.name, description: `${u.dataset.key}${u.dataset.split ? ` (train part, split ${u.dataset.split.testFraction}/${u.dataset.split.seed})` : ''}` };
       // the training unit's key: a training elsewhere is reused only when it had the same inputs

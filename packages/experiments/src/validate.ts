@@ -14,6 +14,7 @@ import { ConfigError, formatPath, yamlLineLocator, z, errorLine } from '@aikd/co
 import { createProcedure } from '@aikd/alignment';
 import { loadDatasetsConfig } from '@aikd/datasets';
 import { isKnownRecognizer, unknownRecognizer } from '@aikd/fr-models';
+import { kindOfMethod, methodsWithWeights } from '@aikd/fr-models/weights';
 import { resolveParams } from '@aikd/teachers';
 import { methodCatalogue } from '@aikd/teachers/catalogue';
 import { trainsHere, type ConditionSpec, type MethodSpec, type Plan } from './plan.ts';
@@ -29,7 +30,7 @@ export interface GridIssue {
  * in the experiment takes its trainer's parameters (scoring reuses them); otherwise (official weights, or nothing
  * to train) its scoring parameters.
  */
-export function methodParamsSchema(m: Pick<MethodSpec, 'id' | 'onnx'>): z.ZodObject | undefined {
+export function methodParamsSchema(m: Pick<MethodSpec, 'id' | 'onnx' | 'weights'>): z.ZodObject | undefined {
   if (m.id.includes(':')) return undefined;
   const d = methodCatalogue.get(m.id);
   if (!d) return undefined;
@@ -63,11 +64,15 @@ function checkMethod(m: MethodSpec, at: (string | number)[], isTeacher = false):
   const d = m.id.includes(':') ? undefined : methodCatalogue.get(m.id);
   if (d?.needs.teacher) {
     if (isTeacher) out.push({ path: id, message: `method ${m.label}: ${d.title} distils a teacher and cannot be the teacher of another` });
-    if (!m.teacher) out.push({ path: id, message: `method ${m.id}: needs a "teacher" (the FIQA method it distils)` });
+    // a student to train needs its teacher; a published one (official weights) was trained already
+    if (!m.teacher && !m.weights) out.push({ path: id, message: `method ${m.id}: needs a "teacher" (the FIQA method it distils), or the weights of a published student` });
   } else if (d && m.teacher) {
     const distil = methodCatalogue.list().filter((x) => x.needs.teacher).map((x) => x.id);
     out.push({ path: [...at, 'teacher'], message: `method ${m.id}: only ${distil.join(', ') || 'methods that distil one'} ${distil.length === 1 ? 'takes' : 'take'} a "teacher"` });
   }
+  if (m.weights && m.onnx) out.push({ path: [...at, 'weights'], message: `method ${m.label}: give its official weights once (weights: ${m.weights} or onnx: ${m.onnx})` });
+  if (m.weights && !kindOfMethod(m.id))
+    out.push({ path: [...at, 'weights'], message: `method ${m.label}: "${m.id}" takes no weights: (the methods whose official network is a PyTorch checkpoint: ${methodsWithWeights().join(', ')})` });
   const schema = methodParamsSchema(m);
   if (schema) out.push(...checkParams(m.label, schema, m.params, [...at, 'params']));
   if (m.frModel) out.push(...checkFrModel(m.frModel, [...at, 'fr_model']));
@@ -76,7 +81,7 @@ function checkMethod(m: MethodSpec, at: (string | number)[], isTeacher = false):
     const trainer = d?.trainer;
     if (!trainer || !trainsHere(m)) {
       const trained = methodCatalogue.list().filter((x) => x.trainer).map((x) => x.id);
-      out.push({ path: [...at, 'train'], message: `method ${m.label} is not trained here (train applies to ${trained.join(', ')} without onnx)` });
+      out.push({ path: [...at, 'train'], message: `method ${m.label} is not trained here (train applies to ${trained.join(', ')} without onnx or weights)` });
     } else if (trainer.checkSettings) {
       try {
         trainer.checkSettings(m);

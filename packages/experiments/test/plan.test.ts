@@ -59,11 +59,34 @@ describe('experiment plan', () => {
     expect(() => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', '  - serfiq'), 'dup.yaml', experimentSchema))).toThrow(/two methods are labelled "serfiq"/);
     // what the names mean is the grid validation's, from the catalogue, when the file is read (dataset demo: the only problem is the method)
     const demo = TINY_EXPERIMENT.replace('name: synth', 'name: demo');
-    expect(() => parsePlan(demo.replace('  - embedding-norm', '  - aikd'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.id: method aikd: needs a "teacher"/);
+    expect(() => parsePlan(demo.replace('  - embedding-norm', '  - aikd'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.id: method aikd: needs a "teacher" \(the FIQA method it distils\), or the weights of a published student/);
     expect(() => parsePlan(demo.replace('  - embedding-norm', '  - { id: serfiq, name: s2, teacher: faceqan }'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.teacher: method serfiq: only aikd takes a "teacher"/);
     // method ids are the catalogue's
     expect(() => parsePlan(demo.replace('  - embedding-norm', '  - ser-fiq'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.id: unknown method "ser-fiq": expected one of serfiq, .*, aikd, crfiqa:<run-id>/);
     expect(() => parsePlan(demo.replace('  - embedding-norm', '  - nope:run-1'), 'x.yaml')).toThrow(/^x\.yaml: line 8: methods\[0\]\.id: method "nope:run-1": no method family "nope:" \(expected one of crfiqa:<run-id>, .*, aikd:<run-id>\)$/);
+  });
+
+  it('official weights by name (weights:): part of the method key, never trained here, only for methods with a checkpoint kind', () => {
+    const withWeights = (m: string) => makePlan(parseYamlConfig(TINY_EXPERIMENT.replace('  - embedding-norm', m), 'w.yaml', experimentSchema));
+    const a = withWeights('  - { id: crfiqa, weights: crfiqa-l }');
+    const b = withWeights('  - { id: crfiqa, weights: crfiqa-s }');
+    const crfiqa = a.methods.find((m) => m.id === 'crfiqa')!;
+    expect(crfiqa.weights).toBe('crfiqa-l');
+    expect(crfiqa.key).not.toBe(b.methods.find((m) => m.id === 'crfiqa')!.key);
+    expect(a.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train')).toEqual([]);
+    // a student whose teacher has official weights trains; the teacher does not
+    const student = withWeights('  - { id: aikd, teacher: { id: diffiqa-r, weights: diffiqa-r }, train: { dataset: synth } }');
+    expect(student.methods.find((m) => m.id === 'aikd')!.teacher!.weights).toBe('diffiqa-r');
+    expect(student.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train')).toHaveLength(1);
+    // a published student needs no teacher and is not trained
+    const published = withWeights('  - { id: aikd, name: aikd-published, weights: aikd-best }');
+    expect(published.methods.find((m) => m.id === 'aikd')).toMatchObject({ label: 'aikd-published', weights: 'aikd-best' });
+    expect(published.workUnits.flatMap((w) => w.units).filter((u) => u.kind === 'train')).toEqual([]);
+    // what weights a method takes is the grid validation's, with the line (dataset demo: the only problem is the method)
+    const demo = (m: string) => parsePlan(TINY_EXPERIMENT.replace('name: synth', 'name: demo').replace('  - embedding-norm', m), 'w.yaml');
+    expect(demo('  - { id: aikd, name: aikd-published, weights: aikd-best }').methods.find((m) => m.id === 'aikd')!.weights).toBe('aikd-best');
+    expect(() => demo('  - { id: serfiq, name: s2, weights: crfiqa-l }')).toThrow(/^w\.yaml: line 8: methods\[0\]\.weights: method s2: "serfiq" takes no weights: \(the methods whose official network is a PyTorch checkpoint: crfiqa, magface, diffiqa-r, aikd\)$/);
+    expect(() => demo('  - { id: crfiqa, weights: crfiqa-l, onnx: x.onnx }')).toThrow(/^w\.yaml: line 8: methods\[0\]\.weights: method crfiqa: give its official weights once/);
   });
 
   it('adds the sensitivity sweep without duplicating table conditions', () => {

@@ -30,7 +30,8 @@ Expected values:
   iresnet-fp16-values.f32  the float16 weights as PyTorch widens them (.float())
   tensors-values.f64       each case of tensors.pth made contiguous and widened to float64 by PyTorch
   outputs.json             eval-mode outputs of each model on the aligned faces in faces/ (written by
-                           scripts/write-torch-fixture-faces.ts from the workbench's own detection and alignment)
+                           scripts/write-torch-fixture-faces.ts from the workbench's own detection and alignment);
+                           `iresnet-fp16`: the float16-stored weights loaded into a float32 model (load_state_dict)
   architectures.json       state_dict keys and shapes of full-size insightface iResNet-18/50/100, CR-FIQA
                            iResNet-50/100, AI-KD, DifFIQA(R) and MagFace iResNet-100, as PyTorch lists them
 
@@ -244,6 +245,10 @@ def main():
     values16.tofile(os.path.join(OUT, 'iresnet-fp16-values.f32'))
     with torch.no_grad():
         outputs['iresnet'] = {'embedding': f32(net(rgb))}
+        # what PyTorch computes from the float16-stored weights: load_state_dict widens them into a float32 model
+        net16 = backbone(SEED)
+        net16.load_state_dict(OrderedDict((k, v.float() if v.is_floating_point() else v) for k, v in half.items()))
+        outputs['iresnet-fp16'] = {'embedding': f32(net16.eval()(rgb))}
 
     # quality heads
     with torch.no_grad():

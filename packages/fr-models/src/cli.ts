@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { emit, textTable, AikdError } from '@aikd/core';
 import type { Command } from '@aikd/core/cli';
 import { frModelCatalogue } from './catalogue.ts';
+import { TORCH_MODEL_KINDS, TORCH_MODEL_KIND_IDS, type TorchModelKind } from './torch/kinds.ts';
 
 interface EmbedOpts {
   dataset?: string;
@@ -21,11 +22,88 @@ export function register(program: Command): void {
   const models = program.command('models').description('face-recognition models');
   models
     .command('list')
-    .description('built-in models and ONNX presets, and whether each can run here')
+    .description('FR models (built-in, ONNX presets) and whether each can run here; the paper family’s official weights, which are here, and the command that imports each')
     .action(async () => {
       const { listRecognizers } = await import('./registry.ts');
-      const rows = listRecognizers();
-      emit(rows, () => textTable(rows.map((r) => ({ id: r.id, engine: r.engine, available: r.available ? 'yes' : 'no', description: r.description, note: r.note ?? '' }))));
+      const { officialWeightsStatus } = await import('./torch/import.ts');
+      const fr = listRecognizers();
+      const official = officialWeightsStatus();
+      emit({ fr_models: fr, official_weights: official }, () =>
+        [
+          'FR models',
+          textTable(fr.map((r) => ({ id: r.id, engine: r.engine, available: r.available ? 'yes' : 'no', description: r.description, note: r.note ?? '' }))),
+          '',
+          `Official weights (PyTorch files the paper family publishes; ${official.filter((w) => w.present).length} of ${official.length} here)`,
+          textTable(
+            official.map((w) => ({
+              name: w.model,
+              file: w.file,
+              present: w.present ? `yes (${w.how})` : 'no',
+              sha256: w.sha256 ? `${w.sha256.slice(0, 16)}… (${w.sha256_source}${w.mismatch ? ', NOT the published file' : ''})` : '-',
+              import: w.command,
+              'paper rows': [...w.rows, ...w.fr_models.map((c) => `${c} column`)].join(', ') || '-',
+            })),
+          ),
+          ...official.filter((w) => !w.present).map((w) => `  ${w.file}: ${w.published}`),
+        ].join('\n'),
+      );
+    });
+
+  models
+    .command('import <file>')
+    .description('convert a PyTorch checkpoint (.pth: the paper family’s official weights, see `aikd models list`) into a cached ONNX model and record it in models.yaml')
+    .requiredOption('--as <kind>', `what the file is: ${TORCH_MODEL_KIND_IDS.join(', ')}`)
+    .option('--name <name>', 'its name in models.yaml (default: the registry’s name for the official file of that kind and size, else the kind)')
+    .option('--force', 'replace a models.yaml entry of that name that is something else')
+    .action(async (file: string, o: { as: string; name?: string; force?: boolean }) => {
+      const { importTorchModel } = await import('./torch/import.ts');
+      const { progress } = await import('@aikd/core');
+      const bar = progress(`import ${basename(file)}`);
+      let total = 0;
+      const r = await importTorchModel(file, o.as, {
+        name: o.name,
+        force: o.force,
+        onTensor: (n) => {
+          if (!total) bar.setTotal((total = n));
+          bar.tick();
+        },
+      });
+      if (total) bar.done('tensors read');
+      const c = r.converted.record;
+      const kind: TorchModelKind = TORCH_MODEL_KINDS[c.kind];
+      const p = c.input;
+      const summary = {
+        name: r.name,
+        kind: c.kind,
+        architecture: c.architecture.name,
+        official: r.official ? { id: r.official.id, file: r.official.file, title: r.official.title } : null,
+        sha256: c.source.sha256,
+        sha256_note: r.official?.sha256 ? (r.official.sha256 === c.source.sha256 ? 'the published SHA-256' : 'NOT the published SHA-256') : 'recorded at import; the publisher states no checksum',
+        onnx: r.converted.onnx,
+        reused: r.converted.reused,
+        models_file: r.modelsFile,
+        replaced: r.replaced?.path ?? null,
+        input: p,
+        outputs: c.outputs,
+        renames: c.renames,
+        ignored: c.ignored,
+      };
+      const uses = [
+        `aikd embed --model ${r.name} …  /  --fr-model ${r.name}  /  tfjs:${r.name} (trainable, input gradients)`,
+        ...(kind.method ? [`aikd score --method ${kind.method} --weights ${r.name} --dataset NAME   (quality: ${kind.quality})`] : []),
+      ];
+      emit(summary, () =>
+        [
+          `imported ${file} as "${r.name}"${r.official ? ` — the official ${r.official.title} (${r.official.file})` : ''}`,
+          `  read as      ${c.architecture.name} (blocks ${c.architecture.layout.layers.join('-')}, widths ${c.architecture.layout.widths.join('-')}, ${c.architecture.layout.embedding}-d, BN eps ${c.architecture.bn_eps.toExponential()}${c.architecture.head ? `, ${c.architecture.head.kind} head ${c.architecture.head.prefix}*` : ''})`,
+          `  keys         ${c.renames.length ? c.renames.map((x) => `'${x.from}' → '${x.to}' (${x.count})`).join(', ') : 'as the architecture names them'}${c.ignored.length ? `; left out (training only): ${c.ignored.join(', ')}` : ''}`,
+          `  sha256       ${c.source.sha256} (${summary.sha256_note})`,
+          `  converted    ${r.converted.onnx} (${r.converted.reused ? 'found in the cache' : 'converted now'})`,
+          `  models.yaml  ${r.modelsFile}: "${r.name}"${r.replaced ? ` (replaced the entry with path ${r.replaced.path})` : ''}`,
+          `  input        ${p.size}×${p.size} ${p.colour}, (x − ${p.mean}) / ${p.std}, ${p.layout}`,
+          `  use it       ${uses.join('\n               ')}`,
+        ].join('\n'),
+      );
     });
 
   program

@@ -1,7 +1,7 @@
 export * from './types.ts';
 export { humanModelsDir, faceapiModelDir } from './constants.ts';
 export { FR_MODELS, FrModelCatalogue, frModelCatalogue, type FrModelDescriptor, type BundledFrModel, type OnnxFrModel } from './catalogue.ts';
-export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, isBuiltin, recognizerMissing, recognizerWeightFiles, isKnownRecognizer, unknownRecognizer, type RecognizerInfo } from './registry.ts';
+export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, modelsConfigFile, recordModelEntry, isBuiltin, recognizerMissing, recognizerWeightFiles, isKnownRecognizer, unknownRecognizer, type RecognizerInfo, type ModelEntry, type ImportedRecord } from './registry.ts';
 export { cropsToPixels, cropsToOnnxInput, flipHorizontal } from './preprocess.ts';
 export * from './embed.ts';
 export * from './verify.ts';

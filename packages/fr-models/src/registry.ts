@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { z, AikdError, InputError, MissingResourceError, loadYamlConfig, resolveFromRoot, workspaceRoot } from '@aikd/core';
+import { z, AikdError, InputError, MissingResourceError, loadYamlConfig, resolveFromRoot, setYamlValue, workspaceRoot } from '@aikd/core';
 import { frModelCatalogue } from './catalogue.ts';
+import { describeOfficial, importCommand, officialByModel } from './torch/official.ts';
 import type { OnnxPreprocess, Recognizer, RecognizerOptions } from './types.ts';
 
 const preprocessSchema = z
@@ -16,17 +17,65 @@ const preprocessSchema = z
   })
   .partial()
   .strict();
-const modelsFileSchema = z
-  .object({ models: z.record(z.string(), preprocessSchema.extend({ path: z.string(), description: z.string().optional() }).strict()) })
+/** What `aikd models import` records about a converted PyTorch checkpoint (the entry's `path` is the converted file). */
+const importedSchema = z
+  .object({
+    /** The checkpoint as it was imported (absolute path), and its SHA-256. */
+    from: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 (64 hex digits)'),
+    /** `--as` kind and the architecture it was read as. */
+    kind: z.string(),
+    architecture: z.string(),
+    /** The weights registry's id, when it is one of the official files. */
+    official: z.string().optional(),
+    /** SHA-256 of the converted file, to check the cache copy has not changed. */
+    converted_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  })
   .strict();
+const modelEntrySchema = preprocessSchema.extend({ path: z.string(), description: z.string().optional(), imported: importedSchema.optional() }).strict();
+const modelsFileSchema = z.object({ models: z.record(z.string(), modelEntrySchema) }).strict();
 export type ModelsFile = z.output<typeof modelsFileSchema>;
+export type ModelEntry = z.output<typeof modelEntrySchema>;
+export type ImportedRecord = z.output<typeof importedSchema>;
+
+/** Where models.yaml is (or would be): AIKD_MODELS when it names a .yaml file, else the workspace root's. */
+export function modelsConfigFile(): string {
+  const env = process.env.AIKD_MODELS;
+  return env && /\.ya?ml$/.test(env) ? resolveFromRoot(env) : join(workspaceRoot, 'models.yaml');
+}
 
 /** `models.yaml` (workspace root, or AIKD_MODELS when it names a .yaml file): users' own weights and their preprocessing. */
 export function loadModelsConfig(): { file: string; config: ModelsFile } | undefined {
-  const env = process.env.AIKD_MODELS;
-  const file = env && /\.ya?ml$/.test(env) ? resolveFromRoot(env) : join(workspaceRoot, 'models.yaml');
+  const file = modelsConfigFile();
   if (!existsSync(file)) return undefined;
   return { file, config: loadYamlConfig(file, modelsFileSchema) };
+}
+
+const MODELS_FILE_HEADER = `Your face-recognition and FIQA weights (see models.example.yaml). Entries with "imported:" were written by
+\`aikd models import\`: their path is the converted model in the workbench's cache.`;
+
+/**
+ * Add or replace the models.yaml entry `name`, keeping the rest of the file as it is (created when absent). An entry
+ * that exists and is not the same import is replaced only with `force` (nothing of the user's is lost silently).
+ */
+export function recordModelEntry(name: string, entry: ModelEntry, opts: { force?: boolean } = {}): { file: string; replaced?: ModelEntry } {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new AikdError(`model name "${name}": expected lower-case letters, digits and "-"`);
+  const parsed = modelEntrySchema.parse(entry);
+  const cfg = loadModelsConfig();
+  const file = cfg?.file ?? modelsConfigFile();
+  const had = cfg?.config.models[name];
+  const same = had?.imported && had.imported.sha256 === parsed.imported?.sha256 && had.imported.kind === parsed.imported?.kind;
+  if (had && !same && !opts.force)
+    throw new InputError({
+      file,
+      where: `models.${name}`,
+      expected: `no entry "${name}" (give the import another --name, or --force to replace it)`,
+      got: `an entry with path ${had.path}${had.imported ? ` (imported from ${had.imported.from}, sha256 ${had.imported.sha256.slice(0, 16)}…)` : ''}`,
+    });
+  // in the caller's key order (path first), as validated
+  const value = Object.fromEntries(Object.keys(entry).filter((k) => parsed[k as keyof ModelEntry] !== undefined).map((k) => [k, parsed[k as keyof ModelEntry]]));
+  setYamlValue(file, ['models', name], value, MODELS_FILE_HEADER);
+  return { file, replaced: had && !same ? had : undefined };
 }
 
 /** A model whose weights ship with the workbench (runs everywhere). */
@@ -61,11 +110,14 @@ export function resolveOnnxModel(name: string, opts: RecognizerOptions = {}): { 
       got: `a folder, ${path}${onnx.length ? ` (it holds ${onnx.slice(0, 3).join(', ')}${onnx.length > 3 ? ', …' : ''}: give the file)` : ' (with no .onnx file in it)'}`,
     });
   }
-  if (!path || !existsSync(path))
+  if (!path || !existsSync(path)) {
+    // the paper's weights published as PyTorch checkpoints are named by their published file and imported by command
+    const official = officialByModel(name);
     throw new MissingResourceError(
-      `FR model "${name}" needs your ONNX weights — bring your weights: put the file at $AIKD_MODELS/${name}.onnx or add "${name}: {path: …}" under "models:" in models.yaml` +
+      `FR model "${name}" needs ${official ? `the official weights ${describeOfficial(official)} — import them: \`${importCommand(official)}\`; or` : 'your ONNX weights — bring your weights:'} put the file at $AIKD_MODELS/${name}.onnx or add "${name}: {path: …}" under "models:" in models.yaml` +
         (looked.length ? ` (looked at ${looked.join('; ')})` : ' (AIKD_MODELS is not set and models.yaml has no entry)'),
     );
+  }
   const base: OnnxPreprocess = preset
     ? { ...preset.preprocess }
     : { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW' };

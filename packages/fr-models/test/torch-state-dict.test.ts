@@ -117,6 +117,16 @@ describe('state dicts as PyTorch wrote them, prefixes stripped by rule', () => {
     );
   });
 
+  it('MagFace saved by its DDP trainer (DistributedDataParallel around the backbone: features.module.*) is MagFace', () => {
+    // MagFace's run/trainer_dist.py wraps only model.features in DDP, so its keys read features.module.conv1.weight, …
+    const keys = torchKeys['magface-iresnet100']!.map(([k, s]): [string, number[]] => [k.replace(/^module\.features\./, 'features.module.').replace(/^module\./, ''), s]);
+    expect(keys[0]![0]).toBe('features.module.conv1.weight');
+    const r = matchStateDict(fakeStateDict(keys), TORCH_ARCHITECTURES['magface-iresnet100']);
+    expect(r.renames.map(({ from, to, count }) => ({ from, to, count }))).toEqual([{ from: 'features.module.', to: 'features.', count: keys.length - 1 }]);
+    expect({ missing: r.missing, unexpected: r.unexpected, ignored: r.ignored }).toEqual({ missing: [], unexpected: [], ignored: ['fc.weight'] });
+    expect(matchingArchitectures(fakeStateDict(keys)).map((x) => x.architecture.name)).toEqual(['magface-iresnet100']);
+  });
+
   it('a DifFIQA(R) file read as MagFace: base. becomes features., linear.* is unexpected', () => {
     const r = matchStateDict(stateDict('diffiqa-r.pth').tensors, torchArchitecture('magface-iresnet100', small));
     expect(r.renames).toEqual([{ from: 'base.', to: 'features.', count: 133 }]);

@@ -3,6 +3,7 @@ import { emit, outputMode, textTable, AikdError, log } from '@aikd/core';
 import { listArg, type Command } from '@aikd/core/cli';
 import { methodCatalogue } from './catalogue/index.ts';
 import { isLearnedMethod } from './train/learned.ts';
+import { methodsWithWeights } from '@aikd/fr-models/weights';
 
 interface ScoreOpts {
   dataset?: string;
@@ -10,6 +11,7 @@ interface ScoreOpts {
   method?: string;
   frModel?: string;
   onnx?: string;
+  weights?: string;
   param?: string[];
   alignment: string;
   seed: string;
@@ -75,6 +77,7 @@ export function register(program: Command): void {
     .option('--method <id>', `a method of the catalogue (\`aikd methods\`): ${methodCatalogue.names().join(', ')}`)
     .option('--fr-model <name>', 'FR model the method runs on (default faceres; magface always uses the MagFace model)')
     .option('--onnx <file>', `the weights of a method that takes a file (${methodCatalogue.list().filter((d) => d.needs.weights).map((d) => d.id).join(', ')}): official regressors, DifFIQA's UNet, the MagFace model`)
+    .option('--weights <name|file>', `the official PyTorch weights of ${methodsWithWeights().join(', ')}: a name from \`aikd models import\` (models.yaml), or a .pth file (converted into the cache first)`)
     .option('--param <key=value>', 'method parameter, repeatable (e.g. T=50, p=0.5, rescale=true; k=10, l=5, epsilon=0.001)', paramOption)
     .option('--alignment <procedure>', 'alignment procedure for --dataset', 'proper')
     .option('--seed <seed>', 'seed of the alignment and the method (dropout masks, noise)', '0')
@@ -87,7 +90,7 @@ export function register(program: Command): void {
       if (!!o.dataset === !!o.images) throw new AikdError('aikd score: give exactly one of --dataset NAME or --images DIR (or use `aikd score import`)');
       if (o.images && !o.out && !outputMode().json) throw new AikdError('aikd score --images: give --out scores.csv (or --json to print the scores)');
       const { parseParamArgs } = await import('./params.ts');
-      const method = await methodCatalogue.open(o.method, { frModel: o.frModel, onnx: o.onnx, params: parseParamArgs(o.param ?? []) });
+      const method = await methodCatalogue.open(o.method, { frModel: o.frModel, onnx: o.onnx, weights: o.weights, params: parseParamArgs(o.param ?? []) });
       const seed = seedOf(o.seed);
       const batchSize = o.batch ? Number(o.batch) : undefined;
       try {

@@ -28,7 +28,7 @@ export { trainMethod, trainLearnedMethod, learnedMethodIds, type TrainMethodOpti
 export { openMethodRun, openTrainedHead } from './train/load.ts';
 export { headParams } from './train/params.ts';
 export { learnedMethod, isLearnedMethod, needsWeights, type LearnedMethodDescriptor, type LearnedMethodDef, type LearnedTraining, type HeadTraining, type OwnTraining, type LabelSet, type MethodTrainContext } from './train/learned.ts';
-export { type OnnxConvention, onnxRegressorParams } from './methods/official.ts';
+export { type OnnxConvention, onnxRegressorParams, checkpointConvention, officialWeightsRoute } from './methods/official.ts';
 export { CRFIQA_ONNX } from './methods/crfiqa/official.ts';
 export { SDDFIQA_ONNX } from './methods/sddfiqa/official.ts';
 export { FACEQNET_ONNX } from './methods/faceqnet/official.ts';

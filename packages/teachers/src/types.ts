@@ -51,6 +51,12 @@ export interface QualityMethodOptions {
   params?: Record<string, unknown>;
   /** Official weights for learned methods (for `magface`: the MagFace ONNX file, else models.yaml / AIKD_MODELS). */
   onnx?: string;
+  /**
+   * Official weights by name or file, for the methods whose official network is a PyTorch checkpoint (fr-models'
+   * kinds: crfiqa, diffiqa-r, magface, aikd): a models.yaml entry written by `aikd models import`, a `.pth` file
+   * (converted into the cache now), or an ONNX file. The catalogue resolves it to `onnx` before opening the method.
+   */
+  weights?: string;
   /** Results root the runs of `<id>:<run-id>` are in (default AIKD_RESULTS or `<workspace>/results`). */
   root?: string;
 }

@@ -30,7 +30,8 @@ describe('magface and embedding-norm', () => {
     const saved = process.env.AIKD_MODELS;
     process.env.AIKD_MODELS = dir; // a folder without magface.onnx
     try {
-      await expect(createQualityMethod('magface')).rejects.toThrow(/FR model "magface" needs your ONNX weights/);
+      // named by the file MagFace publishes, with the command that imports it
+      await expect(createQualityMethod('magface')).rejects.toThrow(/FR model "magface" needs the official weights MagFace iResNet-100, MS1MV2: magface_epoch_00025\.pth .* `aikd models import magface_epoch_00025\.pth --as magface`; or put the file at .*magface\.onnx/);
     } finally {
       if (saved === undefined) delete process.env.AIKD_MODELS;
       else process.env.AIKD_MODELS = saved;

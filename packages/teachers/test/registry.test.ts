@@ -30,7 +30,7 @@ function familyDescriptor(seen: string[], fake: QualityMethod): MethodDescriptor
 describe('method catalogue', () => {
   it('unknown and not-yet-runnable methods are clear errors', async () => {
     await expect(createQualityMethod('ser-fiq')).rejects.toThrow(/unknown method "ser-fiq": expected one of serfiq, faceqan, magface, embedding-norm/);
-    await expect(createQualityMethod('crfiqa')).rejects.toThrow(/CR-FIQA\) needs trained weights: train it here with `aikd method train --method crfiqa --dataset NAME` and score with crfiqa:<run-id> or the official weights as ONNX \(--onnx FILE: CR-FIQA iResNet/);
+    await expect(createQualityMethod('crfiqa')).rejects.toThrow(/CR-FIQA\) needs trained weights: train it here with `aikd method train --method crfiqa --dataset NAME` and score with crfiqa:<run-id>, or the official weights: --weights NAME\|FILE\.pth \(aikd models import 181952backbone\.pth --as crfiqa → crfiqa-l; .*\) or the official weights as ONNX \(--onnx FILE: CR-FIQA iResNet/);
     await expect(createQualityMethod('nope:1')).rejects.toThrow(/^method "nope:1": no method family "nope:" \(expected one of crfiqa:<run-id>, sddfiqa:<run-id>, faceqnet:<run-id>, diffiqa:<run-id>, diffiqa-r:<run-id>\)$/);
   });
 
@@ -73,7 +73,7 @@ describe('method catalogue', () => {
       expect(by.faceqan).toMatchObject({ available: true, requires: { gradients: true } });
       expect(by.faceqan!.note).toMatch(/tfjs models only/);
       expect(by.magface).toMatchObject({ available: false });
-      expect(by.magface!.note).toMatch(/needs your MagFace iResNet ONNX file/);
+      expect(by.magface!.note).toMatch(/needs the MagFace weights: --weights NAME\|FILE\.pth \(aikd models import magface_epoch_00025\.pth --as magface → magface\), or your MagFace ONNX file/);
       expect(by['diffiqa-r']).toMatchObject({ available: false, requires: { training: true } });
       expect(by['diffiqa-r']!.note).toMatch(/official ONNX \(--onnx FILE; DifFIQA\(R\).*aikd method train --method diffiqa-r → diffiqa-r:<run-id>/);
       expect(by.sddfiqa!.params).toMatchObject({ m: 24, K: 12, beta: 1, hidden: 64, input: 'embedding' });

@@ -19,7 +19,7 @@ export async function teacherLabels(cfg: TrainConfig, ds: Dataset, root?: string
     return { labels: new Map(s.ids.map((id, i) => [id, s.quality[i]!])), info: { method: L.method, frModel: L.fr_model, source: 'file', file } };
   }
   const frModel = L.fr_model ?? cfg.model.backbone;
-  const method = await createQualityMethod(L.method, { frModel, params: L.params, root });
+  const method = await createQualityMethod(L.method, { frModel, params: L.params, weights: L.weights, root });
   try {
     const set = await scoreDataset(ds, method, { alignment: 'proper', seed: L.seed ?? cfg.seed });
     return {

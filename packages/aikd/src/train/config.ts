@@ -68,6 +68,8 @@ export const trainConfigSchema = z
         fr_model: z.string().optional(),
         /** Method parameters. */
         params: z.record(z.string(), z.unknown()).default({}),
+        /** The teacher's official weights: a name from `aikd models import` (models.yaml), a .pth or an .onnx file. */
+        weights: z.string().optional(),
         /** Precomputed scores instead of scoring here: an Arrow/Parquet file with image_id, quality. */
         scores: z.string().optional(),
         /** Seed of the teacher method's random draws when scoring here (default: `seed`). */

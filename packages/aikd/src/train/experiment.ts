@@ -18,7 +18,9 @@ export async function trainAikdStudent(req: MethodTrainRequest): Promise<Trained
   const teacher = m.teacher;
   if (!teacher) throw new AikdError(`method ${m.label}: needs a "teacher" (the FIQA method it distils)`);
   let teacherId = teacher.id;
-  const teacherTrainer = !teacher.onnx && !teacher.id.includes(':') ? req.catalogue.get(teacher.id)?.trainer : undefined;
+  // a teacher with official weights (onnx:, weights:) scores with them; a learned one without is trained first
+  const official = teacher.weights ?? teacher.onnx;
+  const teacherTrainer = !official && !teacher.id.includes(':') ? req.catalogue.get(teacher.id)?.trainer : undefined;
   if (teacherTrainer) {
     // a learned teacher is trained first, on the same training data
     const t = await teacherTrainer.train({ ...req, method: teacher });
@@ -29,7 +31,7 @@ export async function trainAikdStudent(req: MethodTrainRequest): Promise<Trained
     name: `${m.label} on ${req.data.description}`,
     seed: req.seed,
     data: { dataset: req.data.name, test_identities: 0, ...s.data },
-    labels: { method: teacherId, fr_model: teacher.frModel, params: teacher.params },
+    labels: { method: teacherId, fr_model: teacher.frModel, params: teacher.params, ...(official ? { weights: official } : {}) },
     model: { backbone: m.frModel ?? 'mobileface', ...s.model },
     train: s.train,
   });

@@ -173,11 +173,11 @@ export function encodeModel(m: OnnxModel): Uint8Array {
   return view(bytes);
 }
 
-/** A float32 initializer from values (stored as raw little-endian bytes). */
+/** A float32 initializer from values (stored as raw little-endian bytes; a Float32Array is used as it is, not copied). */
 export function floatTensor(name: string, dims: number[], values: ArrayLike<number>): OnnxTensor {
-  const f = Float32Array.from(values as ArrayLike<number>);
+  const f = values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
   if (f.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`floatTensor ${name}: ${f.length} values for dims ${dims}`);
-  return { name, dims, dataType: DataType.FLOAT, raw: new Uint8Array(f.buffer) };
+  return { name, dims, dataType: DataType.FLOAT, raw: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
 }
 export function int64Tensor(name: string, dims: number[], values: number[]): OnnxTensor {
   return { name, dims, dataType: DataType.INT64, int64Data: values };

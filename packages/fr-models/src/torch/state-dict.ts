@@ -4,7 +4,9 @@
  * tensor against the architecture's expected keys.
  *
  * Prefix rules, in order:
- *  1. `module.` (nn.DataParallel / DistributedDataParallel) is stripped while every key carries it.
+ *  1. `module.` (nn.DataParallel / DistributedDataParallel) is stripped while every key carries it; a `module.`
+ *     right after a backbone prefix on every key under it (DistributedDataParallel around the backbone only, as
+ *     MagFace's DDP trainer saves: `features.module.*`) is stripped too.
  *  2. The backbone's prefix is whatever precedes its stem convolution `conv1.weight` — one of '', `backbone.`,
  *     `feature_extractor.` (AI-KD), `base.` (DifFIQA(R)), `features.` (MagFace) — and is replaced by the
  *     architecture's own (its published checkpoint's). At the root, the backbone's keys are those of the iResNet's
@@ -14,6 +16,7 @@ import { InputError } from '@aikd/core';
 import { PickleDict, describePickleValue, pickleKey, type PickleValue } from '@aikd/datasets';
 import { tensorRef, type TorchCheckpoint, type TorchTensorRef } from './checkpoint.ts';
 import { TORCH_ARCHITECTURES, expectedKeys, inferIResNetLayout, torchArchitecture, type TorchArchitecture, type TorchArchitectureName } from './architectures.ts';
+import type { IResNetLayout } from '../backbones/iresnet/layout.ts';
 
 export interface TorchStateDict {
   /** Where in the checkpoint object it was: '' (the object itself) or the key holding it, e.g. 'state_dict'. */
@@ -87,7 +90,31 @@ function stripModule(names: string[], renames: KeyRename[]): string[] {
     out = out.map((k) => k.slice('module.'.length));
     renames.push({ from: 'module.', to: '', count: out.length });
   }
+  for (const p of BACKBONE_PREFIXES) {
+    const inner = `${p}module.`;
+    const count = p ? out.filter((k) => k.startsWith(inner)).length : 0;
+    if (count && out.every((k) => !k.startsWith(p) || k.startsWith(inner))) {
+      out = out.map((k) => (k.startsWith(inner) ? p + k.slice(inner.length) : k));
+      renames.push({ from: inner, to: p, count });
+    }
+  }
   return out;
+}
+
+/**
+ * The iResNet a state_dict holds, read from its keys and shapes: the backbone's prefix (after the `module.` rules)
+ * and its layout (block counts, widths, embedding, input size). Undefined when no prefix holds an iResNet stem.
+ */
+export function stateDictLayout(tensors: ReadonlyMap<string, TorchTensorRef>): { prefix: string; layout: IResNetLayout } | undefined {
+  const names = stripModule([...tensors.keys()], []);
+  const prefix = BACKBONE_PREFIXES.find((p) => names.includes(`${p}conv1.weight`));
+  if (prefix === undefined) return undefined;
+  const shapes = new Map<string, number[]>();
+  [...tensors.values()].forEach((t, i) => {
+    if (names[i]!.startsWith(prefix)) shapes.set(names[i]!.slice(prefix.length), t.shape);
+  });
+  const layout = inferIResNetLayout(shapes);
+  return layout && { prefix, layout };
 }
 
 /** Compare a state_dict with an architecture, after the prefix rules (see the module comment). */
@@ -168,14 +195,7 @@ export function assertStateDictMatches(r: StateDictReport, file: string): void {
  * tells their BatchNorm eps apart, so both are returned and the caller names which one it is).
  */
 export function matchingArchitectures(tensors: ReadonlyMap<string, TorchTensorRef>): StateDictReport[] {
-  const names = stripModule([...tensors.keys()], []);
-  const prefix = BACKBONE_PREFIXES.find((p) => names.includes(`${p}conv1.weight`));
-  if (prefix === undefined) return [];
-  const shapes = new Map<string, number[]>();
-  [...tensors.values()].forEach((t, i) => {
-    if (names[i]!.startsWith(prefix)) shapes.set(names[i]!.slice(prefix.length), t.shape);
-  });
-  const layout = inferIResNetLayout(shapes);
+  const layout = stateDictLayout(tensors)?.layout;
   if (!layout) return [];
   return (Object.keys(TORCH_ARCHITECTURES) as TorchArchitectureName[])
     .filter((n) => TORCH_ARCHITECTURES[n].backbone.layers.join() === layout.layers.join())

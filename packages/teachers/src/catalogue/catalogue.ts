@@ -78,10 +78,19 @@ export class MethodCatalogue {
     return `unknown method "${name}": expected one of ${this.names().join(', ')} (see \`aikd methods\`)`;
   }
 
-  /** Open a method by name: `serfiq`, `crfiqa` (with `onnx`), or `crfiqa:<run-id>`, `aikd:<run-id>`. */
+  /**
+   * Open a method by name: `serfiq`, `crfiqa` (with `onnx`, or `weights`: an imported model's name or a .pth file,
+   * resolved here to the converted ONNX file), or `crfiqa:<run-id>`, `aikd:<run-id>`.
+   */
   async open(name: string, opts: QualityMethodOptions = {}): Promise<QualityMethod> {
     const problem = this.unknown(name);
     if (problem) throw new AikdError(problem);
+    if (opts.weights !== undefined) {
+      if (opts.onnx) throw new AikdError(`method "${name}": give its weights once (--weights ${opts.weights} or --onnx ${opts.onnx})`);
+      if (name.includes(':')) throw new AikdError(`method "${name}" is a run trained here: it has its weights (--weights is for official ones)`);
+      const { resolveMethodWeights } = await import('@aikd/fr-models');
+      opts = { ...opts, onnx: await resolveMethodWeights(name, opts.weights), weights: undefined };
+    }
     const colon = name.indexOf(':');
     if (colon > 0) return this.byId.get(name.slice(0, colon))!.runs!.open(name.slice(colon + 1), opts);
     return this.byId.get(name)!.open(opts);

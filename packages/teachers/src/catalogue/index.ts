@@ -9,6 +9,8 @@ import { MethodCatalogue } from './catalogue.ts';
 export { MethodCatalogue, type MethodLabel } from './catalogue.ts';
 export type * from './types.ts';
 export { BUILTIN_METHODS };
+/** How a method gets its official PyTorch weights (`--weights`), for descriptors outside this package (AI-KD's). */
+export { officialWeightsRoute } from '../methods/official.ts';
 
 /**
  * The workbench's catalogue: this package's methods. Other packages' methods (AI-KD's `aikd`) are added by the

@@ -63,6 +63,8 @@ export interface TrainableMethodSpec {
   frModel?: string;
   params: Record<string, unknown>;
   onnx?: string;
+  /** Official weights by name or file (`aikd models import`). */
+  weights?: string;
   teacher?: TrainableMethodSpec;
   /** The experiment's `train:` section (trainer settings). */
   train?: Record<string, unknown>;

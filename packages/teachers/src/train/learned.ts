@@ -12,7 +12,7 @@ import type { Recognizer } from '@aikd/fr-models';
 import { frModelCatalogue } from '@aikd/fr-models/catalogue';
 import type { Run } from '@aikd/results';
 import { DEFAULT_FR_MODEL, METHOD_TRAIN_RUN_KIND } from '../constants.ts';
-import { onnxRegressorParams, type OnnxConvention } from '../methods/official.ts';
+import { officialWeightsRoute, onnxRegressorParams, type OnnxConvention } from '../methods/official.ts';
 import type { MethodDescriptor, MethodNeeds, MethodTrainer, PaperRef } from '../catalogue/types.ts';
 import type { QualityMethod, QualityMethodOptions } from '../types.ts';
 import type { FrozenFeatures } from './features.ts';
@@ -96,8 +96,10 @@ export interface LearnedMethodDef {
 
 /** The error of a learned method opened without weights: the two ways to get them. */
 export function needsWeights(id: string, title: string, official: OnnxConvention | undefined): AikdError {
+  const route = officialWeightsRoute(id);
+  const pth = route ? `, or the official weights: ${route}` : '';
   const onnx = official ? ` or the official weights as ONNX (--onnx FILE: ${official.note})` : '';
-  return new AikdError(`method "${id}" (${title}) needs trained weights: train it here with \`aikd method train --method ${id} --dataset NAME\` and score with ${id}:<run-id>${onnx}`);
+  return new AikdError(`method "${id}" (${title}) needs trained weights: train it here with \`aikd method train --method ${id} --dataset NAME\` and score with ${id}:<run-id>${pth}${onnx}`);
 }
 
 const tfjsAndOnnx = () => [...frModelCatalogue.tfjsIds(), 'ONNX models'];
@@ -113,14 +115,14 @@ export function learnedMethod(def: LearnedMethodDef): LearnedMethodDescriptor {
       frFeatures: ['embedding'],
       gradients: false,
       training: true,
-      weights: def.official ? `official ONNX (--onnx FILE; ${def.official.note})` : undefined,
+      weights: def.official ? `official weights: ${officialWeightsRoute(def.id) ? `${officialWeightsRoute(def.id)}, or ` : ''}ONNX (--onnx FILE; ${def.official.note})` : undefined,
       ...def.needs,
     },
     params: def.params ?? onnxRegressorParams,
     frModels: def.frModels,
     status: () => ({
       available: false,
-      note: def.note ?? `needs weights: official ONNX (--onnx FILE; ${def.official?.note}) or aikd method train --method ${def.id} → ${def.id}:<run-id>`,
+      note: def.note ?? `needs weights: ${officialWeightsRoute(def.id) ? `official ${officialWeightsRoute(def.id)}, ` : ''}official ONNX (--onnx FILE; ${def.official?.note}) or aikd method train --method ${def.id} → ${def.id}:<run-id>`,
     }),
     open:
       def.open ??

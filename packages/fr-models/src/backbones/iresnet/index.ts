@@ -4,15 +4,37 @@ import { AikdError, InputError, sha256Hex } from '@aikd/core';
 import { templateForSize } from '@aikd/alignment';
 import type { OnnxPreprocess } from '../../types.ts';
 import type { BackboneSource, BackboneSpec } from '../types.ts';
-import { buildIResNet, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetWeights } from './layout.ts';
+import { buildIResNet, IRESNET_BN_EPS, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetWeights } from './layout.ts';
 import { importIResNetOnnx } from './onnx-import.ts';
 
-export { buildIResNet, randomIResNetWeights, iresnetStateDict, IRESNET_DEPTHS, layoutName, type IResNetLayout, type IResNetWeights, type IResNetStateTensor } from './layout.ts';
+export { buildIResNet, fromTorchLayout, randomIResNetWeights, iresnetStateDict, IRESNET_DEPTHS, IRESNET_BN_EPS, layoutName, type IResNetLayout, type IResNetWeights, type IResNetStateTensor } from './layout.ts';
 export { importIResNetOnnx, type ImportedIResNet } from './onnx-import.ts';
 
-/** An iResNet backbone from a layout and weights already in tfjs layout (e.g. `randomIResNetWeights`). */
-export function iresnetSourceFromWeights(id: string, layout: IResNetLayout, weights: IResNetWeights, source: string): BackboneSource {
-  const normalisation: BackboneSpec['normalisation'] = { mean: [127.5, 127.5, 127.5], scale: [1 / 127.5, 1 / 127.5, 1 / 127.5], op: 'mul', channels: 'RGB' };
+/** An ONNX preprocessing convention as the in-model normalisation layer of a tfjs copy. */
+export function normalisationOf(p: Pick<OnnxPreprocess, 'mean' | 'std' | 'colour'>): BackboneSpec['normalisation'] {
+  const three = (x: number | [number, number, number]) => (typeof x === 'number' ? [x, x, x] : [...x]);
+  return {
+    mean: three(p.mean),
+    // multiply by 1/std, as the ONNX recogniser's preprocessing does, so the two see bit-identical inputs
+    scale: three(p.std).map((s) => 1 / s),
+    op: 'mul',
+    channels: p.colour,
+  };
+}
+
+/**
+ * An iResNet backbone from a layout and weights already in tfjs layout (`randomIResNetWeights`, a PyTorch checkpoint's
+ * converted tensors). Default input convention RGB (x − 127.5)/127.5, BN eps 1e-5 (insightface).
+ */
+export function iresnetSourceFromWeights(
+  id: string,
+  layout: IResNetLayout,
+  weights: IResNetWeights,
+  source: string,
+  opts: { input?: Pick<OnnxPreprocess, 'mean' | 'std' | 'colour'>; bnEps?: number; weightsHash?: string } = {},
+): BackboneSource {
+  const normalisation = normalisationOf(opts.input ?? { mean: 127.5, std: 127.5, colour: 'RGB' });
+  const bnEps = opts.bnEps ?? IRESNET_BN_EPS;
   return {
     spec: {
       id,
@@ -24,10 +46,10 @@ export function iresnetSourceFromWeights(id: string, layout: IResNetLayout, weig
       normalisation,
       batchNorm: 'frozen-statistics',
       source,
-      weightsHash: 'none',
-      layout: { name: layoutName(layout), ...layout },
+      weightsHash: opts.weightsHash ?? 'none',
+      layout: { name: layoutName(layout), ...layout, bnEps },
     },
-    build: (input) => buildIResNet(layout, input, weights, normalisation),
+    build: (input) => buildIResNet(layout, input, weights, normalisation, bnEps),
     dispose: () => tf.dispose([...weights.values()]),
   };
 }
@@ -47,14 +69,7 @@ export function createIResNetSource(opts: { id: string; recognizer: string; path
     if (!want) throw new AikdError(`unknown iResNet variant "${opts.expect}" (expected one of ${Object.keys(IRESNET_DEPTHS).join(', ')})`);
     if (want.join() !== imp.layout.layers.join()) throw new InputError({ file: path, expected: `${opts.expect} (blocks ${want.join('-')})`, got: `blocks ${imp.layout.layers.join('-')}` });
   }
-  const three = (x: number | [number, number, number]) => (typeof x === 'number' ? [x, x, x] : [...x]);
-  const normalisation: BackboneSpec['normalisation'] = {
-    mean: three(p.mean),
-    // multiply by 1/std, as the ONNX recogniser's preprocessing does, so the two see bit-identical inputs
-    scale: three(p.std).map((s) => 1 / s),
-    op: 'mul',
-    channels: p.colour,
-  };
+  const normalisation = normalisationOf(p);
   const spec: BackboneSpec = {
     id: opts.id,
     family: 'iresnet',
@@ -66,11 +81,11 @@ export function createIResNetSource(opts: { id: string; recognizer: string; path
     batchNorm: 'frozen-statistics',
     source: path,
     weightsHash: sha256Hex(bytes).slice(0, 16),
-    layout: { name: layoutName(imp.layout), ...imp.layout, onnxBatchNorm: imp.batchNorm, opset: imp.opset },
+    layout: { name: layoutName(imp.layout), ...imp.layout, onnxBatchNorm: imp.batchNorm, bnEps: imp.bnEps, opset: imp.opset },
   };
   return {
     spec,
-    build: (input) => buildIResNet(imp.layout, input, imp.weights, normalisation),
+    build: (input) => buildIResNet(imp.layout, input, imp.weights, normalisation, imp.bnEps),
     dispose: () => tf.dispose([...imp.weights.values()]),
   };
 }

@@ -4,7 +4,7 @@
  *   IBasicBlock  BN → conv3x3 → BN → PReLU → conv3x3(stride s) → BN, + identity or [conv1x1(stride s) → BN]; no
  *                activation after the add. The first block of every stage has stride 2 and the downsample branch.
  *   head  BN2d → flatten → Linear → BN1d (its weight fixed at 1)
- * BN eps 1e-5. PyTorch pads the stride-2 3×3 convs by 1 on every side; tf's 'same' would pad 0 top/left, so those
+ * BN eps 1e-5 (insightface; MagFace's iResNet uses 2e-5: `buildIResNet`'s `bnEps`). PyTorch pads the stride-2 3×3 convs by 1 on every side; tf's 'same' would pad 0 top/left, so those
  * are zeroPadding2d(1) + 'valid'. Flatten here is HWC order; the importer permutes the FC rows from PyTorch's CHW
  * order. Layer and parameter names are the state-dict keys, listed in `model.parameters()` order.
  */
@@ -44,8 +44,33 @@ export function layoutName(l: IResNetLayout): string {
 /** Parameter values keyed by state-dict name, already in tfjs layout (HWIO kernels, HWC-order FC rows, [1,1,C] PReLU). */
 export type IResNetWeights = Map<string, tf.Tensor>;
 
-/** Build one IResNet copy on `input` (pixels 0..255) with the given weights (every parameter and BN statistic). */
-export function buildIResNet(layout: IResNetLayout, input: tf.SymbolicTensor, W: IResNetWeights, norm: BackboneSpec['normalisation']): BackboneBuild {
+/**
+ * PyTorch's tensor layouts → the tfjs layouts `buildIResNet` takes, each conversion written once (the ONNX importer
+ * and the PyTorch checkpoint converter both use them): conv kernels OIHW → HWIO; PReLU slopes [C] → [1, 1, C]; the
+ * FC weight [embedding, C·H·W] (PyTorch flattens NCHW in C, H, W order) → a dense kernel [H·W·C, embedding] in tfjs'
+ * NHWC flatten order (the most common silent bug of such ports); a Linear weight [out, in] → a dense kernel [in, out].
+ */
+export const fromTorchLayout = {
+  conv: (values: Float32Array, shape: readonly number[]): tf.Tensor4D => {
+    const [o, i, kh, kw] = shape as [number, number, number, number];
+    return tf.tidy(() => tf.tensor4d(values, [o, i, kh, kw]).transpose<tf.Tensor4D>([2, 3, 1, 0]));
+  },
+  prelu: (values: Float32Array): tf.Tensor3D => tf.tensor3d(values, [1, 1, values.length]),
+  /** `channels`: the channels of the flattened feature map (widths[3]); its side follows from the weight's size. */
+  fc: (values: Float32Array, shape: readonly number[], channels: number): tf.Tensor2D => {
+    const [embedding, fcIn] = shape as [number, number];
+    const side = Math.round(Math.sqrt(fcIn / channels));
+    if (side * side * channels !== fcIn) throw new Error(`FC weight [${shape}]: ${fcIn} inputs are not ${channels} channels × a square map`);
+    return tf.tidy(() => tf.tensor4d(values, [embedding, channels, side, side]).transpose([2, 3, 1, 0]).reshape<tf.Tensor2D>([side * side * channels, embedding]));
+  },
+  linear: (values: Float32Array, shape: readonly number[]): tf.Tensor2D => tf.tidy(() => tf.tensor2d(values, shape as [number, number]).transpose<tf.Tensor2D>()),
+};
+
+/**
+ * Build one IResNet copy on `input` (pixels 0..255) with the given weights (every parameter and BN statistic).
+ * `bnEps`: the BatchNorm epsilon the weights were trained with (no file holds it: the architecture says).
+ */
+export function buildIResNet(layout: IResNetLayout, input: tf.SymbolicTensor, W: IResNetWeights, norm: BackboneSpec['normalisation'], bnEps = IRESNET_BN_EPS): BackboneBuild {
   const P = new ParamList();
   const get = (name: string) => {
     const t = W.get(name);
@@ -65,7 +90,7 @@ export function buildIResNet(layout: IResNetLayout, input: tf.SymbolicTensor, W:
     return y;
   };
   const bn = (x: tf.SymbolicTensor, name: string, fixedWeight = false): tf.SymbolicTensor => {
-    const layer = L.batchNormalization({ epsilon: IRESNET_BN_EPS, momentum: 0.9, name });
+    const layer = L.batchNormalization({ epsilon: bnEps, momentum: 0.9, name });
     const y = layer.apply(x) as tf.SymbolicTensor;
     setLayerWeights(layer, ['weight', 'bias', 'running_mean', 'running_var'].map((s) => get(`${name}.${s}`)));
     P.add(layer, [`${name}.weight`, `${name}.bias`, null, null], fixedWeight ? [`${name}.weight`] : []);

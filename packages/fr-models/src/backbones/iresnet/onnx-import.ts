@@ -9,13 +9,14 @@
  * - folded (torch.onnx.export defaults in eval mode): a BN that follows a conv is folded into the conv's weight and
  *   a new bias. It comes back as a BN with γ = 1, β = bias, mean 0, var 1 − eps (an exact identity-scale BN), so the
  *   student trains the same tensors as it would with the original state dict (γ then rescales the folded kernel).
- * Layout conversions: OIHW → HWIO kernels; PReLU slopes [C] / [C,1,1] → [1,1,C]; the FC weight's columns from PyTorch's
- * CHW flatten order to tfjs' HWC order (the most common silent bug of such ports).
+ * The copy is built with the graph's BN epsilon (insightface 1e-5, MagFace 2e-5).
+ * Layout conversions (layout.ts' `fromTorchLayout`): OIHW → HWIO kernels; PReLU slopes [C] / [C,1,1] → [1,1,C]; the FC
+ * weight's columns from PyTorch's CHW flatten order to tfjs' HWC order.
  */
 import { tf } from '@aikd/runtime';
 import { InputError } from '@aikd/core';
 import * as onnxProto from '../../onnx/proto.ts';
-import { IRESNET_BN_EPS, type IResNetLayout, type IResNetWeights } from './layout.ts';
+import { IRESNET_BN_EPS, fromTorchLayout, type IResNetLayout, type IResNetWeights } from './layout.ts';
 
 type OnnxModel = onnxProto.OnnxModel;
 type OnnxNode = onnxProto.OnnxNode;
@@ -26,6 +27,8 @@ export interface ImportedIResNet {
   weights: IResNetWeights;
   /** How the BatchNorms arrived: counts of BN nodes kept and of BNs folded into convs. */
   batchNorm: { unfused: number; foldedIntoConv: number };
+  /** The BatchNorm epsilon to build with (`buildIResNet`'s `bnEps`): the graph's own (MagFace exports 2e-5). */
+  bnEps: number;
   /** The ONNX input's name and shape, for the record. */
   input: { name: string; shape?: (number | string | null)[] };
   opset: number;
@@ -52,6 +55,8 @@ class Walker {
   private readonly weights: IResNetWeights = new Map();
   private unfused = 0;
   private folded = 0;
+  /** The BatchNorm epsilon the tfjs copy is built with: the graph's (the first BN node's; 1e-5 when all are folded). */
+  private readonly eps: number;
 
   constructor(private readonly model: OnnxModel, private readonly file: string) {
     for (const t of model.graph.initializers) this.init.set(t.name, t);
@@ -59,6 +64,8 @@ class Walker {
       for (const o of n.outputs) this.producer.set(o, n);
       for (const i of n.inputs) if (i) this.consumers.set(i, [...(this.consumers.get(i) ?? []), n]);
     }
+    const firstBn = model.graph.nodes.find((n) => n.opType === 'BatchNormalization');
+    this.eps = (firstBn && (this.attr(firstBn, 'epsilon') as number | undefined)) ?? IRESNET_BN_EPS;
   }
 
   private fail(where: string, expected: string, got?: string): never {
@@ -103,9 +110,10 @@ class Walker {
     const [g, b, m, v] = n.inputs.slice(1).map((i) => (i ? this.constant(i).values : undefined));
     if (!g || !b || !m || !v) this.fail(`node ${n.name || n.outputs[0]}`, 'BatchNormalization with scale, bias, mean and variance');
     const eps = (this.attr(n, 'epsilon') as number | undefined) ?? 1e-5;
-    // a conv bias before the BN moves into its mean; another epsilon moves into the variance (both exact)
+    // a conv bias before the BN moves into its mean; a BN with another epsilon than the rest moves it into its
+    // variance (exact up to float32 rounding)
     const mean = convBias ? m.map((x, i) => x - convBias[i]!) : m;
-    const variance = eps === IRESNET_BN_EPS ? v : v.map((x) => x + eps - IRESNET_BN_EPS);
+    const variance = eps === this.eps ? v : v.map((x) => x + eps - this.eps);
     this.putBn(name, g, b, mean, variance);
     this.unfused++;
     return n.outputs[0]!;
@@ -131,12 +139,12 @@ class Walker {
     const wantPad = (k - 1) / 2;
     if (pads.some((p) => p !== wantPad)) this.fail(where, `padding ${wantPad} on every side`, `pads [${pads}]`);
     const stride = ((this.attr(conv, 'strides') as number[] | undefined) ?? [1, 1])[0]!;
-    this.put(`${convName}.weight`, tf.tidy(() => tf.tensor4d(w.values, [o, i, kh, kw]).transpose([2, 3, 1, 0])));
+    this.put(`${convName}.weight`, fromTorchLayout.conv(w.values, [o, i, kh, kw]));
     const bias = conv.inputs[2] ? this.constant(conv.inputs[2]).values : undefined;
     const next = this.readers(conv.outputs[0]!);
     if (next.length === 1 && next[0]!.opType === 'BatchNormalization') return { out: this.bnFromNode(next[0]!, bnName, bias), stride, channels: o };
     // folded: BN(x) = x + bias with γ = 1, mean 0, var 1 − eps
-    this.putBn(bnName, new Float32Array(o).fill(1), bias ?? new Float32Array(o), new Float32Array(o), new Float32Array(o).fill(1 - IRESNET_BN_EPS));
+    this.putBn(bnName, new Float32Array(o).fill(1), bias ?? new Float32Array(o), new Float32Array(o), new Float32Array(o).fill(1 - this.eps));
     this.folded++;
     return { out: conv.outputs[0]!, stride, channels: o };
   }
@@ -144,7 +152,7 @@ class Walker {
   private prelu(v: string, name: string): string {
     const n = this.one(v, 'PRelu');
     const s = this.constant(n.inputs[1]!).values;
-    this.put(`${name}.weight`, tf.tensor3d(s, [1, 1, s.length]));
+    this.put(`${name}.weight`, fromTorchLayout.prelu(s));
     return n.outputs[0]!;
   }
 
@@ -212,8 +220,7 @@ class Walker {
     const [embedding, fcIn] = fcW.dims as [number, number];
     const side = Math.round(Math.sqrt(fcIn / channels));
     if (side * side * channels !== fcIn) this.fail('head', `an FC input of ${channels} × H × W values`, `${fcIn}`);
-    // PyTorch flattens NCHW (c, h, w); tfjs flattens NHWC (h, w, c): permute the weight's columns once, here
-    this.put('fc.weight', tf.tidy(() => tf.tensor4d(fcW.values, [embedding, channels, side, side]).transpose([2, 3, 1, 0]).reshape([side * side * channels, embedding])));
+    this.put('fc.weight', fromTorchLayout.fc(fcW.values, fcW.dims, channels));
     this.put('fc.bias', tf.tensor1d(fcB));
     const featuresOut = this.bn(out, 'features');
     if (!g.outputs.some((o) => o.name === featuresOut) && this.readers(featuresOut).length)
@@ -225,6 +232,7 @@ class Walker {
       layout: { layers, widths, embedding, inputSize },
       weights: this.weights,
       batchNorm: { unfused: this.unfused, foldedIntoConv: this.folded },
+      bnEps: this.eps,
       input: { name: input.name, shape: input.shape },
       opset: this.model.opsets.find((o) => !o.domain)?.version ?? 0,
     };

@@ -1,6 +1,7 @@
 /** MagFace: the norm of a MagFace-trained iResNet's embedding (implementation shared with embedding-norm: ../norm/). */
 import { z } from '@aikd/core';
 import type { MethodDescriptor } from '../../catalogue/types.ts';
+import { officialWeightsRoute } from '../official.ts';
 
 export const magface: MethodDescriptor = {
   id: 'magface',
@@ -8,7 +9,7 @@ export const magface: MethodDescriptor = {
   paper: { cite: 'Meng et al., CVPR 2021', title: 'MagFace: A Universal Representation for Face Recognition and Quality Assessment', code: 'IrvingMeng/MagFace' },
   description: 'norm of the unnormalised embedding of a MagFace-trained iResNet (Meng et al. 2021)',
   // its own FR model (the MagFace preset), not one the user picks
-  needs: { frModel: false, frFeatures: [], gradients: false, training: true, weights: 'your MagFace iResNet as ONNX (FR-model preset magface)' },
+  needs: { frModel: false, frFeatures: [], gradients: false, training: true, weights: `the official MagFace iResNet: ${officialWeightsRoute('magface')}; or your MagFace ONNX (FR-model preset magface)` },
   params: z.object({}),
   frModels: () => ['magface'],
   async status() {
@@ -16,7 +17,7 @@ export const magface: MethodDescriptor = {
     try {
       return { available: true, note: `weights: ${resolveOnnxModel('magface').path}` };
     } catch {
-      return { available: false, note: 'needs your MagFace iResNet ONNX file: put it at $AIKD_MODELS/magface.onnx or add "magface: {path: …}" under models: in models.yaml' };
+      return { available: false, note: `needs the MagFace weights: ${officialWeightsRoute('magface')}, or your MagFace ONNX file at $AIKD_MODELS/magface.onnx or under models: in models.yaml` };
     }
   },
   // without --onnx it runs on the magface FR-model preset: the user's file must be there
