@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { parseYamlConfig } from '@aikd/core';
+import { configHash, parseYamlConfig } from '@aikd/core';
 import { Run } from '@aikd/results';
-import { experimentSchema, makePlan, previousResult, unitRunId, type PreviousResult, type UnitKey } from '../src/index.ts';
-import { TINY_EXPERIMENT } from './fixture.ts';
+import { experimentSchema, makePlan, previousResult, unitRunId, Resources, UnitKeys, type PreviousResult, type UnitKey } from '../src/index.ts';
+import { TINY_EXPERIMENT, makeFixture } from './fixture.ts';
 
 const plan = makePlan(parseYamlConfig(TINY_EXPERIMENT, 'tiny.yaml', experimentSchema));
 const unit = { key: 'score.synth-test.proper.serfiq' };
@@ -56,4 +56,29 @@ describe('previousResult', () => {
     rmSync(training.dir, { recursive: true });
     expect(why(previousResult(plan, unit, key(), root))).toBe(`its training run ${training.id} is gone`);
   });
+});
+
+describe('UnitKeys', () => {
+  it("a method's official weights (weights:) are part of its units' key: the same name with other content is another key", async () => {
+    const fx = await makeFixture(2, 2);
+    Object.assign(process.env, fx.env);
+    const onnx = join(fx.dir, 'crfiqa-official.onnx');
+    writeFileSync(onnx, 'weights, first version');
+    const yaml = (m: string) => `name: w\ndatasets: [synth]\nfr_models: [mobileface]\nmethods:\n  - ${m}\nconditions: [proper]\n`;
+    const scoreKey = async (m: string) => {
+      const p = makePlan(parseYamlConfig(yaml(m), 'w.yaml', experimentSchema));
+      const u = p.workUnits.flatMap((w) => w.units).find((x) => x.kind === 'score')!;
+      return (await new UnitKeys(p, new Resources(fx.env.AIKD_RESULTS), fx.env.AIKD_RESULTS).key(u))!;
+    };
+    const first = await scoreKey(`{ id: crfiqa, weights: ${onnx} }`);
+    writeFileSync(onnx, 'weights, second version (another size)');
+    const second = await scoreKey(`{ id: crfiqa, weights: ${onnx} }`);
+    expect(second.inputs.method).not.toBe(first.inputs.method);
+    expect({ ...second.inputs, method: '' }).toEqual({ ...first.inputs, method: '' }); // only the method part moved
+    expect(second.hash).not.toBe(first.hash);
+    // a method given no weights has no weights part: the keys of results computed before weights: existed stay
+    const plain = await scoreKey('embedding-norm');
+    expect(plain.inputs.method).toBe(configHash({ id: 'embedding-norm', params: {}, fr_model: 'mobileface', fr_weights: new Resources().weightsKey('mobileface'), onnx: null, run_files: null, teacher: null, train: null }).slice(0, 12));
+    rmSync(fx.dir, { recursive: true, force: true });
+  }, 120_000);
 });
