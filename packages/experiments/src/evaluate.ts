@@ -13,10 +13,11 @@ import { prepareEdc, bootstrapEdc, withIntervals, edcTables, EDC_MODE_DEFINITION
 import { spearman } from '@aikd/teachers';
 import { safeKey, type Plan, type EdcCell, type MethodSpec, type ConditionSpec, type DatasetSpec } from './plan.ts';
 import { unitRunId, unitTable } from './units.ts';
+import { writeAlignmentStability } from './stability.ts';
 
 const safe = safeKey;
-const scoreKey = (ds: DatasetSpec, c: ConditionSpec, m: MethodSpec) => `score.${safe(ds.key)}.${safe(c.name)}.${safe(m.label)}`;
-const embedKey = (ds: DatasetSpec, c: ConditionSpec, fr: string) => `embed.${safe(ds.key)}.${safe(c.name)}.${safe(fr)}`;
+export const scoreKey = (ds: DatasetSpec, c: ConditionSpec, m: MethodSpec) => `score.${safe(ds.key)}.${safe(c.name)}.${safe(m.label)}`;
+export const embedKey = (ds: DatasetSpec, c: ConditionSpec, fr: string) => `embed.${safe(ds.key)}.${safe(c.name)}.${safe(fr)}`;
 
 export interface Comparisons {
   a: string[];
@@ -28,7 +29,7 @@ export interface Comparisons {
   identityB?: Int32Array;
 }
 
-function readComparisonsTable(t: arrow.Table): Comparisons {
+export function readComparisonsTable(t: arrow.Table): Comparisons {
   const out: Comparisons = {
     a: Array.from(t.getChild('a')!.toArray() as ArrayLike<string>, String),
     b: Array.from(t.getChild('b')!.toArray() as ArrayLike<string>, String),
@@ -55,7 +56,7 @@ export interface BootstrapSettings {
   seed: number | string;
 }
 
-function readScores(t: arrow.Table): Map<string, number> {
+export function readScores(t: arrow.Table): Map<string, number> {
   const ids = t.getChild('image_id')!.toArray() as ArrayLike<string>;
   const q = t.getChild('quality')!.toArray() as ArrayLike<number | null>;
   const m = new Map<string, number>();
@@ -112,7 +113,8 @@ export function evaluateCell(plan: Plan, cell: EdcCell, root?: string, bootstrap
 }
 
 /**
- * Evaluate every cell and the sensitivity sweep; results go to child runs `<exp>.edc.…` and `<exp>.sensitivity`.
+ * Evaluate every cell, the sensitivity sweep and the alignment stability; results go to child runs `<exp>.edc.…`,
+ * `<exp>.sensitivity` and `<exp>.alignment-stability`.
  * `bootstrap` overrides the experiment's `edc.bootstrap` (`aikd run --bootstrap N`).
  */
 export function evaluatePlan(plan: Plan, root?: string, bootstrap: BootstrapSettings = plan.experiment.edc.bootstrap): { cells: number; curves: number; missing: Record<string, string[]>; incomplete: string[]; seconds: number; bootstrap: BootstrapSettings } {
@@ -167,6 +169,7 @@ export function evaluatePlan(plan: Plan, root?: string, bootstrap: BootstrapSett
     curves += out.results.length;
   }
   if (plan.sensitivity) writeSensitivity(plan, byCell, root);
+  writeAlignmentStability(plan, byCell, root);
   if (incomplete.length) log.warn(`${incomplete.length} evaluation cell(s) lack comparisons (their embedding unit did not complete): ${incomplete.slice(0, 3).join(', ')}${incomplete.length > 3 ? ' …' : ''}`);
   return { cells: byCell.size, curves, missing, incomplete, seconds: Math.round((performance.now() - t0) / 10) / 100, bootstrap };
 }

@@ -6,7 +6,7 @@
  * interval. The paper checks need no results of ours, so they run for an experiment that has not run here.
  */
 import { AikdError, log, resolveFromRoot } from '@aikd/core';
-import type { Catalogue, Row } from '@aikd/results';
+import { TEACHER_BESIDE_STUDENT_ORDER, type AlignmentStabilityRow, type Catalogue, type Row } from '@aikd/results';
 import {
   agreementAcrossFrModels,
   checkPaperReference,
@@ -48,6 +48,11 @@ export interface Report {
   bootstrap: ReportBootstrap | null;
   tables: PaucTable[];
   agreement: Agreement[];
+  /**
+   * Alignment stability at the report's EDC setting (experiments with a proper and a misaligned condition): each
+   * teacher followed by its students.
+   */
+  stability: AlignmentStabilityRow[];
   /** With --compare-paper: the published table's problems. */
   paper_checks?: PaperIssue[];
   /** The published table compared with (path), with --compare-paper. */
@@ -126,6 +131,7 @@ export async function buildReport(cat: Catalogue, experimentRef: string, opts: R
     bootstrap: null,
     tables: [],
     agreement: [],
+    stability: [],
     ...(paper ? { paper_checks: checkPaperReference(paper), paper: PAPER_PAUC_CSV } : {}),
     notes,
   });
@@ -177,7 +183,53 @@ export async function buildReport(cat: Catalogue, experimentRef: string, opts: R
     bootstrap: boots.find((b) => b !== null) ?? null,
     tables,
     agreement: agreementAcrossFrModels(all, { order }),
+    stability: await stabilityRows(cat, exp!.id, mode, fmr, limit, opts.conditions),
   };
+}
+
+/** The experiment's alignment-stability rows at one EDC setting (none when it was evaluated without them). */
+async function stabilityRows(cat: Catalogue, expId: string, mode: string, fmr: number, limit: number, conditions?: string[]): Promise<AlignmentStabilityRow[]> {
+  if (!cat.has('alignment_stability')) return [];
+  const rows = await cat.query(
+    `select a.* exclude (run_id) from alignment_stability a join runs r on r.id = a.run_id
+     where r.parent = $1 and a.mode = $2 and a.fmr = $3 and a.discard_limit = $4
+     order by a.dataset, a.condition, a.fr_model, ${TEACHER_BESIDE_STUDENT_ORDER}`,
+    [expId, mode, fmr, limit],
+  );
+  return (rows as unknown as AlignmentStabilityRow[]).filter((r) => !conditions || conditions.includes(r.condition));
+}
+
+/** The stability section: per dataset × misaligned condition, the quality numbers per method, then Δ pAUC_norm per FR model. */
+function stabilityText(rows: readonly AlignmentStabilityRow[], md: boolean, heading: (s: string) => string): string[] {
+  const parts: string[] = [];
+  const groups = [...new Set(rows.map((r) => `${r.dataset}\u0001${r.condition}`))];
+  const name = (r: AlignmentStabilityRow) => (r.role === 'student' ? `${md ? '↳ ' : '  '}${r.method}` : r.method);
+  for (const g of groups) {
+    const [dataset, condition] = g.split('\u0001') as [string, string];
+    const gr = rows.filter((r) => r.dataset === dataset && r.condition === condition);
+    const first = new Map<string, AlignmentStabilityRow>();
+    for (const r of gr) if (!first.has(r.method)) first.set(r.method, r);
+    parts.push(
+      heading(
+        `Alignment stability — ${dataset}, ${condition} vs proper (x aligned, x̃ misaligned crop of the same image; t = the teacher for a student, the method itself otherwise; |Δq| in units of the teacher's quality std on aligned crops)`,
+      ),
+      ...grid(
+        ['method', 'role', 'teacher', 'images', 'ρ(q(x̃), t(x))', 'ρ(q(x̃), q(x))', 'mean |Δq| / σ'],
+        [...first.values()].map((r) => [name(r), r.role, r.teacher ?? '', String(r.images), num(r.spearman_teacher), num(r.spearman_self), `${num(r.mean_abs_shift)}${r.shift_scale === 'own σ' && r.role === 'student' ? ' (own σ)' : ''}`]),
+        md,
+        3,
+      ),
+    );
+    parts.push(
+      heading(`Δ pAUC_norm (${condition} − proper; > 0: misalignment hurts)`),
+      ...grid(
+        ['FR model', 'method', 'proper', condition, 'Δ', 'interval'],
+        gr.map((r) => [r.fr_model, name(r), num(r.pauc_norm_proper), num(r.pauc_norm_misaligned), r.delta_pauc_norm === null ? '—' : signed(r.delta_pauc_norm), r.delta_lo === null ? '' : `[${signed(r.delta_lo)}, ${signed(r.delta_hi!)}]`]),
+        md,
+      ),
+    );
+  }
+  return parts;
 }
 
 const num = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : x.toFixed(d));
@@ -199,10 +251,11 @@ function vsPaperText(c: PaucCell): string {
   return `${signed(v.diff)}${v.ci ? ` [${signed(v.ci[0])}, ${signed(v.ci[1])}]` : ''}${v.inside === null ? '' : v.inside ? ' ✓' : ' ✗'}`;
 }
 
-function grid(head: string[], body: string[][], markdown: boolean): string[] {
-  if (markdown) return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)];
+/** A table as text or markdown; the first `left` columns are left-aligned, the rest right-aligned. */
+function grid(head: string[], body: string[][], markdown: boolean, left = 2): string[] {
+  if (markdown) return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < left ? '---' : '---:')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)];
   const w = head.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((v, i) => (i < 2 ? v.padEnd(w[i]!) : v.padStart(w[i]!))).join('  ');
+  const line = (cells: string[]) => cells.map((v, i) => (i < left ? v.padEnd(w[i]!) : v.padStart(w[i]!))).join('  ');
   return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)];
 }
 
@@ -268,5 +321,6 @@ export function reportText(r: Report, format: 'text' | 'markdown' | 'csv' = 'tex
     ]);
     parts.push(...grid(['condition', 'dataset', 'FR models', 'τ-b', 'interval'], body, md));
   }
+  parts.push(...stabilityText(r.stability ?? [], md, heading));
   return parts.join('\n') + '\n';
 }

@@ -44,11 +44,54 @@ export interface SensitivityRow {
   discard_limit: number;
 }
 
+/**
+ * `alignment_stability`: how one method's quality moves between the aligned crop x and the misaligned crop x̃ of the
+ * same test image, beside what the misalignment does to its pAUC_norm (experiments' evaluation, every experiment with
+ * a proper and a misaligned condition). A student (AI-KD) is measured against its teacher's quality of x; a method
+ * that is not a student is its own reference. One row per dataset × FR model × method × misaligned condition × EDC
+ * setting (the quality numbers do not depend on the FR model and repeat).
+ */
+export interface AlignmentStabilityRow {
+  dataset: string;
+  fr_model: string;
+  method: string;
+  /** `student` (distils a teacher), `teacher` (some student in the experiment distils it) or `method`. */
+  role: string;
+  /** A student's teacher (its label in the experiment); null for non-students. */
+  teacher: string | null;
+  /** The misaligned condition. */
+  condition: string;
+  procedure: string;
+  strength: number | null;
+  /** Images with a finite quality in both conditions (and the teacher's, for students). */
+  images: number;
+  /** Spearman(q(x̃), t(x)): t = the teacher for a student, the method itself otherwise. */
+  spearman_teacher: number | null;
+  /** Spearman(q(x̃), q(x)). */
+  spearman_self: number | null;
+  /** mean |q(x̃) − q(x)| divided by `shift_scale` (teacher-normalised units). */
+  mean_abs_shift: number | null;
+  /** `teacher σ`: the teacher's quality std on the aligned crops (a student's shift mapped into the teacher's scale
+   * by its label normalisation); `own σ`: the method's own std on the aligned crops. */
+  shift_scale: string;
+  pauc_norm_proper: number | null;
+  pauc_norm_misaligned: number | null;
+  /** pAUC_norm misaligned − proper (> 0: misalignment hurts). */
+  delta_pauc_norm: number | null;
+  /** Percentile interval of the paired bootstrap difference (both cells resampled alike); null without one. */
+  delta_lo: number | null;
+  delta_hi: number | null;
+  mode: string;
+  fmr: number;
+  discard_limit: number;
+}
+
 /** Every result kind and its row (packages add theirs by declaration merging). */
 export interface ResultRows {
   scores: ScoreRow;
   comparisons: ComparisonRow;
   sensitivity: SensitivityRow;
+  alignment_stability: AlignmentStabilityRow;
 }
 
 export type ResultKind = keyof ResultRows & string;
