@@ -111,23 +111,37 @@ export interface SeriesChartOptions {
   height?: number;
   /** Fix the y domain (e.g. [-1, 1] for a correlation). */
   yDomain?: [number, number];
+  /** A logarithmic x axis (a learning-rate sweep). */
+  xLog?: boolean;
+  /** Positions on x to mark with a labelled vertical rule (the chosen checkpoint, a suggested learning rate). */
+  marks?: { x: number; label: string }[];
 }
+
+/** Mark names of the series chart's vertical rules and their labels (`g.mark-rule.series_mark_marks`). */
+export const SERIES_CHART_MARKS = { rule: 'series_mark', label: 'series_mark_label' } as const;
 
 /** Named lines over a numeric x (training metrics per step, a measure against misalignment strength). */
 export function seriesChartSpec(rows: readonly SeriesRow[], opts: SeriesChartOptions): TopLevelSpec {
   const order = opts.seriesOrder ?? [...new Set(rows.map((r) => r.series))];
-  const x = { field: 'x', type: 'quantitative', title: opts.xTitle };
+  const x = { field: 'x', type: 'quantitative', title: opts.xTitle, ...(opts.xLog ? { scale: { type: 'log' } } : {}) };
   const y = { field: 'y', type: 'quantitative', title: opts.yTitle, scale: opts.yDomain ? { domain: opts.yDomain } : { zero: false } };
   const color = { field: 'series', type: 'nominal', title: null, scale: { domain: order }, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } };
+  const marks = (opts.marks ?? []).filter((m) => Number.isFinite(m.x));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: opts.title,
     width: opts.width ?? 520,
     height: opts.height ?? 240,
     background: 'white',
-    datasets: { series: rows.map((r) => ({ series: r.series, x: r.x, y: r.y })) },
+    datasets: { series: rows.map((r) => ({ series: r.series, x: r.x, y: r.y })), marks: marks.map((m) => ({ x: m.x, label: m.label })) },
     layer: [
       { name: 'series_line', data: { name: 'series' }, mark: { type: 'line', strokeWidth: 1.5, point: opts.points ?? false }, encoding: { x, y, color } },
+      ...(marks.length
+        ? [
+            { name: SERIES_CHART_MARKS.rule, data: { name: 'marks' }, mark: { type: 'rule', strokeDash: [4, 3], color: '#667085' }, encoding: { x: { field: 'x', type: 'quantitative' }, tooltip: [{ field: 'label', title: 'marked' }, { field: 'x', title: opts.xTitle, format: '.4g' }] } },
+            { name: SERIES_CHART_MARKS.label, data: { name: 'marks' }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 2, y: 0, fontSize: 10, color: '#475467' }, encoding: { x: { field: 'x', type: 'quantitative' }, text: { field: 'label' } } },
+          ]
+        : []),
       hoverLayer('series_hover', 'series', x, y, color, [
         { field: 'series', title: 'series' },
         { field: 'x', title: opts.xTitle },

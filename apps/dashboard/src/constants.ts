@@ -34,3 +34,4 @@ export const EDC_POINTS_VIEW = 'edc_points' satisfies ResultKind;
 export const EDC_BOOTSTRAP_VIEW = 'edc_bootstrap' satisfies ResultKind;
 export const EDC_BAND_VIEW = 'edc_band' satisfies ResultKind;
 export const SENSITIVITY_VIEW = 'sensitivity' satisfies ResultKind;
+export const ALIGNMENT_STABILITY_VIEW = 'alignment_stability' satisfies ResultKind;

@@ -40,7 +40,7 @@ describe('overview and runs', () => {
     expect(status).toBe(200);
     expect(body.runs).toBe(fx.runCount);
     expect(body.experiments).toBe(2);
-    expect(body.result_kinds).toEqual(['edc_band', 'edc_bootstrap', 'edc_points', 'edc_summary', 'sensitivity']);
+    expect(body.result_kinds).toEqual(['alignment_stability', 'edc_band', 'edc_bootstrap', 'edc_points', 'edc_summary', 'sensitivity']);
     expect(body.has).toEqual({ edc: true, sensitivity: true, metrics: true });
     expect(body.kinds.reduce((s: number, k: { n: number }) => s + k.n, 0)).toBe(fx.runCount);
   });
@@ -53,7 +53,7 @@ describe('overview and runs', () => {
     const started = all.runs.map((r: { started_at: string }) => r.started_at);
     expect([...started].sort().reverse()).toEqual(started);
     const exp = all.runs.find((r: { id: string }) => r.id === fx.experiment);
-    expect(exp.children).toBe(16); // 4 embed + 8 edc + 2 score + train + sensitivity
+    expect(exp.children).toBe(17); // 4 embed + 8 edc + 2 score + train + sensitivity + alignment stability
 
     const edc = (await srv.get('/api/runs?kind=edc')).body;
     expect(edc.total).toBe(10);
@@ -64,18 +64,18 @@ describe('overview and runs', () => {
     expect(failed.runs[0].error).toContain('faceqan.onnx');
 
     const children = (await srv.get(`/api/runs?parent=${fx.experiment}`)).body;
-    expect(children.total).toBe(16);
+    expect(children.total).toBe(17);
     expect(children.runs.every((r: { parent: string }) => r.parent === fx.experiment)).toBe(true);
 
     // text search over id, kind, name and params, case-insensitive
-    expect((await srv.get('/api/runs?q=AIKD%20SERFIQ')).body.runs.map((r: { id: string }) => r.id)).toEqual([fx.trainRun]);
+    expect((await srv.get('/api/runs?q=AIKD%20SERFIQ')).body.runs.map((r: { id: string }) => r.id)).toEqual([fx.lrFindRun, fx.trainRun]);
     expect((await srv.get('/api/runs?q=faceqan')).body.runs.map((r: { id: string }) => r.id)).toEqual([fx.failedRun]);
     expect((await srv.get('/api/runs?q=comparisons.csv')).body.runs.map((r: { id: string }) => r.id)).toEqual([fx.looseEdcRun]);
     // LIKE wildcards are plain characters
     expect((await srv.get('/api/runs?q=%25')).body.total).toBe(0);
 
-    expect((await srv.get('/api/runs?has_metrics=1')).body.runs.map((r: { id: string }) => r.id)).toEqual([fx.trainRun]);
-    expect((await srv.get('/api/runs?has_metrics=0')).body.total).toBe(fx.runCount - 1);
+    expect((await srv.get('/api/runs?has_metrics=1')).body.runs.map((r: { id: string }) => r.id)).toEqual([fx.lrFindRun, fx.trainRun]);
+    expect((await srv.get('/api/runs?has_metrics=0')).body.total).toBe(fx.runCount - 2);
     expect(all.kinds.find((k: { kind: string }) => k.kind === 'edc').n).toBe(10);
   });
 
@@ -100,7 +100,7 @@ describe('overview and runs', () => {
     expect(exp.run.params).toEqual(expect.objectContaining({ datasets: DATASETS, fr_models: FR_MODELS, methods: METHODS }));
     expect(exp.run.summary).toEqual({ steps: expect.any(Number) });
     expect(exp.parent).toBeNull();
-    expect(exp.children).toHaveLength(16);
+    expect(exp.children).toHaveLength(17);
     expect(exp.children.filter((c: { kind: string }) => c.kind === 'edc')).toHaveLength(8);
 
     const edcRun = (await srv.get(`/api/runs/${fx.edcRuns.get('lfw|adaface|proper')}`)).body;
@@ -122,8 +122,10 @@ describe('overview and runs', () => {
 describe('training metrics', () => {
   it('groups metric names the way a training run is read', () => {
     expect(metricGroups(['epoch', 'grad_norm', 'loss', 'loss_consistency', 'loss_quality', 'lr_backbone', 'lr_head', 'val_loss', 'val_loss_quality', 'step_seconds'])).toEqual([
-      { title: 'Training loss', names: ['loss', 'loss_consistency', 'loss_quality'] },
-      { title: 'Validation loss', names: ['val_loss', 'val_loss_quality'] },
+      // each term logged for training and validation in one chart
+      { title: 'Loss (total) (training and validation)', names: ['loss', 'val_loss'] },
+      { title: 'Quality loss (training and validation)', names: ['loss_quality', 'val_loss_quality'] },
+      { title: 'Training loss', names: ['loss_consistency'] },
       { title: 'Learning rate', names: ['lr_backbone', 'lr_head'] },
       { title: 'Gradient norm', names: ['grad_norm'] },
       { title: 'epoch', names: ['epoch'] },
@@ -134,10 +136,20 @@ describe('training metrics', () => {
   it('serves every logged value as chart data, non-finite values left out', async () => {
     const { status, body } = await srv.get(`/api/runs/${fx.trainRun}/metrics`);
     expect(status).toBe(200);
-    expect(body.charts.map((c: { title: string }) => c.title)).toEqual(['Training loss', 'Validation loss', 'Learning rate', 'Gradient norm']);
+    expect(body.charts.map((c: { title: string }) => c.title)).toEqual([
+      'Loss (total) (training and validation)',
+      'Quality loss (training and validation)',
+      'Training loss',
+      'Learning rate',
+      'Gradient norm',
+      'Learning-rate search: loss against lr',
+    ]);
     const rows = (title: string) => body.charts.find((c: { title: string }) => c.title === title).spec.datasets.series as { series: string; x: number; y: number }[];
-    expect(rows('Validation loss').filter((r) => r.series === 'val_loss').map((r) => [r.x, r.y])).toEqual(fx.metrics.get('val_loss'));
-    expect(rows('Training loss')).toHaveLength(3 * 60);
+    const total = rows('Loss (total) (training and validation)');
+    expect(total.filter((r) => r.series === 'val_loss').map((r) => [r.x, r.y])).toEqual(fx.metrics.get('val_loss'));
+    expect(total.filter((r) => r.series === 'loss').map((r) => [r.x, r.y])).toEqual(fx.metrics.get('loss'));
+    expect(rows('Quality loss (training and validation)')).toHaveLength(60 + 6);
+    expect(rows('Training loss')).toHaveLength(60);
     const grad = rows('Gradient norm');
     expect(grad).toHaveLength(59);
     expect(grad.some((r) => r.x === 7)).toBe(false);
@@ -146,14 +158,44 @@ describe('training metrics', () => {
 
   it('samples long series evenly, keeping the first and last step', async () => {
     const body = (await srv.get(`/api/runs/${fx.trainRun}/metrics?names=loss,val_loss&points=10`)).body;
-    expect(body.charts.map((c: { title: string }) => c.title)).toEqual(['Training loss', 'Validation loss']);
-    const loss = body.charts[0].spec.datasets.series.map((r: { x: number }) => r.x);
+    expect(body.charts.map((c: { title: string }) => c.title)).toEqual(['Loss (total) (training and validation)', 'Learning-rate search: loss against lr']);
+    const loss = body.charts[0].spec.datasets.series.filter((r: { series: string }) => r.series === 'loss').map((r: { x: number }) => r.x);
     expect(loss.length).toBeLessThanOrEqual(11);
     expect(loss[0]).toBe(1);
     expect(loss.at(-1)).toBe(60);
     // evenly: every 6th step (ceil(60 / 10))
     expect(loss.slice(0, -1)).toEqual([1, 7, 13, 19, 25, 31, 37, 43, 49, 55]);
-    expect(body.charts[1].spec.datasets.series).toHaveLength(6);
+    expect(body.charts[0].spec.datasets.series.filter((r: { series: string }) => r.series === 'val_loss')).toHaveLength(6);
+  });
+
+  it('marks the chosen checkpoint on every chart over steps', async () => {
+    const body = (await srv.get(`/api/runs/${fx.trainRun}/metrics`)).body;
+    expect(body.checkpoint).toEqual({ step: fx.bestStep, val_loss: expect.any(Number) });
+    const overSteps = body.charts.filter((c: { spec: { layer: { encoding?: { x?: { title?: string } } }[] } }) => c.spec.layer[0]!.encoding?.x?.title === 'step');
+    expect(overSteps).toHaveLength(5);
+    for (const c of overSteps) expect(c.spec.datasets.marks).toEqual([{ x: fx.bestStep, label: `checkpoint (step ${fx.bestStep})` }]);
+    // the validation loss is lowest at the marked step
+    const val = fx.metrics.get('val_loss')!;
+    expect(val.reduce((b, p) => (p[1]! < b[1]! ? p : b))[0]).toBe(fx.bestStep);
+  });
+
+  it('draws the lr search as loss against lr (log x) with the suggested lr, for the search and for the training of its name', async () => {
+    const train = (await srv.get(`/api/runs/${fx.trainRun}/metrics`)).body;
+    expect(train.lr_find).toEqual({ run: fx.lrFindRun, suggested_lr: fx.suggestedLr });
+    const own = (await srv.get(`/api/runs/${fx.lrFindRun}/metrics`)).body;
+    expect(own.checkpoint).toBeNull();
+    expect(own.charts[0].title).toBe('Learning-rate search: loss against lr');
+    for (const spec of [train.charts.at(-1).spec, own.charts[0].spec]) {
+      expect(spec.layer[0].encoding.x.scale).toEqual({ type: 'log' });
+      expect(spec.datasets.marks).toEqual([{ x: fx.suggestedLr, label: 'suggested lr 0.00032' }]);
+      const loss = spec.datasets.series.filter((r: { series: string }) => r.series === 'loss');
+      expect(loss).toHaveLength(40);
+      // x is the step's lr, not the step
+      expect(loss[0].x).toBeCloseTo(1e-6, 15);
+      expect(loss.at(-1).x).toBeCloseTo(1, 12);
+    }
+    // a run without a search of its name has none
+    expect((await srv.get(`/api/runs/${fx.looseEdcRun}/metrics`)).body.lr_find).toBeNull();
   });
 });
 
@@ -415,8 +457,8 @@ describe('compare', () => {
     const body = (await srv.get(`/api/compare?a=${fx.trainRun}&b=${fx.trainRun}`)).body;
     expect(body.params.every((p: { same: boolean }) => p.same)).toBe(true);
     expect(body.metrics.find((m: { name: string }) => m.name === 'val_loss')).toEqual({ name: 'val_loss', a: fx.metrics.get('val_loss')!.at(-1)![1], b: fx.metrics.get('val_loss')!.at(-1)![1] });
-    const val = body.charts.find((c: { title: string }) => c.title === 'Validation loss').spec.datasets.series;
-    expect(new Set(val.map((r: { series: string }) => r.series))).toEqual(new Set(['val_loss · A', 'val_loss · B', 'val_loss_quality · A', 'val_loss_quality · B']));
+    const val = body.charts.find((c: { title: string }) => c.title === 'Quality loss (training and validation)').spec.datasets.series;
+    expect(new Set(val.map((r: { series: string }) => r.series))).toEqual(new Set(['loss_quality · A', 'loss_quality · B', 'val_loss_quality · A', 'val_loss_quality · B']));
   });
 
   it('flattens nested parameters into dotted keys', () => {
@@ -433,7 +475,26 @@ describe('compare', () => {
 describe('sensitivity', () => {
   it('offers the procedures and settings present', async () => {
     const o = (await srv.get('/api/sensitivity/options')).body;
-    expect(o).toMatchObject({ empty: false, datasets: ['lfw'], fr_models: ['adaface'], procedures: ['bbox', 'detector-swap', 'landmark-jitter'], fmrs: [0.001], discard_limits: [0.3], modes: ['iso'] });
+    expect(o).toMatchObject({ empty: false, datasets: ['lfw'], fr_models: ['adaface'], procedures: ['bbox', 'detector-swap', 'landmark-jitter'], fmrs: [0.001], discard_limits: [0.2, 0.3], modes: ['iso'] });
+  });
+
+  it('gives the alignment stability of the selection, each teacher followed by its students', async () => {
+    const body = (await srv.get('/api/sensitivity?dataset=lfw&fr_model=adaface&discard_limit=0.2')).body;
+    expect(body.stability.map((r: { method: string; role: string }) => [r.method, r.role])).toEqual([
+      ['crfiqa', 'method'],
+      ['serfiq', 'teacher'],
+      ['aikd(serfiq)', 'student'],
+    ]);
+    for (const r of body.stability) {
+      const want = fx.stabilityRows.find((x) => x.method === r.method && x.discard_limit === 0.2)!;
+      for (const k of ['teacher', 'images', 'spearman_teacher', 'spearman_self', 'mean_abs_shift', 'shift_scale', 'pauc_norm_proper', 'pauc_norm_misaligned', 'delta_pauc_norm', 'delta_lo', 'delta_hi'] as const) expect(r[k], k).toBe(want[k]);
+    }
+    // the student is measured against its teacher's aligned quality, the teacher against itself
+    const [, teacher, student] = body.stability;
+    expect(teacher.spearman_teacher).toBe(teacher.spearman_self);
+    expect(student.spearman_teacher).not.toBe(student.spearman_self);
+    // only the sweep has charts; a setting without stability rows has none
+    expect((await srv.get('/api/sensitivity?dataset=lfw&fr_model=cosface')).body.stability).toEqual([]);
   });
 
   it('plots pAUC_norm and Spearman ρ against the jitter strength per method', async () => {

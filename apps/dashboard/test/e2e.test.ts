@@ -2,7 +2,8 @@
 /**
  * End to end in headless Chromium (Debian's, driven by playwright-core): the EDC browser draws one SVG curve per
  * selected method, follows the mode toggle, shows a tooltip on hover and keeps the selection in the URL; every
- * view renders without errors. Screenshots go to test-artifacts/dashboard/.
+ * view renders without errors; the training view marks the checkpoint and draws the lr search; the sensitivity view
+ * shows each teacher beside its student. Screenshots go to test-artifacts/dashboard/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -117,7 +118,7 @@ describe('dashboard in the browser', () => {
   it('every other view renders its data', async () => {
     await open(`runs?run=${fx.experiment}`);
     expect(await page.locator('table.runs tbody tr').count()).toBe(fx.runCount);
-    expect(await page.locator('#run-detail').innerText()).toContain('16 child runs');
+    expect(await page.locator('#run-detail').innerText()).toContain('17 child runs');
     await page.screenshot({ path: join(ARTIFACTS, 'runs.png'), fullPage: true });
 
     await open('pauc?condition=proper&mode=iso');
@@ -137,9 +138,26 @@ describe('dashboard in the browser', () => {
     expect(await page.locator('#pauc-chart svg g[class*="pauc_point_marks"] path').count()).toBe(6 * 3);
     await page.screenshot({ path: join(ARTIFACTS, 'pauc.png'), fullPage: true });
 
+    // a student's training: each loss term for training and validation, lr, gradient norm, the chosen checkpoint
+    // marked on every chart over steps, and its lr search (loss against lr)
     await open(`training?run=${fx.trainRun}`);
-    expect(await page.locator('#training-charts svg').count()).toBe(4);
+    expect(await page.locator('#training-charts svg').count()).toBe(6);
+    expect(await page.locator('#training-charts svg g[class*="series_mark_marks"] line, #training-charts svg g[class*="series_mark_marks"] path').count()).toBe(6);
+    const labels = await page.locator('#training-charts svg g[class*="series_mark_label_marks"] text').allTextContents();
+    expect(labels).toEqual([...Array(5).fill(`checkpoint (step ${fx.bestStep})`), 'suggested lr 0.00032']);
+    const facts = await page.locator('#training-facts').innerText();
+    expect(facts).toContain(`chosen checkpoint: step ${fx.bestStep}`);
+    expect(facts).toContain(`learning-rate search: ${fx.lrFindRun}`);
+    const legends = await page.locator('#training-charts svg .role-legend').allTextContents();
+    expect(legends[0]).toContain('val_loss');
+    expect(legends[0]).toContain('loss');
     await page.screenshot({ path: join(ARTIFACTS, 'training.png'), fullPage: true });
+    // the lr search itself: its curve first, on a log lr axis
+    await page.locator(`#training-facts a`).click();
+    await page.waitForFunction((id) => location.hash.includes(id) && document.querySelector('main .view[data-ready]'), fx.lrFindRun);
+    await page.waitForSelector('#training-charts svg');
+    expect(await page.locator('#training-charts .chart').first().innerText()).toContain('Learning-rate search');
+    await page.screenshot({ path: join(ARTIFACTS, 'lr-find.png'), fullPage: true });
 
     await open(`compare?a=${fx.experiment}&b=${fx.oldExperiment}`);
     expect(await page.locator('#compare-pauc tbody tr').count()).toBe(8);
@@ -152,6 +170,17 @@ describe('dashboard in the browser', () => {
 
     await open('sensitivity?dataset=lfw&fr_model=adaface');
     expect(await page.locator('#sensitivity-charts svg g.series_line_marks, #sensitivity-charts svg g[class*="series_line"]').count()).toBeGreaterThanOrEqual(6);
+    // alignment stability: the teacher's row directly followed by its student's, with the numbers the results hold
+    const stab = page.locator('table.stability tbody tr');
+    expect(await stab.evaluateAll((rows) => rows.map((r) => r.className))).toEqual(['method', 'teacher', 'student']);
+    const cells = await stab.nth(2).locator('td').allInnerTexts();
+    const student = fx.stabilityRows.find((r) => r.method === 'aikd(serfiq)' && r.discard_limit === 0.3)!;
+    expect(cells.slice(0, 3)).toEqual(['↳ aikd(serfiq)', 'student', 'serfiq']);
+    expect(cells[4]).toBe(student.spearman_teacher!.toFixed(3));
+    expect(cells[5]).toBe(student.spearman_self!.toFixed(3));
+    expect(cells[9]).toContain(`[${student.delta_lo! >= 0 ? '+' : '−'}${Math.abs(student.delta_lo!).toFixed(3)}`);
+    const teacherCells = await stab.nth(1).locator('td').allInnerTexts();
+    expect(teacherCells[4]).toBe(fx.stabilityRows.find((r) => r.method === 'serfiq' && r.discard_limit === 0.3)!.spearman_teacher!.toFixed(3));
     await page.screenshot({ path: join(ARTIFACTS, 'sensitivity.png'), fullPage: true });
 
     expect(problems).toEqual([]);

@@ -2,14 +2,17 @@
  * A results folder built the way the workbench builds one: an experiment run whose child runs hold real EDC results
  * (`computeEdc` on seeded synthetic comparisons → `edcTables` → `Run.writeTable`), an older experiment repeating one
  * of its curves, a stand-alone `aikd edc`-style run without dataset/model/condition, a training run logging metrics,
- * a sensitivity table (Spearman ρ and pAUC_norm computed here), and a few other runs (embed, score, a failed one).
+ * a learning-rate search of the same name, a sensitivity table (Spearman ρ and pAUC_norm computed here), an
+ * alignment-stability table (a teacher, its student and another method; numbers computed here from the same
+ * qualities and EDC results), and a few other runs (embed, score, a failed one).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rngFor } from '@aikd/core';
 import { Catalogue, Run } from '@aikd/results';
-import { bootstrapEdc, computeEdc, edcTables, prepareEdc, withIntervals, type EdcResult } from '@aikd/edc';
+import { bootstrapEdc, computeEdc, edcTables, pairedDifference, prepareEdc, withIntervals, type EdcResult } from '@aikd/edc';
+import type { AlignmentStabilityRow } from '@aikd/results';
 
 export const DATASETS = ['lfw', 'cplfw'];
 export const FR_MODELS = ['adaface', 'cosface'];
@@ -99,7 +102,14 @@ export interface Fixture {
   oldEdcRun: string;
   looseEdcRun: string;
   trainRun: string;
+  /** The training's chosen checkpoint (its summary's best_step). */
+  bestStep: number;
+  lrFindRun: string;
+  suggestedLr: number;
   sensitivityRun: string;
+  stabilityRun: string;
+  /** Alignment-stability rows written (lfw, adaface, landmark-jitter; both discard limits, iso). */
+  stabilityRows: AlignmentStabilityRow[];
   failedRun: string;
   /** Every curve written, by `curveKey` (the main experiment's, plus the loose run's under empty names). */
   results: Map<string, EdcResult>;
@@ -187,9 +197,24 @@ export async function buildFixture(root = mkdtempSync(join(tmpdir(), 'aikd-dashb
     const lq = 0.7 / (1 + 0.08 * step) + 0.01 * tr.next();
     const lr = step <= 10 ? (1e-3 * step) / 10 : 1e-3 * Math.cos(((step - 10) / 50) * (Math.PI / 2));
     log({ loss: lc + lq, loss_consistency: lc, loss_quality: lq, lr_head: lr, lr_backbone: lr / 10, grad_norm: step === 7 ? NaN : 2 / Math.sqrt(step) }, step);
-    if (step % 10 === 0) log({ val_loss: 1 / (1 + 0.06 * step), val_loss_quality: 0.6 / (1 + 0.06 * step) }, step);
+    // validation: falls until step 40, then over-fits
+    const over = 0.01 * Math.max(0, step - 40);
+    if (step % 10 === 0) log({ val_loss: 1 / (1 + 0.06 * step) + over, val_loss_quality: 0.6 / (1 + 0.06 * step) + over }, step);
   }
-  train.finish({ best_val_loss: 1 / (1 + 0.06 * 60) });
+  const bestStep = 40;
+  train.finish({ best_val_loss: 0.6 / (1 + 0.06 * bestStep), best_step: bestStep });
+
+  // its learning-rate search (`aikd train --lr-find`: same name, no parent): loss falls, then diverges
+  const lrFind = Run.create({ kind: 'lr-find', name: 'aikd serfiq', params: { ramp: { steps: 40, lr_min: 1e-6, lr_max: 1 } }, root });
+  runCount++;
+  for (let step = 1; step <= 40; step++) {
+    const lr = 1e-6 * 1e6 ** ((step - 1) / 39);
+    const loss = 1 - 0.6 / (1 + Math.exp(-2 * (Math.log10(lr) + 3.5))) + (lr > 0.05 ? 40 * (lr - 0.05) : 0);
+    lrFind.logMetrics({ lr, loss, loss_smoothed: loss, grad_norm: 1 + lr }, step);
+  }
+  const suggestedLr = 3.2e-4;
+  lrFind.setSummary({ suggested_lr: suggestedLr, min_loss_lr: 0.02, steps_run: 40, diverged_at_step: null });
+  lrFind.finish();
 
   // sensitivity: landmark jitter p px (misalignment grows with p), and two procedures without a strength
   const sensitivityRows: Fixture['sensitivityRows'] = [];
@@ -207,6 +232,33 @@ export async function buildFixture(root = mkdtempSync(join(tmpdir(), 'aikd-dashb
   runCount++;
   await writeSensitivity(sens, sensitivityRows);
   sens.finish();
+
+  // alignment stability: landmark jitter p = 3 against proper; the student aikd(serfiq) measured against serfiq
+  const stabilityRows: AlignmentStabilityRow[] = [];
+  const teacherAligned = qualities(sc, 'sens-aligned', 'serfiq', 0);
+  const std = (x: Float64Array) => Math.sqrt(x.reduce((a, v) => a + (v - x.reduce((m, w) => m + w, 0) / x.length) ** 2, 0) / (x.length - 1));
+  for (const method of METHODS) {
+    const student = method === 'aikd(serfiq)';
+    const q = qualities(sc, 'sens-aligned', method, 0);
+    const qt = qualities(sc, 'sens|landmark-jitter|3', method, 1);
+    const shift = qt.reduce((a, v, i) => a + Math.abs(v - q[i]!), 0) / q.length;
+    for (const limit of DISCARD_LIMITS) {
+      const k = String(limit);
+      const [rp, rm] = CONDITIONS.map((c) => results.get(curveKey('lfw', 'adaface', c, method, 'iso'))!);
+      const d = pairedDifference(rm!.paucNorm[k]!, rp!.paucNorm[k]!, rm!.intervals!.samples.paucNorm[k]!, rp!.intervals!.samples.paucNorm[k]!);
+      stabilityRows.push({
+        dataset: 'lfw', fr_model: 'adaface', method, role: student ? 'student' : method === 'serfiq' ? 'teacher' : 'method', teacher: student ? 'serfiq' : null,
+        condition: 'landmark-jitter', procedure: 'landmark-jitter', strength: 3, images: q.length,
+        spearman_teacher: spearman(qt, student ? teacherAligned : q), spearman_self: spearman(qt, q), mean_abs_shift: shift / std(student ? teacherAligned : q), shift_scale: student ? 'teacher σ' : 'own σ',
+        pauc_norm_proper: rp!.paucNorm[k]!, pauc_norm_misaligned: rm!.paucNorm[k]!, delta_pauc_norm: d.estimate, delta_lo: d.interval?.[0] ?? null, delta_hi: d.interval?.[1] ?? null,
+        mode: 'iso', fmr: 0.001, discard_limit: limit,
+      });
+    }
+  }
+  const stab = Run.create({ kind: 'alignment-stability', parent: exp.id, name: 'alignment-stability', params: { proper: 'proper', misaligned: ['landmark-jitter'] }, root });
+  runCount++;
+  await writeParquet(stab, 'alignment_stability', stabilityRows as unknown as Record<string, string | number | null>[], STABILITY_TYPES);
+  stab.finish();
   exp.finish({ steps: runCount });
   await tick();
 
@@ -217,27 +269,36 @@ export async function buildFixture(root = mkdtempSync(join(tmpdir(), 'aikd-dashb
   const looseEdcRun = writeEdcRun(root, undefined, { input: 'comparisons.csv' }, looseCurves, {});
   runCount++;
 
-  return { root, experiment: exp.id, oldExperiment: old.id, edcRuns, oldEdcRun, looseEdcRun, trainRun: train.id, sensitivityRun: sens.id, failedRun: failed.id, results, oldResults, metrics, sensitivityRows, runCount };
+  return { root, experiment: exp.id, oldExperiment: old.id, edcRuns, oldEdcRun, looseEdcRun, trainRun: train.id, bestStep, lrFindRun: lrFind.id, suggestedLr, sensitivityRun: sens.id, stabilityRun: stab.id, stabilityRows, failedRun: failed.id, results, oldResults, metrics, sensitivityRows, runCount };
 }
 
+/** SQL types of the `alignment_stability` columns, in the table's order. */
+const STABILITY_TYPES: Record<keyof AlignmentStabilityRow, string> = {
+  dataset: 'varchar', fr_model: 'varchar', method: 'varchar', role: 'varchar', teacher: 'varchar', condition: 'varchar', procedure: 'varchar', strength: 'double', images: 'integer',
+  spearman_teacher: 'double', spearman_self: 'double', mean_abs_shift: 'double', shift_scale: 'varchar', pauc_norm_proper: 'double', pauc_norm_misaligned: 'double',
+  delta_pauc_norm: 'double', delta_lo: 'double', delta_hi: 'double', mode: 'varchar', fmr: 'double', discard_limit: 'double',
+};
+
 /**
- * The `sensitivity` result table (issue 10's schema), written as the Parquet file the catalogue reads. apache-arrow
- * is not a dependency of the dashboard, so DuckDB writes it (COPY … TO); values are bound as parameters.
+ * A result table written as the Parquet file the catalogue reads. apache-arrow is not a dependency of the dashboard,
+ * so DuckDB writes it (COPY … TO); values are bound as parameters.
  */
-async function writeSensitivity(run: Run, rows: Fixture['sensitivityRows']): Promise<void> {
+async function writeParquet(run: Run, kind: string, rows: Record<string, string | number | null>[], types: Record<string, string>): Promise<void> {
   const cat = await Catalogue.open(join(run.dir, 'no-runs-here'), { allowWrite: true });
+  const columns = Object.keys(types);
   try {
     const values: (string | number | null)[] = [];
-    const tuples = rows.map((r) => {
-      const base = values.length;
-      values.push(r.method, r.procedure, r.strength, r.spearman_rho, r.pauc_norm);
-      return `('lfw', 'adaface', $${base + 1}::varchar, $${base + 2}::varchar, $${base + 3}::double, $${base + 4}::double, $${base + 5}::double, 'iso', 0.001::double, 0.3::double)`;
-    });
-    const file = join(run.dir, 'sensitivity.parquet');
-    await cat.query(`copy (select * from (values ${tuples.join(', ')}) as t(dataset, fr_model, method, procedure, strength, spearman_rho, pauc_norm, mode, fmr, discard_limit))
-      to '${file.replace(/'/g, "''")}' (format parquet)`, values);
+    const tuples = rows.map((r) => `(${columns.map((c) => (values.push(r[c] ?? null), `$${values.length}::${types[c]}`)).join(', ')})`);
+    const file = join(run.dir, `${kind}.parquet`);
+    await cat.query(`copy (select * from (values ${tuples.join(', ')}) as t(${columns.join(', ')})) to '${file.replace(/'/g, "''")}' (format parquet)`, values);
   } finally {
     cat.close();
   }
-  run.addArtifact({ name: 'sensitivity', kind: 'sensitivity', path: 'sensitivity.parquet', rows: rows.length });
+  run.addArtifact({ name: kind, kind, path: `${kind}.parquet`, rows: rows.length });
+}
+
+/** The `sensitivity` result table (issue 10's schema). */
+async function writeSensitivity(run: Run, rows: Fixture['sensitivityRows']): Promise<void> {
+  const types = { dataset: 'varchar', fr_model: 'varchar', method: 'varchar', procedure: 'varchar', strength: 'double', spearman_rho: 'double', pauc_norm: 'double', mode: 'varchar', fmr: 'double', discard_limit: 'double' };
+  await writeParquet(run, 'sensitivity', rows.map((r) => ({ dataset: 'lfw', fr_model: 'adaface', mode: 'iso', fmr: 0.001, discard_limit: 0.3, ...r })), types);
 }

@@ -1,5 +1,6 @@
-// Alignment sensitivity: pAUC_norm and Spearman ρ (scores on aligned vs misaligned images) against the
-// misalignment strength, per method; procedures without a strength as a table.
+// Alignment sensitivity: the stability of every method's quality under each misaligned condition (a student against
+// its teacher, each teacher directly followed by its students) and what it does to pAUC_norm; for experiments with a
+// sweep, pAUC_norm and Spearman ρ against the misalignment strength, procedures without a strength as a table.
 import { api, append, chart, emptyState, fmt, h, navigate, replace, select, table, withParams } from '../lib.js';
 import { experimentSelect, pick } from './common.js';
 
@@ -31,6 +32,8 @@ export async function sensitivityView(root, params) {
     ),
   );
   if (d.empty) return void append(root, emptyState('No sensitivity results for this selection.'));
+  for (const condition of [...new Set(d.stability.map((r) => r.condition))]) append(root, ...stabilityTable(condition, d.stability.filter((r) => r.condition === condition), limit));
+  if (!d.rows.length) return;
   const charts = h('div', { class: 'charts', id: 'sensitivity-charts' });
   append(root, charts);
   for (const c of d.charts) {
@@ -52,4 +55,36 @@ export async function sensitivityView(root, params) {
       ),
     );
   append(root, h('p', { class: 'note' }, 'ρ near 1: the method scores a misaligned face as it scores the aligned one (alignment-invariant). pAUC_norm: lower is better.'));
+}
+
+const signed = (x) => (x === null || x === undefined ? '—' : `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x))}`);
+
+/** One misaligned condition: the quality's stability and Δ pAUC_norm per method, teacher rows followed by their students'. */
+function stabilityTable(condition, rows, limit) {
+  return [
+    h('h3', {}, `Alignment stability — ${condition} vs proper`),
+    table(
+      [
+        { label: 'method', cell: (r) => (r.role === 'student' ? `↳ ${r.method}` : r.method) },
+        { label: 'role', cell: (r) => r.role },
+        { label: 'teacher', cell: (r) => r.teacher ?? '' },
+        { label: 'images', class: 'num', cell: (r) => fmt(r.images) },
+        { label: 'ρ(q(x̃), t(x))', class: 'num', cell: (r) => fmt(r.spearman_teacher) },
+        { label: 'ρ(q(x̃), q(x))', class: 'num', cell: (r) => fmt(r.spearman_self) },
+        { label: 'mean |Δq| / σ', class: 'num', cell: (r) => `${fmt(r.mean_abs_shift)}${r.role === 'student' && r.shift_scale !== 'teacher σ' ? ' (own σ)' : ''}` },
+        { label: `pAUC_norm@${limit} proper`, class: 'num', cell: (r) => fmt(r.pauc_norm_proper) },
+        { label: condition, class: 'num', cell: (r) => fmt(r.pauc_norm_misaligned) },
+        { label: 'Δ pAUC_norm', class: 'num', cell: (r) => h('span', {}, signed(r.delta_pauc_norm), r.delta_lo === null ? null : h('span', { class: 'ci' }, ` [${signed(r.delta_lo)}, ${signed(r.delta_hi)}]`)) },
+      ],
+      rows,
+      { class: 'stability', id: `stability-${condition}` },
+      (r) => r.role,
+    ),
+    h(
+      'p',
+      { class: 'note' },
+      'x: the aligned crop, x̃: the misaligned crop of the same image. t: the teacher for a student (AI-KD trains it to give t(x) from x̃), the method itself otherwise. ' +
+        "ρ near 1: the ranking survives misalignment. |Δq| in units of the teacher's quality std on aligned crops. Δ = misaligned − proper pAUC_norm (lower is better, so > 0: misalignment hurts), with the paired bootstrap interval.",
+    ),
+  ];
 }

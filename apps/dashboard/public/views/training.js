@@ -1,4 +1,5 @@
-// Training: a run's metric series per step — training losses, validation loss, learning rates, gradient norm, …
+// Training: a run's metric series per step — each loss term for training and validation, learning rates, gradient
+// norm, … — with the checkpoint the training chose marked, and its learning-rate search (loss against lr) if any.
 import { api, append, chart, emptyState, fmt, h, href, navigate, replace, select, table } from '../lib.js';
 
 export async function trainingView(root, params) {
@@ -20,6 +21,13 @@ export async function trainingView(root, params) {
     ),
     charts,
   );
+  const facts = [];
+  if (d.checkpoint) facts.push(`chosen checkpoint: step ${d.checkpoint.step}${d.checkpoint.val_loss === null ? '' : ` (validation criterion ${fmt(d.checkpoint.val_loss, 4)})`}`);
+  if (d.lr_find)
+    facts.push(
+      h('span', {}, 'learning-rate search: ', h('a', { href: href('training', { run: d.lr_find.run }) }, d.lr_find.run), d.lr_find.suggested_lr === null ? ', no lr suggested (the loss never fell)' : `, suggested lr ${fmt(d.lr_find.suggested_lr, 2)}`),
+    );
+  if (facts.length) append(root, h('p', { class: 'note', id: 'training-facts' }, ...facts.flatMap((f, i) => (i ? [' · ', f] : [f]))));
   if (d.run.status === 'running') {
     // a live run: draw it again in a while, unless the user has moved on
     const here = location.hash;

@@ -1,7 +1,7 @@
 /** `/api/overview`, `/api/runs`, `/api/runs/:id`: what is in the results folder, and one run in full. */
 import { z } from '@aikd/core';
 import { ApiError, flag, integer, name, parse, query, runId, searchText } from '../params.ts';
-import { DEFAULT_RUNS_LIMIT, EDC_SUMMARY_VIEW, EMPTY_HINT, MAX_RUNS_LIMIT, SENSITIVITY_VIEW } from '../constants.ts';
+import { DEFAULT_RUNS_LIMIT, ALIGNMENT_STABILITY_VIEW, EDC_SUMMARY_VIEW, EMPTY_HINT, MAX_RUNS_LIMIT, SENSITIVITY_VIEW } from '../constants.ts';
 import { Sql } from './sql.ts';
 import type { ApiContext, Row } from '../types.ts';
 
@@ -18,7 +18,7 @@ export async function overview({ store }: ApiContext) {
     running: counts!.running as number,
     kinds,
     result_kinds: resultKinds,
-    has: { edc: resultKinds.includes(EDC_SUMMARY_VIEW), sensitivity: resultKinds.includes(SENSITIVITY_VIEW), metrics: metricRuns > 0 },
+    has: { edc: resultKinds.includes(EDC_SUMMARY_VIEW), sensitivity: resultKinds.includes(SENSITIVITY_VIEW) || resultKinds.includes(ALIGNMENT_STABILITY_VIEW), metrics: metricRuns > 0 },
     empty_hint: EMPTY_HINT,
     /** Result files left out because DuckDB cannot read them. */
     skipped_files: await store.skippedFiles(),

@@ -1,12 +1,16 @@
 /**
- * `/api/sensitivity/options` and `/api/sensitivity`: how alignment-invariant each method is — pAUC_norm and the
- * Spearman ρ between its scores on aligned and on misaligned images, against the misalignment strength (result
- * kind `sensitivity`: dataset, fr_model, method, procedure, strength, spearman_rho, pauc_norm, mode, fmr,
- * discard_limit). Procedures without a strength (detector swap, bounding box) come as a table.
+ * `/api/sensitivity/options` and `/api/sensitivity`: how alignment-invariant each method is.
+ * - Alignment stability (result kind `alignment_stability`, every experiment with a proper and a misaligned
+ *   condition): per method, Spearman(q(x̃), t(x)) — a student against its teacher's quality of the aligned crop, a
+ *   teacher against itself — and Spearman(q(x̃), q(x)), the teacher-normalised mean |Δq|, Δ pAUC_norm with its
+ *   interval; each teacher directly followed by its students.
+ * - The sweep (result kind `sensitivity`, experiments with a `sensitivity:` section): pAUC_norm and Spearman ρ
+ *   against the misalignment strength; procedures without a strength (detector swap, bounding box) as a table.
  */
 import { z } from '@aikd/core';
 import { nameList, nameOrNone, number, parse, query, runId } from '../params.ts';
-import { EMPTY_HINT, EXPERIMENT_KIND, MAX_METHODS, PAPER_SETTING, SENSITIVITY_VIEW } from '../constants.ts';
+import { TEACHER_BESIDE_STUDENT_ORDER } from '@aikd/results';
+import { ALIGNMENT_STABILITY_VIEW, EMPTY_HINT, EXPERIMENT_KIND, MAX_METHODS, PAPER_SETTING, SENSITIVITY_VIEW } from '../constants.ts';
 import { seriesChartSpec } from '../charts.ts';
 import { Sql, eqOrNone, scope } from './sql.ts';
 import { requireRun } from './edc.ts';
@@ -19,12 +23,15 @@ export async function sensitivityOptions(ctx: ApiContext, input: unknown) {
   await requireRun(ctx, experiment);
   const experiments = await ctx.store.query(`select id, name, status, started_at from runs where kind = '${EXPERIMENT_KIND}' order by started_at desc, id`);
   const none = { experiments, datasets: [], fr_models: [], methods: [], procedures: [], modes: [], fmrs: [], discard_limits: [], empty_hint: EMPTY_HINT };
-  if (!(await ctx.store.has(SENSITIVITY_VIEW))) return { ...none, empty: true };
+  const views = [];
+  for (const v of [SENSITIVITY_VIEW, ALIGNMENT_STABILITY_VIEW]) if (await ctx.store.has(v)) views.push(v);
+  if (!views.length) return { ...none, empty: true };
   const sql = new Sql();
   const sc = scope(sql, experiment, 's.run_id');
   const rows = await ctx.store.query(
-    `${sc.with} select distinct coalesce(dataset, '') as dataset, coalesce(fr_model, '') as fr_model, method, procedure, mode, fmr, discard_limit
-     from sensitivity s where ${sc.where}`,
+    `${sc.with} ${views
+      .map((v) => `select distinct coalesce(dataset, '') as dataset, coalesce(fr_model, '') as fr_model, method, procedure, mode, fmr, discard_limit from ${v} s where ${sc.where}`)
+      .join(' union ')}`,
     sql.params,
   );
   const strings = (k: string) => [...new Set(rows.map((r) => r[k] as string))].filter((x) => x !== null).sort();
@@ -52,13 +59,11 @@ const sensitivityQuery = query({
   experiment: runId.optional(),
 });
 
-const strengthTitle = (procedure: string) => (procedure === 'landmark-jitter' ? 'landmark jitter p (px)' : `${procedure} strength`);
+type Selection = { experiment?: string; dataset: string; fr_model: string; methods?: string[] };
+type Setting = { mode: string; fmr: number; discard_limit: number };
 
-export async function sensitivity(ctx: ApiContext, input: unknown) {
-  const o = parse(sensitivityQuery, input);
-  await requireRun(ctx, o.experiment);
-  const setting = { dataset: o.dataset, fr_model: o.fr_model, mode: o.mode ?? 'iso', fmr: o.fmr ?? PAPER_SETTING.operating_value, discard_limit: o.discard_limit ?? PAPER_SETTING.discard_limit };
-  if (!(await ctx.store.has(SENSITIVITY_VIEW))) return { empty: true, empty_hint: EMPTY_HINT, setting, rows: [], charts: [], fixed: [] };
+/** The rows of one selection and EDC setting, in either table (alias `s`; both have these columns). */
+function selection(o: Selection, setting: Setting) {
   const sql = new Sql();
   const sc = scope(sql, o.experiment, 's.run_id');
   const where = [
@@ -70,6 +75,18 @@ export async function sensitivity(ctx: ApiContext, input: unknown) {
     `s.discard_limit = ${sql.p(setting.discard_limit)}::double`,
   ];
   if (o.methods?.length) where.push(`s.method in (${o.methods.map((m) => sql.p(m)).join(', ')})`);
+  return { sql, sc, where };
+}
+
+const strengthTitle = (procedure: string) => (procedure === 'landmark-jitter' ? 'landmark jitter p (px)' : `${procedure} strength`);
+
+export async function sensitivity(ctx: ApiContext, input: unknown) {
+  const o = parse(sensitivityQuery, input);
+  await requireRun(ctx, o.experiment);
+  const setting = { dataset: o.dataset, fr_model: o.fr_model, mode: o.mode ?? 'iso', fmr: o.fmr ?? PAPER_SETTING.operating_value, discard_limit: o.discard_limit ?? PAPER_SETTING.discard_limit };
+  const stability = await stabilityRows(ctx, o, setting);
+  if (!(await ctx.store.has(SENSITIVITY_VIEW))) return { empty: !stability.length, ...(stability.length ? {} : { empty_hint: EMPTY_HINT }), setting, rows: [], charts: [], fixed: [], stability };
+  const { sql, sc, where } = selection(o, setting);
   const rows = await ctx.store.query(
     `${sc.with} select s.method, s.procedure, s.strength, s.spearman_rho, s.pauc_norm, s.run_id
      from sensitivity s join runs r on r.id = s.run_id where ${where.join(' and ')}
@@ -89,5 +106,24 @@ export async function sensitivity(ctx: ApiContext, input: unknown) {
       { title: `Spearman ρ — ${procedure}`, spec: seriesChartSpec(line('spearman_rho'), { title: `score stability (Spearman ρ, aligned vs ${procedure})`, xTitle: strengthTitle(procedure), yTitle: 'Spearman ρ (higher is more stable)', points: true, seriesOrder: methods }) },
     );
   }
-  return { empty: rows.length === 0, ...(rows.length ? {} : { empty_hint: EMPTY_HINT }), setting, rows, charts, fixed: rows.filter((r) => !swept(r)) };
+  const empty = rows.length === 0 && stability.length === 0;
+  return { empty, ...(empty ? { empty_hint: EMPTY_HINT } : {}), setting, rows, charts, fixed: rows.filter((r) => !swept(r)), stability };
+}
+
+/**
+ * The alignment-stability rows of one selection (the newest run's per method and condition), each teacher followed
+ * by its students.
+ */
+async function stabilityRows(ctx: ApiContext, o: Selection, setting: Setting): Promise<Row[]> {
+  if (!(await ctx.store.has(ALIGNMENT_STABILITY_VIEW))) return [];
+  const { sql, sc, where } = selection(o, setting);
+  return ctx.store.query(
+    `${sc.with} select * from (
+       select s.method, s.role, s.teacher, s.condition, s.procedure, s.strength, s.images, s.spearman_teacher, s.spearman_self, s.mean_abs_shift, s.shift_scale,
+              s.pauc_norm_proper, s.pauc_norm_misaligned, s.delta_pauc_norm, s.delta_lo, s.delta_hi, s.run_id
+       from ${ALIGNMENT_STABILITY_VIEW} s join runs r on r.id = s.run_id where ${where.join(' and ')}
+       qualify row_number() over (partition by s.method, s.condition order by r.started_at desc, s.run_id desc) = 1)
+     order by condition, ${TEACHER_BESIDE_STUDENT_ORDER}`,
+    sql.params,
+  );
 }

@@ -1,6 +1,10 @@
 /**
  * `/api/runs/:id/metrics`: a run's metric series (loss, validation loss, learning rates, …) as charts, grouped the
- * way one reads a training run. Whatever names the run logged are shown; unknown ones get a chart each.
+ * way one reads a training run. Whatever names the run logged are shown; unknown ones get a chart each. Each loss
+ * term logged for training (`x`) and validation (`val_x`) shares one chart; the checkpoint a training chose (its
+ * summary's `best_step`) is marked on every chart over steps. An lr search (a run of kind `lr-find`: `lr`, `loss`,
+ * `loss_smoothed` per step, `suggested_lr` in its summary) is drawn as loss against lr — for the run itself, or for a
+ * training run the newest search of the same name.
  */
 import { z } from '@aikd/core';
 import { integer, nameList, parse, query, runId } from '../params.ts';
@@ -23,10 +27,22 @@ const GROUPS: { title: string; test: (n: string) => boolean }[] = [
   { title: 'Gradient norm', test: (n) => /grad/.test(n) },
 ];
 
+/** The chart title of a loss term with its validation twin: `loss_quality` → `Quality loss (training and validation)`. */
+const pairTitle = (n: string) => {
+  const term = n.replace(/^loss_?|_?loss$/g, '').replace(/_/g, ' ');
+  return `${term ? `${term[0]!.toUpperCase()}${term.slice(1)} loss` : 'Loss (total)'} (training and validation)`;
+};
+
 export function metricGroups(names: readonly string[]): MetricGroup[] {
   const sorted = [...new Set(names)].sort();
   const taken = new Set<string>();
   const out: MetricGroup[] = [];
+  // a term logged for training and validation: one chart, both lines
+  for (const n of sorted)
+    if (!n.startsWith('val_') && sorted.includes(`val_${n}`)) {
+      out.push({ title: pairTitle(n), names: [n, `val_${n}`] });
+      taken.add(n).add(`val_${n}`);
+    }
   for (const g of GROUPS) {
     const members = sorted.filter((n) => !taken.has(n) && g.test(n));
     members.forEach((n) => taken.add(n));
@@ -58,14 +74,38 @@ export async function metricSeries(ctx: ApiContext, id: string, names: string[] 
   return series;
 }
 
-/** Charts of the groups; a line is named after its metric, followed by ` · <side>` when runs are overlaid. */
-export function groupCharts(groups: MetricGroup[], runs: { side?: string; series: Map<string, { step: number; value: number }[]> }[]): Chart[] {
+/**
+ * Charts of the groups; a line is named after its metric, followed by ` · <side>` when runs are overlaid. `marks`:
+ * steps to mark on every chart (a training's chosen checkpoint).
+ */
+export function groupCharts(groups: MetricGroup[], runs: { side?: string; series: Map<string, { step: number; value: number }[]> }[], marks: { x: number; label: string }[] = []): Chart[] {
   return groups.map((g) => {
     const rows: SeriesRow[] = [];
     for (const run of runs)
       for (const n of g.names) for (const p of run.series.get(n) ?? []) rows.push({ series: run.side ? `${n} · ${run.side}` : n, x: p.step, y: p.value });
-    return { title: g.title, spec: seriesChartSpec(rows, { title: g.title, xTitle: 'step', yTitle: g.names.length === 1 ? g.names[0]! : 'value' }) };
+    return { title: g.title, spec: seriesChartSpec(rows, { title: g.title, xTitle: 'step', yTitle: g.names.length === 1 ? g.names[0]! : 'value', marks }) };
   });
+}
+
+/** Run kind of a learning-rate search (`aikd train --lr-find`). */
+export const LR_FIND_KIND = 'lr-find';
+
+/** An lr search's loss (raw and smoothed) against its learning rate, log x, the suggested lr marked. */
+export async function lrFindChart(ctx: ApiContext, run: { id: string; summary: unknown }): Promise<{ run: string; suggested_lr: number | null; chart: Chart } | undefined> {
+  const series = await metricSeries(ctx, run.id, ['lr', 'loss', 'loss_smoothed'], MAX_METRIC_POINTS_PER_SERIES);
+  const lrAt = new Map((series.get('lr') ?? []).map((p) => [p.step, p.value]));
+  if (!lrAt.size) return undefined;
+  const rows: SeriesRow[] = [];
+  for (const n of ['loss', 'loss_smoothed'])
+    for (const p of series.get(n) ?? []) if (lrAt.has(p.step)) rows.push({ series: n, x: lrAt.get(p.step)!, y: p.value });
+  const s = (run.summary ?? {}) as { suggested_lr?: unknown };
+  const suggested = typeof s.suggested_lr === 'number' ? s.suggested_lr : null;
+  const title = 'Learning-rate search: loss against lr';
+  return {
+    run: run.id,
+    suggested_lr: suggested,
+    chart: { title, spec: seriesChartSpec(rows, { title, xTitle: 'learning rate', yTitle: 'loss', xLog: true, marks: suggested === null ? [] : [{ x: suggested, label: `suggested lr ${suggested.toPrecision(2)}` }] }) },
+  };
 }
 
 const metricsQuery = query({ names: nameList(100).optional(), points: integer(2, MAX_METRIC_POINTS_PER_SERIES).optional() });
@@ -82,9 +122,24 @@ export async function runMetrics(ctx: ApiContext, params: unknown, input: unknow
   const names = o.names ?? stats.map((s) => s.name as string);
   const series = await metricSeries(ctx, id, names, o.points ?? METRIC_POINTS_PER_SERIES);
   const groups = metricGroups(names.filter((n) => series.has(n)));
+  const summary = (run.summary ?? {}) as { best_step?: unknown; best_val_loss?: unknown };
+  const checkpoint = typeof summary.best_step === 'number' ? { step: summary.best_step, val_loss: typeof summary.best_val_loss === 'number' ? summary.best_val_loss : null } : null;
+  // the lr search: this run, or the newest search of the same name for a training run
+  let search: Awaited<ReturnType<typeof lrFindChart>>;
+  if (run.kind === LR_FIND_KIND) search = await lrFindChart(ctx, { id, summary: run.summary });
+  else if (run.name) {
+    const [f] = await ctx.store.query(`select id, summary from runs where kind = $1 and name = $2 and id <> $3 order by started_at desc, id desc limit 1`, [LR_FIND_KIND, run.name as string, id]);
+    if (f) search = await lrFindChart(ctx, { id: f.id as string, summary: typeof f.summary === 'string' ? JSON.parse(f.summary) : f.summary });
+  }
   return {
     run: { id, kind: run.kind, name: run.name, status: run.status, started_at: run.started_at, duration_s: run.duration_s },
     metrics: stats,
-    charts: groupCharts(groups, [{ series }]),
+    checkpoint,
+    lr_find: search ? { run: search.run, suggested_lr: search.suggested_lr } : null,
+    charts: (() => {
+      const steps = groupCharts(groups, [{ series }], checkpoint ? [{ x: checkpoint.step, label: `checkpoint (step ${checkpoint.step})` }] : []);
+      if (!search) return steps;
+      return run.kind === LR_FIND_KIND ? [search.chart, ...steps] : [...steps, search.chart];
+    })(),
   };
 }
