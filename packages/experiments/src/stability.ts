@@ -145,7 +145,12 @@ export function alignmentStabilityRows(plan: Plan, byCell: ReadonlyMap<string, E
       const student = isStudent(m);
       const info = infos.get(m.label);
       const teacher = teachers.get(m.label);
-      if (student && !teacher) log.warn(`alignment stability: the teacher of ${m.label} is not among the experiment's methods, so its Spearman against the teacher is not computed (add the teacher to methods:)`);
+      if (student && !teacher)
+        log.warn(
+          m.teacher || info
+            ? `alignment stability: the teacher of ${m.label} (${m.teacher?.label ?? info!.method}) is not among the experiment's methods, so its Spearman against the teacher is not computed (add the teacher to methods:)`
+            : `alignment stability: the teacher of ${m.label} is unknown (no teacher: in the experiment, no student.json in its run): only its own stability is computed`,
+        );
       const role = student ? 'student' : [...teachers.values()].includes(m) ? 'teacher' : 'method';
       const aligned = scores(proper, m);
       const teacherAligned = teacher ? scores(proper, teacher) : undefined;
