@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { hoverLayer, type MethodStyle } from '@aikd/edc';
 
 /** Mark names of the pAUC chart (its SVG has `g.mark-rule … pauc_errorbar_marks`). */
-export const PAUC_CHART_MARKS = { errorbar: 'pauc_errorbar', point: 'pauc_point' } as const;
+export const PAUC_CHART_MARKS = { errorbar: 'pauc_errorbar', point: 'pauc_point', zero: 'pauc_zero' } as const;
 /** Mark names of the agreement heat map. */
 export const AGREEMENT_CHART_MARKS = { cell: 'agreement_cell', text: 'agreement_text' } as const;
 
@@ -23,7 +23,11 @@ export interface PaucChartRow {
  * pAUC_norm per method × FR model with its bootstrap interval as an error bar, one panel per dataset (and the mean):
  * methods along x in the table's order, FR models side by side in each method's slot.
  */
-export function paucChartSpec(rows: readonly PaucChartRow[], opts: { title: string; methods: string[]; frModels: string[]; datasets: string[]; level: number }): TopLevelSpec {
+export function paucChartSpec(
+  rows: readonly PaucChartRow[],
+  opts: { title: string; methods: string[]; frModels: string[]; datasets: string[]; level: number; /** Default pAUC_norm. */ valueTitle?: string; /** A horizontal rule at 0 (differences). */ zeroRule?: boolean },
+): TopLevelSpec {
+  const valueTitle = opts.valueTitle ?? 'pAUC_norm';
   const x = { field: 'method', type: 'nominal', title: null, sort: opts.methods, axis: { labelAngle: -35, labelLimit: 160 } };
   const xOffset = { field: 'fr_model', type: 'nominal', sort: opts.frModels };
   const color = { field: 'fr_model', type: 'nominal', title: 'FR model', sort: opts.frModels, legend: { orient: 'bottom' } };
@@ -31,7 +35,7 @@ export function paucChartSpec(rows: readonly PaucChartRow[], opts: { title: stri
     { field: 'dataset', title: 'dataset' },
     { field: 'method', title: 'method' },
     { field: 'fr_model', title: 'FR model' },
-    { field: 'value', title: 'pAUC_norm', format: '.3f' },
+    { field: 'value', title: valueTitle, format: '.3f' },
     { field: 'lo', title: `${Math.round(opts.level * 100)}% interval from`, format: '.3f' },
     { field: 'hi', title: 'to', format: '.3f' },
   ];
@@ -49,8 +53,9 @@ export function paucChartSpec(rows: readonly PaucChartRow[], opts: { title: stri
           name: PAUC_CHART_MARKS.errorbar,
           transform: [{ filter: 'isValid(datum.lo) && isValid(datum.hi)' }],
           mark: { type: 'rule', strokeWidth: 1.5 },
-          encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative', title: 'pAUC_norm (lower is better)', scale: { zero: false } }, y2: { field: 'hi' }, color, tooltip },
+          encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative', title: `${valueTitle} (lower is better)`, scale: { zero: !!opts.zeroRule } }, y2: { field: 'hi' }, color, tooltip },
         },
+        ...(opts.zeroRule ? [{ name: PAUC_CHART_MARKS.zero, mark: { type: 'rule', color: '#98a2b3' }, encoding: { y: { datum: 0 } } }] : []),
         { name: PAUC_CHART_MARKS.point, mark: { type: 'point', filled: true, size: 36 }, encoding: { x, xOffset, y: { field: 'value', type: 'quantitative' }, color, tooltip } },
       ],
     },

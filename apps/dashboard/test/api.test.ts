@@ -475,7 +475,7 @@ describe('compare', () => {
 describe('sensitivity', () => {
   it('offers the procedures and settings present', async () => {
     const o = (await srv.get('/api/sensitivity/options')).body;
-    expect(o).toMatchObject({ empty: false, datasets: ['lfw'], fr_models: ['adaface'], procedures: ['bbox', 'detector-swap', 'landmark-jitter'], fmrs: [0.001], discard_limits: [0.2, 0.3], modes: ['iso'] });
+    expect(o).toMatchObject({ empty: false, datasets: ['lfw'], fr_models: ['adaface', 'cosface'], procedures: ['bbox', 'detector-swap', 'landmark-jitter'], fmrs: [0.001], discard_limits: [0.2, 0.3], modes: ['iso'] });
   });
 
   it('gives the alignment stability of the selection, each teacher followed by its students', async () => {
@@ -486,15 +486,22 @@ describe('sensitivity', () => {
       ['aikd(serfiq)', 'student'],
     ]);
     for (const r of body.stability) {
-      const want = fx.stabilityRows.find((x) => x.method === r.method && x.discard_limit === 0.2)!;
+      const want = fx.stabilityRows.find((x) => x.method === r.method && x.fr_model === 'adaface' && x.discard_limit === 0.2)!;
       for (const k of ['teacher', 'images', 'spearman_teacher', 'spearman_self', 'mean_abs_shift', 'shift_scale', 'pauc_norm_proper', 'pauc_norm_misaligned', 'delta_pauc_norm', 'delta_lo', 'delta_hi'] as const) expect(r[k], k).toBe(want[k]);
     }
     // the student is measured against its teacher's aligned quality, the teacher against itself
     const [, teacher, student] = body.stability;
     expect(teacher.spearman_teacher).toBe(teacher.spearman_self);
     expect(student.spearman_teacher).not.toBe(student.spearman_self);
-    // only the sweep has charts; a setting without stability rows has none
-    expect((await srv.get('/api/sensitivity?dataset=lfw&fr_model=cosface')).body.stability).toEqual([]);
+    // Δ pAUC_norm per method × FR model with its interval, methods in the table's order
+    const chart = body.stability_chart.spec;
+    expect(chart.spec.layer[0].encoding.x.sort).toEqual(['crfiqa', 'serfiq', 'aikd(serfiq)']);
+    const bars = chart.data.values.map((v: { method: string; fr_model: string; value: number; lo: number; hi: number }) => [v.method, v.fr_model, v.value, v.lo, v.hi]);
+    expect(bars).toHaveLength(3 * 2);
+    for (const w of fx.stabilityRows.filter((x) => x.discard_limit === 0.2)) expect(bars).toContainEqual([w.method, w.fr_model, w.delta_pauc_norm, w.delta_lo, w.delta_hi]);
+    // a selection without stability rows has none
+    const none = (await srv.get('/api/sensitivity?dataset=cplfw&fr_model=adaface')).body;
+    expect([none.stability, none.stability_chart]).toEqual([[], null]);
   });
 
   it('plots pAUC_norm and Spearman ρ against the jitter strength per method', async () => {

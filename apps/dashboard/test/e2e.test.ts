@@ -179,6 +179,11 @@ describe('dashboard in the browser', () => {
     expect(cells[4]).toBe(student.spearman_teacher!.toFixed(3));
     expect(cells[5]).toBe(student.spearman_self!.toFixed(3));
     expect(cells[9]).toContain(`[${student.delta_lo! >= 0 ? '+' : '−'}${Math.abs(student.delta_lo!).toFixed(3)}`);
+    // Δ pAUC_norm per method × FR model: one error bar each, all with a height
+    await page.waitForSelector('#stability-chart svg');
+    const deltaBars = page.locator('#stability-chart svg g[class*="pauc_errorbar_marks"] line');
+    expect(await deltaBars.count()).toBe(3 * 2);
+    expect((await deltaBars.evaluateAll((els) => els.map((e) => (e as SVGGraphicsElement).getBBox().height))).every((x) => x > 0)).toBe(true);
     const teacherCells = await stab.nth(1).locator('td').allInnerTexts();
     expect(teacherCells[4]).toBe(fx.stabilityRows.find((r) => r.method === 'serfiq' && r.discard_limit === 0.3)!.spearman_teacher!.toFixed(3));
     await page.screenshot({ path: join(ARTIFACTS, 'sensitivity.png'), fullPage: true });

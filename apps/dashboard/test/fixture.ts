@@ -108,7 +108,7 @@ export interface Fixture {
   suggestedLr: number;
   sensitivityRun: string;
   stabilityRun: string;
-  /** Alignment-stability rows written (lfw, adaface, landmark-jitter; both discard limits, iso). */
+  /** Alignment-stability rows written (lfw, both FR models, landmark-jitter; both discard limits, iso). */
   stabilityRows: AlignmentStabilityRow[];
   failedRun: string;
   /** Every curve written, by `curveKey` (the main experiment's, plus the loose run's under empty names). */
@@ -242,12 +242,13 @@ export async function buildFixture(root = mkdtempSync(join(tmpdir(), 'aikd-dashb
     const q = qualities(sc, 'sens-aligned', method, 0);
     const qt = qualities(sc, 'sens|landmark-jitter|3', method, 1);
     const shift = qt.reduce((a, v, i) => a + Math.abs(v - q[i]!), 0) / q.length;
+    for (const fr of FR_MODELS)
     for (const limit of DISCARD_LIMITS) {
       const k = String(limit);
-      const [rp, rm] = CONDITIONS.map((c) => results.get(curveKey('lfw', 'adaface', c, method, 'iso'))!);
+      const [rp, rm] = CONDITIONS.map((c) => results.get(curveKey('lfw', fr, c, method, 'iso'))!);
       const d = pairedDifference(rm!.paucNorm[k]!, rp!.paucNorm[k]!, rm!.intervals!.samples.paucNorm[k]!, rp!.intervals!.samples.paucNorm[k]!);
       stabilityRows.push({
-        dataset: 'lfw', fr_model: 'adaface', method, role: student ? 'student' : method === 'serfiq' ? 'teacher' : 'method', teacher: student ? 'serfiq' : null,
+        dataset: 'lfw', fr_model: fr, method, role: student ? 'student' : method === 'serfiq' ? 'teacher' : 'method', teacher: student ? 'serfiq' : null,
         condition: 'landmark-jitter', procedure: 'landmark-jitter', strength: 3, images: q.length,
         spearman_teacher: spearman(qt, student ? teacherAligned : q), spearman_self: spearman(qt, q), mean_abs_shift: shift / std(student ? teacherAligned : q), shift_scale: student ? 'teacher σ' : 'own σ',
         pauc_norm_proper: rp!.paucNorm[k]!, pauc_norm_misaligned: rm!.paucNorm[k]!, delta_pauc_norm: d.estimate, delta_lo: d.interval?.[0] ?? null, delta_hi: d.interval?.[1] ?? null,

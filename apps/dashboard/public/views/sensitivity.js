@@ -33,6 +33,11 @@ export async function sensitivityView(root, params) {
   );
   if (d.empty) return void append(root, emptyState('No sensitivity results for this selection.'));
   for (const condition of [...new Set(d.stability.map((r) => r.condition))]) append(root, ...stabilityTable(condition, d.stability.filter((r) => r.condition === condition), limit));
+  if (d.stability_chart) {
+    const el = h('div', { class: 'chart', id: 'stability-chart' });
+    append(root, h('div', { class: 'charts' }, el));
+    await chart(el, d.stability_chart.spec);
+  }
   if (!d.rows.length) return;
   const charts = h('div', { class: 'charts', id: 'sensitivity-charts' });
   append(root, charts);

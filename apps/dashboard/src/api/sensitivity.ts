@@ -10,8 +10,9 @@
 import { z } from '@aikd/core';
 import { nameList, nameOrNone, number, parse, query, runId } from '../params.ts';
 import { TEACHER_BESIDE_STUDENT_ORDER } from '@aikd/results';
+import { DEFAULT_BOOTSTRAP_LEVEL } from '@aikd/edc';
 import { ALIGNMENT_STABILITY_VIEW, EMPTY_HINT, EXPERIMENT_KIND, MAX_METHODS, PAPER_SETTING, SENSITIVITY_VIEW } from '../constants.ts';
-import { seriesChartSpec } from '../charts.ts';
+import { paucChartSpec, seriesChartSpec } from '../charts.ts';
 import { Sql, eqOrNone, scope } from './sql.ts';
 import { requireRun } from './edc.ts';
 import type { ApiContext, Chart, Row } from '../types.ts';
@@ -59,7 +60,7 @@ const sensitivityQuery = query({
   experiment: runId.optional(),
 });
 
-type Selection = { experiment?: string; dataset: string; fr_model: string; methods?: string[] };
+type Selection = { experiment?: string; dataset: string; /** undefined: every FR model */ fr_model?: string; methods?: string[] };
 type Setting = { mode: string; fmr: number; discard_limit: number };
 
 /** The rows of one selection and EDC setting, in either table (alias `s`; both have these columns). */
@@ -69,7 +70,7 @@ function selection(o: Selection, setting: Setting) {
   const where = [
     sc.where,
     eqOrNone(sql, 's.dataset', o.dataset),
-    eqOrNone(sql, 's.fr_model', o.fr_model),
+    ...(o.fr_model === undefined ? [] : [eqOrNone(sql, 's.fr_model', o.fr_model)]),
     `s.mode = ${sql.p(setting.mode)}`,
     `s.fmr = ${sql.p(setting.fmr)}::double`,
     `s.discard_limit = ${sql.p(setting.discard_limit)}::double`,
@@ -85,7 +86,9 @@ export async function sensitivity(ctx: ApiContext, input: unknown) {
   await requireRun(ctx, o.experiment);
   const setting = { dataset: o.dataset, fr_model: o.fr_model, mode: o.mode ?? 'iso', fmr: o.fmr ?? PAPER_SETTING.operating_value, discard_limit: o.discard_limit ?? PAPER_SETTING.discard_limit };
   const stability = await stabilityRows(ctx, o, setting);
-  if (!(await ctx.store.has(SENSITIVITY_VIEW))) return { empty: !stability.length, ...(stability.length ? {} : { empty_hint: EMPTY_HINT }), setting, rows: [], charts: [], fixed: [], stability };
+  const stabilityChart = stability.length ? await deltaChart(ctx, o, setting) : null;
+  if (!(await ctx.store.has(SENSITIVITY_VIEW)))
+    return { empty: !stability.length, ...(stability.length ? {} : { empty_hint: EMPTY_HINT }), setting, rows: [], charts: [], fixed: [], stability, stability_chart: stabilityChart };
   const { sql, sc, where } = selection(o, setting);
   const rows = await ctx.store.query(
     `${sc.with} select s.method, s.procedure, s.strength, s.spearman_rho, s.pauc_norm, s.run_id
@@ -107,7 +110,7 @@ export async function sensitivity(ctx: ApiContext, input: unknown) {
     );
   }
   const empty = rows.length === 0 && stability.length === 0;
-  return { empty, ...(empty ? { empty_hint: EMPTY_HINT } : {}), setting, rows, charts, fixed: rows.filter((r) => !swept(r)), stability };
+  return { empty, ...(empty ? { empty_hint: EMPTY_HINT } : {}), setting, rows, charts, fixed: rows.filter((r) => !swept(r)), stability, stability_chart: stabilityChart };
 }
 
 /**
@@ -126,4 +129,31 @@ async function stabilityRows(ctx: ApiContext, o: Selection, setting: Setting): P
      order by condition, ${TEACHER_BESIDE_STUDENT_ORDER}`,
     sql.params,
   );
+}
+
+/**
+ * Δ pAUC_norm (misaligned − proper) per method × FR model with its interval, one panel per misaligned condition:
+ * every FR model of the dataset at the selected EDC setting, methods in teacher-beside-student order.
+ */
+async function deltaChart(ctx: ApiContext, o: Selection, setting: Setting): Promise<Chart> {
+  const { sql, sc, where } = selection({ ...o, fr_model: undefined }, setting);
+  const rows = await ctx.store.query(
+    `${sc.with} select * from (
+       select s.method, s.role, s.teacher, s.condition, s.fr_model, s.delta_pauc_norm, s.delta_lo, s.delta_hi
+       from ${ALIGNMENT_STABILITY_VIEW} s join runs r on r.id = s.run_id where ${where.join(' and ')} and s.delta_pauc_norm is not null
+       qualify row_number() over (partition by s.method, s.condition, s.fr_model order by r.started_at desc, s.run_id desc) = 1)
+     order by condition, fr_model, ${TEACHER_BESIDE_STUDENT_ORDER}`,
+    sql.params,
+  );
+  const methods = [...new Set(rows.map((r) => r.method as string))];
+  const conditions = [...new Set(rows.map((r) => r.condition as string))];
+  const frModels = [...new Set(rows.map((r) => r.fr_model as string))].sort();
+  const title = `Δ pAUC_norm@${setting.discard_limit} (misaligned − proper) per FR model`;
+  return {
+    title,
+    spec: paucChartSpec(
+      rows.map((r) => ({ dataset: r.condition as string, fr_model: r.fr_model as string, method: r.method as string, value: r.delta_pauc_norm as number, lo: r.delta_lo as number | null, hi: r.delta_hi as number | null })),
+      { title, methods, frModels, datasets: conditions, level: DEFAULT_BOOTSTRAP_LEVEL, valueTitle: 'Δ pAUC_norm', zeroRule: true },
+    ),
+  };
 }
