@@ -37,8 +37,22 @@ describe('CR-FIQA: CCS / NNCCS with identity centres', () => {
   });
 
   it('needs two identities and parallel inputs', () => {
-    expect(() => certaintyRatios({ n: 2, dim: 3, data: [1, 0, 0, 0, 1, 0] }, ['A', 'A'])).toThrow(/at least 2 identities/);
+    expect(() => certaintyRatios({ n: 2, dim: 3, data: [1, 0, 0, 0, 1, 0] }, ['A', 'A'])).toThrow(/at least 2 identities: .*nearest \*other\* identity's centre, which does not exist with 1 \(only "A"\)/);
     expect(() => certaintyRatios(rows, ['A', 'B'])).toThrow(/5 embeddings but 2 identities/);
+  });
+
+  it('stops when NNCCS ≤ 0 (the ratio would be unbounded or flip sign), naming the image', () => {
+    // A = {(1,0), (1,0.1)}, B = {(−1,0)}: centres point apart; every NNCCS is negative
+    const apart = { n: 3, dim: 2, data: [1, 0, 1, 0.1, -1, 0] };
+    expect(() => certaintyRatios(apart, ['A', 'A', 'B'], ['a1.png', 'a2.png', 'b1.png'])).toThrow(
+      /NNCCS \(the cosine to the nearest other identity's centre\) is ≤ 0 for 3 of 3 images, e.g. "(a1|b1)\.png" of identity "[AB]" \(NNCCS -1\.0000/,
+    );
+    // orthogonal centres: NNCCS exactly 0 (a division by zero) is refused too; without ids, rows are named
+    expect(() => certaintyRatios({ n: 2, dim: 2, data: [1, 0, 0, 1] }, ['A', 'B'])).toThrow(/≤ 0 for 2 of 2 images, e.g. row 0 of identity "A" \(NNCCS 0\.0000/);
+    // one sample with NNCCS ≤ 0 among good ones is enough to stop
+    // (A, B and C: C's only sample points away from both other centres)
+    const one = { n: 4, dim: 2, data: [1, 0, 1, 0, 0.8, 0.6, -1, -0.05] };
+    expect(() => certaintyRatios(one, ['A', 'A', 'B', 'C'], ['a1', 'a2', 'b1', 'c1'])).toThrow(/for 1 of 4 images, e.g. "c1" of identity "C"/);
   });
 });
 

@@ -2,21 +2,21 @@
  * FaceQnet's labels (Hernandez-Ortega et al., ICB 2019): the similarity between an image and its identity's
  * reference image, normalised. The original picks the reference with the BioLab-ICAO framework (the most
  * ICAO-compliant image of each VGGFace2 identity) and compares with FaceNet. BioLab-ICAO is not available, so the
- * reference here is chosen by an explicit ICAO-style proxy, measured on each image:
+ * reference here is chosen by an explicit ICAO-style proxy of five criteria, measured on each aligned crop
+ * (`measureImage`, blocks of crop side / 14 pixels):
  *
  * - **frontal**: pose deviation from the 5 landmarks (when the dataset has them) — |roll| of the eye line (radians),
- *   |yaw| = horizontal offset of the nose from the eye midpoint along the eye line / inter-ocular distance, and
+ *   |yaw| = offset of the nose from the eye midpoint along the eye line / inter-ocular distance, and
  *   |pitch| = |ln((eye→nose) / (nose→mouth) ÷ the ArcFace template's ratio)|, summed;
- * - **sharp**: the median over blocks (crop side / 14) of the 4-neighbour Laplacian's variance, minus what the noise
- *   contributes (20σ²) — noise must not look like detail, and an occluder's strong border must not either;
+ * - **sharp**: the median over blocks of the 4-neighbour Laplacian's variance;
  * - **low noise**: the median block σ of Immerkær's estimator (a mask that cancels image structure to second order);
- * - **well exposed**: |mean grey − 127.5| / 127.5 + the fraction of clipped pixels (≤ 5 or ≥ 250).
+ * - **well exposed**: |mean grey − 127.5| / 127.5 + the fraction of clipped pixels (≤ 5 or ≥ 250);
+ * - **unoccluded**: the fraction of blocks with no texture at all (Laplacian variance < 2), lower = better.
  *
- * Within each identity every criterion is ranked (ties share the average rank, better = higher) and the image with
- * the largest rank sum is the reference (the first in dataset order on a tie). Sharpness and noise are measured on
- * the aligned crop, so the face region is what counts. Label = (cos(e_i, e_ref) − min) / (max − min) over the
- * labelled images, where the reference compared with itself gives the top value; identities with a single image
- * get no label.
+ * Within each identity every criterion is ranked (1 = worst, ties share the average rank, a missing pose ties every
+ * image). The reference is the image whose *worst* rank is highest (ICAO compliance means no criterion fails); the
+ * rank sum, then dataset order, break ties. Label = (cos(e_i, e_ref) − min) / (max − min) over the labelled images,
+ * where the reference compared with itself gives the top value; identities with a single image get no label.
  */
 import type { Landmarks5, RawImage } from '@aikd/datasets';
 import { ARCFACE_TEMPLATE_112 } from '@aikd/alignment';

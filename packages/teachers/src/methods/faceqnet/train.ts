@@ -15,7 +15,7 @@ export const faceqnetTraining: HeadTraining = {
     return {
       y: r.labels,
       columns: { reference_cosine: r.cosine, reference: Array.from(r.reference, (k) => (k >= 0 ? ids[k]! : '')), pose_deviation: Float64Array.from(measures, (m) => m.pose), sharpness: Float64Array.from(measures, (m) => m.sharpness), noise_sigma: Float64Array.from(measures, (m) => m.noise), exposure_deviation: Float64Array.from(measures, (m) => m.exposure) },
-      summary: { label: `(cos(e, e_ref) − ${r.min.toFixed(4)}) / (${r.max.toFixed(4)} − ${r.min.toFixed(4)}); reference = ICAO-style proxy (frontal, sharp, low noise, well exposed)`, references: refs.size },
+      summary: { label: `(cos(e, e_ref) − ${r.min.toFixed(4)}) / (${r.max.toFixed(4)} − ${r.min.toFixed(4)}); reference = ICAO-style proxy (frontal, sharp, low noise, well exposed, unoccluded; the best worst rank)`, references: refs.size },
     };
   },
   loss: (P) => ({ kind: (P.loss as 'l1' | 'l2') ?? 'l2' }),
