@@ -21,8 +21,15 @@ export const FACEQAN_DEFAULTS = {
   p: 5,
 } as const;
 
-/** The 0..255 pixel range the tfjs recognisers' `toPixels` gives; FaceQAN's ε is scaled to it and copies clamped to it. */
+/** The 0..255 pixel range the tfjs recognisers' `toPixels` gives; FaceQAN's ε is scaled to it. */
 export const PIXEL_MAX = 255;
+
+/**
+ * FaceQAN's clamp of the attacked copies, in 0..255 units: the official code clamps its [0, 1] images
+ * (`ToTensor`, normalised inside the model) to [−1, 1] (`util.batch_n_noise`, `bim_attack.py`), so copies may go
+ * below black but not above white.
+ */
+export const FACEQAN_CLAMP: readonly [number, number] = [-PIXEL_MAX, PIXEL_MAX];
 
 /**
  * FR model used when a method needs one and none is named. faceres, not the faster mobileface: on the demo set

@@ -1,18 +1,20 @@
 /**
- * FaceQAN (Babnik et al., ICPR 2022): how easily adversarial noise moves the embedding. k copies of the image with
- * U(−ε, ε) noise are pushed away from the clean embedding by l BIM steps (loss mean(1 − cos), step ε·sign(∇));
- * the cosines to the clean embedding, recorded at each step before the update, form S (l·k values); with the
- * flip symmetry s_f = cos(emb(x), emb(flip x)), q = [(1 + mean S)/2 · clip(1 − std S, 0, 1) · s_f]^p.
+ * FaceQAN (Babnik et al., ICPR 2022), checked line by line against the official code (`LSIbabnikz/FaceQAN`,
+ * `src/calculate_qs.py`, `bim_attack.py`, `util.py`, `symmetry.py`; the teachers README lists each point):
+ * k copies of the image with U(−ε, ε) noise are pushed away from the clean embedding by l BIM steps (loss
+ * mean_j(1 − cos_j), step ε·sign(∇)); the cosines to the clean embedding, recorded at each step before the update,
+ * form S (l·k values); with the flip symmetry s_f = cos(emb(x), emb(flip x)), q = [(1 + mean S)/2 · clip(1 − std S,
+ * 0, 1) · s_f]^p.
  *
- * Pixels are the tfjs recognisers' 0..255 RGB, so ε (a fraction of a [0, 1] range, as in the paper) becomes ε·255
- * grey levels, and copies are clamped to [0, 255] (the official code clamps its [0, 1] images to [−1, 1], looser than
- * the image range). Noise is drawn from `rngFor(seed, 'faceqan', id)`; each image is attacked on its own, so its
- * score does not depend on its batch. The gradient of the last step is never used, so it is not computed.
+ * Pixels are the tfjs recognisers' 0..255 RGB, so ε (a fraction of the official [0, 1] input) becomes ε·255 grey
+ * levels, and copies are clamped to [−255, 255], the official [−1, 1] clamp of its [0, 1] images. Noise is drawn
+ * from `rngFor(seed, 'faceqan', id)`; each image is attacked on its own, so its score does not depend on its batch.
+ * The gradient of the last step is never used (the official code computes it and drops it), so it is not computed.
  */
 import { z, rngFor } from '@aikd/core';
 import type { tf as TF } from '@aikd/runtime';
 import type { TensorRecognizer } from '@aikd/fr-models';
-import { FACEQAN_DEFAULTS, PIXEL_MAX } from '../../constants.ts';
+import { FACEQAN_CLAMP, FACEQAN_DEFAULTS, PIXEL_MAX } from '../../constants.ts';
 import { resolveParams } from '../../params.ts';
 import type { QualityMethod, QualityMethodOptions, ScoreContext } from '../../types.ts';
 import { checkCount, inputOf, needsTensors, openRecognizer } from '../common.ts';
@@ -52,9 +54,18 @@ export function attackStep(tf: Tf, forward: TensorRecognizer['forward'], clean: 
   return { cos: cos!, grad };
 }
 
-/** One BIM update: X + ε·sign(∇), clamped to the pixel range. */
-export function bimUpdate(tf: Tf, X: TF.Tensor4D, grad: TF.Tensor4D, epsPixels: number, max = PIXEL_MAX): TF.Tensor4D {
-  return tf.tidy(() => tf.clipByValue(tf.add(X, tf.mul(tf.sign(grad), epsPixels)), 0, max) as TF.Tensor4D);
+/**
+ * sign(x) ∈ {−1, 0, 1} exactly, as torch's `sign`. Not `tf.sign`: the wasm backend's Sign returns 0 for
+ * |x| < 2⁻²³ (float epsilon), and FaceQAN's input gradients are mostly that small (the loss 1 − cos is flat where the
+ * copies start, next to the clean image), so with `tf.sign` most pixels never move and the attack does almost nothing.
+ */
+export function exactSign(tf: Tf, x: TF.Tensor): TF.Tensor {
+  return tf.tidy(() => tf.sub(tf.cast(tf.greater(x, 0), 'float32'), tf.cast(tf.less(x, 0), 'float32')));
+}
+
+/** One BIM update: X + ε·sign(∇), clamped (by default FaceQAN's official range, `FACEQAN_CLAMP`). */
+export function bimUpdate(tf: Tf, X: TF.Tensor4D, grad: TF.Tensor4D, epsPixels: number, clamp: readonly [number, number] = FACEQAN_CLAMP): TF.Tensor4D {
+  return tf.tidy(() => tf.clipByValue(tf.add(X, tf.mul(exactSign(tf, grad), epsPixels)), clamp[0], clamp[1]) as TF.Tensor4D);
 }
 
 /** The initial noise of the k copies, U(−ε, ε) per value (pixel units), [k, …shape of one image] row-major. */
@@ -95,7 +106,7 @@ export async function faceqanOne(tf: Tf, t: TensorRecognizer, pixels: TF.Tensor4
   sfT.dispose();
   const perImage = pixels.size;
   const noise = faceqanNoise(seed, id, P.k, perImage, epsPx);
-  let X = tf.tidy(() => tf.clipByValue(tf.add(pixels, tf.tensor(noise, [P.k, ...pixels.shape.slice(1)])), 0, PIXEL_MAX) as TF.Tensor4D);
+  let X = tf.tidy(() => tf.clipByValue(tf.add(pixels, tf.tensor(noise, [P.k, ...pixels.shape.slice(1)])), FACEQAN_CLAMP[0], FACEQAN_CLAMP[1]) as TF.Tensor4D);
   const S = new Float64Array(P.l * P.k);
   try {
     for (let step = 0; step < P.l; step++) {
@@ -129,7 +140,7 @@ export async function createFaceqan(opts: QualityMethodOptions): Promise<Quality
   return {
     id: 'faceqan',
     requires: { frModel: true, gradients: true },
-    params: { ...P, epsilon_pixels: P.epsilon * PIXEL_MAX, clamp: [0, PIXEL_MAX] },
+    params: { ...P, epsilon_pixels: P.epsilon * PIXEL_MAX, clamp: [...FACEQAN_CLAMP] },
     frModel: rec.id,
     weightsHash: rec.spec.weightsHash,
     range: { min: -1, max: 1, note: `[(1+mean S)/2 · clip(1−std S) · s_f]^${P.p}; negative only if the mirror image's embedding points away` },
