@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { emit, outputMode, textTable, AikdError, log } from '@aikd/core';
-import { listArg, type Command } from '@aikd/core/cli';
+import { intArg, listArg, type Command } from '@aikd/core/cli';
+import { frModelCatalogue } from '@aikd/fr-models/catalogue';
 import { methodCatalogue } from './catalogue/index.ts';
 import { isLearnedMethod } from './train/learned.ts';
 import { methodsWithWeights } from '@aikd/fr-models/weights';
@@ -45,6 +46,17 @@ interface MethodTrainOpts {
   onnx?: string;
 }
 
+interface ValidateOpts {
+  validate?: boolean;
+  dataset: string;
+  methods?: string[];
+  frModels?: string[];
+  identities: string;
+  gradientIdentities: string;
+  bootstrap: number;
+  seed: string;
+}
+
 const seedOf = (s: string): number | string => (/^\d+$/.test(s) ? Number(s) : s);
 
 const paramOption = listArg<string>((s) => s);
@@ -56,8 +68,17 @@ export function register(program: Command): void {
     .description('FIQA methods: the catalogue (`aikd methods`), and training the learned ones (`aikd method train`)');
   methods
     .command('list', { isDefault: true })
-    .description('every FIQA method, what it needs, and whether it can run here')
-    .action(async () => {
+    .description('every FIQA method, what it needs, and whether it can run here; --validate: does each training-free method track degradation')
+    .option('--validate', 'score the demo set with every training-free method on every built-in FR model: Spearman of quality with the degradation level, with a bootstrap interval over identities')
+    .option('--dataset <name>', 'with --validate: a dataset whose images have a numeric "severity" attribute', 'demo')
+    .option('--methods <ids>', 'with --validate: these methods (default: every method that needs no training here)', listArg<string>((s) => s))
+    .option('--fr-models <names>', `with --validate: these FR models (default: ${frModelCatalogue.tfjsIds().join(', ')})`, listArg<string>((s) => s))
+    .option('--identities <n|all>', 'with --validate: score n identities, evenly spaced (default all)', 'all')
+    .option('--gradient-identities <n|all>', 'with --validate: the same for methods needing input gradients (FaceQAN, ~50 passes per image)', '10')
+    .option('--bootstrap <B>', 'with --validate: bootstrap replicates', intArg('--bootstrap', 1), 1000)
+    .option('--seed <seed>', 'with --validate: seed of the methods and of the bootstrap', '0')
+    .action(async (o: ValidateOpts) => {
+      if (o.validate) return validateCommand(o);
       const rows = await methodCatalogue.describe();
       const needs = (r: (typeof rows)[number]) =>
         [r.requires.frModel && 'FR model', r.requires.gradients && 'input gradients', r.requires.training && 'trained weights'].filter(Boolean).join(', ') || '-';
@@ -278,6 +299,60 @@ async function scoreDatasetCommand(o: ScoreOpts, method: import('./types.ts').Qu
       run.finish({ images: set.ids.length, from_cache: set.fromCache, seconds: set.seconds });
       emit(summary, () => textTable([summary]));
     });
+  } finally {
+    await ds.close();
+  }
+}
+
+const countArg = (name: string, v: string): number | undefined => {
+  if (v === 'all') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new AikdError(`${name}: expected a positive integer or "all", got "${v}"`);
+  return n;
+};
+
+async function validateCommand(o: ValidateOpts): Promise<void> {
+  const { validateMethods } = await import('./validate.ts');
+  const { openDataset, loadDatasetsConfig, findEntry, datasetStatus } = await import('@aikd/datasets');
+  const catalogue = await methodCatalogue.describe();
+  // training-free: the built-in methods that need no training here (learned methods and run families are left out)
+  const trainingFree = catalogue.filter((r) => !r.id.includes(':') && !r.requires.training && !isLearnedMethod(methodCatalogue.get(r.id)));
+  const methods = o.methods ?? trainingFree.map((r) => r.id);
+  const ownModel = new Set(catalogue.filter((r) => !r.requires.frModel).map((r) => r.id));
+  const entry = findEntry(loadDatasetsConfig(), o.dataset);
+  if (entry.builtin && o.dataset === 'demo' && !datasetStatus(entry).present) {
+    log.info('building the built-in demo dataset (first use) …');
+    const { buildDemoDataset } = await import('@aikd/alignment');
+    await buildDemoDataset({});
+  }
+  const ds = await openDataset(o.dataset);
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+  const below = (r: import('./validate.ts').ValidationRow) =>
+    Object.entries(r.by_degradation)
+      .map(([d, v]) => `${d} ${v.below_clean}/${v.faces}`)
+      .join(', ');
+  try {
+    const report = await validateMethods(ds, {
+      methods,
+      frModels: o.frModels ?? frModelCatalogue.tfjsIds(),
+      open: (m, fr) => methodCatalogue.open(m, fr ? { frModel: fr } : {}),
+      ownModel,
+      identities: countArg('--identities', o.identities),
+      gradientIdentities: countArg('--gradient-identities', o.gradientIdentities),
+      bootstrap: o.bootstrap,
+      seed: seedOf(o.seed),
+      onRow: (r) => log.info('reason' in r ? `skip ${r.method} (${r.fr_model}): ${r.reason}` : `${r.method} on ${r.fr_model}: ρ ${fmt(r.rho)} [${fmt(r.low)}, ${fmt(r.high)}] over ${r.images} images`),
+    });
+    emit(report, () =>
+      [
+        `quality vs degradation on ${report.dataset} (content ${report.content_key?.slice(0, 12) ?? '?'}, proper alignment, seed ${report.seed}): Spearman ρ(quality, severity), ` +
+          `${Math.round(report.bootstrap.level * 100)} % interval from ${report.bootstrap.B} bootstrap replicates over identities; a working method has ρ < 0`,
+        textTable(
+          report.rows.map((r) => ({ method: r.method, fr_model: r.fr_model, images: r.images, identities: r.identities, rho: fmt(r.rho), interval: `[${fmt(r.low)}, ${fmt(r.high)}]`, verdict: r.verdict, 'degraded below clean (per face)': below(r) })),
+        ),
+        ...report.skipped.map((s) => `not run: ${s.method} (${s.fr_model}): ${s.reason}`),
+      ].join('\n'),
+    );
   } finally {
     await ds.close();
   }

@@ -21,8 +21,9 @@ export { scoreImageFiles, imageScoresCsv, type ImageFileScore } from './score-fi
 export * from './import/index.ts';
 export { dropoutMasks, serfiqFromEmbeddings, serfiqDisplayRescale } from './methods/serfiq/math.ts';
 export { serfiqParams } from './methods/serfiq/serfiq.ts';
-export { faceqanParams, faceqanQuality, faceqanNoise, faceqanOne, attackStep, bimUpdate, cosineToRef, type FaceqanTrace } from './methods/faceqan/faceqan.ts';
-export { spearman, rankAverage } from './stats.ts';
+export { faceqanParams, faceqanQuality, faceqanNoise, faceqanOne, attackStep, bimUpdate, exactSign, cosineToRef, type FaceqanTrace } from './methods/faceqan/faceqan.ts';
+export { spearman, rankAverage, clusterBootstrap, quantileSorted, type BootstrapInterval } from './stats.ts';
+export { validateMethods, identitySubset, degradationTracking, type ValidationRow, type ValidationSkip, type ValidationReport, type ValidateOptions } from './validate.ts';
 // learned methods (issue 8): training, label generators, DifFIQA
 export { trainMethod, trainLearnedMethod, learnedMethodIds, type TrainMethodOptions, type TrainedMethodRun } from './train/trainer.ts';
 export { openMethodRun, openTrainedHead } from './train/load.ts';

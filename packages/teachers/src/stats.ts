@@ -37,3 +37,48 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
+
+/** The q-quantile of sorted values, interpolated linearly between order statistics (numpy's default). */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (!n) return NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h), hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+export interface BootstrapInterval {
+  /** The statistic on the data as given. */
+  estimate: number;
+  low: number;
+  high: number;
+  level: number;
+  /** Replicates drawn, and how many gave a finite statistic (the interval uses those). */
+  B: number;
+  finite: number;
+}
+
+/**
+ * Percentile bootstrap interval of a statistic over clusters resampled with replacement (a cluster bootstrap: the
+ * clusters are the independent units, e.g. a person's images move together). `clusters` holds the item indices of
+ * each cluster; `stat` gets the indices of one replicate (with repeats). Replicates come from `rng`, so the interval
+ * is the same for the same seed.
+ */
+export function clusterBootstrap(
+  clusters: readonly (readonly number[])[],
+  stat: (indices: readonly number[]) => number,
+  opts: { B: number; rng: { int(n: number): number }; level?: number },
+): BootstrapInterval {
+  const level = opts.level ?? 0.95;
+  const all = clusters.flat();
+  const reps: number[] = [];
+  for (let b = 0; b < opts.B; b++) {
+    const idx: number[] = [];
+    for (let c = 0; c < clusters.length; c++) idx.push(...clusters[opts.rng.int(clusters.length)]!);
+    const v = stat(idx);
+    if (Number.isFinite(v)) reps.push(v);
+  }
+  reps.sort((a, b) => a - b);
+  const a = (1 - level) / 2;
+  return { estimate: stat(all), low: quantileSorted(reps, a), high: quantileSorted(reps, 1 - a), level, B: opts.B, finite: reps.length };
+}
