@@ -73,7 +73,6 @@ function studyConfig(backbone: string, teacher: string, seed: number): TrainConf
   });
   c.data.split_seed = SPLIT_SEED;
   if (a['labels-seed'] !== undefined) c.labels.seed = Number(a['labels-seed']);
-  c.data.val_min = 8;
   return c;
 }
 

@@ -1,5 +1,9 @@
-import { Command, intArg, numberArg } from '@aikd/core/cli';
+import { Command, InvalidArgumentError, intArg, numberArg } from '@aikd/core/cli';
 const positive = (name: string) => numberArg(name, (x) => x > 0, 'a positive number');
+const choiceArg = (name: string, choices: string[]) => (v: string) => {
+  if (!choices.includes(v)) throw new InvalidArgumentError(`${name}: expected one of ${choices.join(', ')}, got "${v}"`);
+  return v;
+};
 const seedArg = intArg('--seed');
 
 /** `aikd train`: an AI-KD student from a YAML config, every key overridable by a flag. */
@@ -23,7 +27,10 @@ export function register(program: Command): void {
     .option('--p <px>', 'landmark-jitter p in source pixels', numberArg('--p', (x) => x >= 0, 'a number >= 0'))
     .option('--seed <n>', 'seed', seedArg)
     .option('--trainable-tensors <n>', 'train only the last N parameter tensors of the backbone', intArg('--trainable-tensors', 0))
-    .option('--val-every <n>', 'validate every N steps', intArg('--val-every', 1))
+    .option('--val-every <n>', 'validate every N steps (default 10 % of an epoch)', intArg('--val-every', 1))
+    .option('--val-criterion <loss>', 'validation loss choosing the best checkpoint: quality (reference) or total', choiceArg('--val-criterion', ['quality', 'total']))
+    .option('--val-split <how>', 'validation hold-out: identity (whole training identities) or stratified (reference: 1 % of images in quality order)', choiceArg('--val-split', ['identity', 'stratified']))
+    .option('--bn <mode>', 'student BatchNorm while training: train (batch statistics, reference) or frozen (running statistics); only ONNX iResNets have real BN layers', choiceArg('--bn', ['train', 'frozen']))
     .option('--name <name>', 'run name')
     .option('--resume <run-id>', 'continue a killed/stopped run from its last checkpoint (its own configuration)')
     .option('--max-steps <n>', 'stop after this many steps in total (the run can be resumed later)', intArg('--max-steps', 1))

@@ -79,7 +79,7 @@ describe('aikd train (CLI)', () => {
     const r = cli([...TRAIN, '--scores', scoresFile, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { run_id: string; finished: boolean; steps: number };
-    expect(out).toMatchObject({ finished: true, steps: 9 }); // 12 images, 6 held out for validation (at most half) → 3 steps × 3 epochs
+    expect(out).toMatchObject({ finished: true, steps: 15 }); // 12 images of 6 people; 1 person (2 images) validates → 5 steps × 3 epochs
     runId = out.run_id;
     const s = cli(['score', '--dataset', 'demo', '--method', `aikd:${runId}`, '--json', '--no-cache']);
     expect(s.status, s.stderr).toBe(0);
@@ -115,9 +115,9 @@ describe('aikd train (CLI)', () => {
     expect(JSON.parse(readFileSync(join(runsDir, id, 'run.json'), 'utf8')).status).toBe('running');
     const r = cli(['train', '--resume', id, '--json'], { AIKD_RESULTS: killedResults });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ finished: true, steps: 9 });
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ finished: true, steps: 15 });
     const resumed = lastCheckpoint(join(runsDir, id)), straight = lastCheckpoint(join(results, 'runs', runId));
-    expect(resumed.step).toBe(9);
+    expect(resumed.step).toBe(15);
     // every weight and momentum buffer bit-identical
     expect(resumed.sha256).toBe(straight.sha256);
   });

@@ -2,12 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, initRuntime } from '@aikd/runtime';
-import type { ImageRecord } from '@aikd/datasets';
+import { splitByIdentity, subsetDataset, type Dataset, type ImageRecord } from '@aikd/datasets';
 import { aikdLoss, consistencyLoss, smoothL1Loss } from '../src/train/losses.ts';
 import { warmupFactor, warmupSteps } from '../src/train/schedule.ts';
 import { clipByGlobalNorm, createSgd } from '../src/train/optimizer.ts';
-import { normaliseLabels, stratifiedHoldout } from '../src/train/data.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { identityHoldout, normaliseLabels, stratifiedHoldout } from '../src/train/data.ts';
+import { referenceDeviations, resolveTrainConfig } from '../src/train/config.ts';
 import type { ParamRef } from '@aikd/fr-models';
 
 beforeAll(async () => {
@@ -122,6 +122,32 @@ describe('splits and labels', () => {
     expect(val.map((t) => t.label)).toEqual([0.75, 1.25]);
     expect(() => normaliseLabels([{ rawQuality: 1, label: 0 }], [])).toThrow(/nothing to learn/);
   });
+
+  it('validation by identity: whole identities of the identity split, ≥ 15 % of them on small datasets, grown to reach the image minimum', () => {
+    // 40 identities × 3 images
+    const recs: ImageRecord[] = Array.from({ length: 120 }, (_, i) => ({ id: `p${Math.floor(i / 3)}/${i % 3}.png`, identity: `p${Math.floor(i / 3)}` }));
+    const ds: Dataset = { name: 'mem', format: 'folder', aligned: true, location: 'memory', images: () => recs, pairs: () => [], image: (id) => recs.find((r) => r.id === id), readImage: async () => new Uint8Array(), close: async () => {} };
+    const items = recs.map((r) => ({ id: r.id }));
+    const identities = (xs: { id: string }[]) => new Set(xs.map((x) => x.id.split('/')[0]));
+    // small: 1 % of 40 identities is 1, 500 images are out of reach, so the 15 % cap decides: 6 identities
+    const h = identityHoldout(ds, items, { fraction: 0.01, minImages: 500, maxFraction: 0.15, seed: 3 });
+    expect([identities(h.val).size, h.val.length, h.train.length, h.identities]).toEqual([6, 18, 102, 40]);
+    expect([...identities(h.val)].some((p) => identities(h.train).has(p))).toBe(false);
+    // the held-out identities are the datasets package's identity split of the labelled images
+    const ref = splitByIdentity(subsetDataset(ds, () => true, 'aikd-labelled'), { testFraction: 6 / 40, seed: 3 });
+    expect(h.valIdentities).toEqual(ref.testIdentities);
+    // enough images: the smallest number of identities reaching the minimum (nested: a prefix of the same shuffle)
+    const few = identityHoldout(ds, items, { fraction: 0.01, minImages: 8, maxFraction: 0.15, seed: 3 });
+    expect(identities(few.val).size).toBe(3);
+    expect([...identities(few.val)].every((p) => identities(h.val).has(p))).toBe(true);
+    expect(identities(identityHoldout(ds, items, { fraction: 0.2, minImages: 1, maxFraction: 0.15, seed: 3 }).val).size).toBe(8);
+    // another seed, other people; unlabelled images are not in either part
+    expect(identityHoldout(ds, items, { fraction: 0.01, minImages: 500, maxFraction: 0.15, seed: 4 }).valIdentities).not.toEqual(h.valIdentities);
+    const part = identityHoldout(ds, items.slice(0, 60), { fraction: 0.01, minImages: 500, maxFraction: 0.15, seed: 3 });
+    expect(part.train.length + part.val.length).toBe(60);
+    expect(() => identityHoldout(ds, items.slice(0, 3), { fraction: 0.01, minImages: 1, maxFraction: 0.15, seed: 3 })).toThrow(/at least 2 identities.*val_split: stratified/);
+  });
+
 });
 
 describe('training configuration', () => {
@@ -129,7 +155,10 @@ describe('training configuration', () => {
     const c = resolveTrainConfig(undefined, { dataset: 'demo', method: 'serfiq' });
     expect(c.train).toMatchObject({ batch_size: 64, lr_head: 0.05, momentum_head: 0.9, weight_decay_head: 5e-4, lr_backbone: 0.05, momentum_backbone: 0.1, warmup_fraction: 0.15, clip_norm: 5, smooth_l1_beta: 0.5 });
     expect(c.model).toMatchObject({ backbone: 'mobileface', trainable_tensors: 100, head_hidden: 1024 });
-    expect(c.data).toMatchObject({ jitter_p: 3, val_fraction: 0.01 });
+    expect(c.data).toMatchObject({ jitter_p: 3, val_fraction: 0.01, val_split: 'identity' });
+    expect(c.train).toMatchObject({ val_criterion: 'quality', val_start_fraction: 0.3, bn: 'train' });
+    // the options that differ from the reference code by default are named (and recorded in each run)
+    expect(referenceDeviations(c).map((d) => d.option)).toEqual(['train.val_at_end', 'data.val_split']);
     const o = resolveTrainConfig(undefined, { dataset: 'demo', method: 'serfiq', lr: 0.01, batch: 8, p: 5 });
     expect([o.train.lr_head, o.train.lr_backbone, o.train.batch_size, o.data.jitter_p]).toEqual([0.01, 0.01, 8, 5]);
     expect(() => resolveTrainConfig(undefined, { method: 'serfiq' })).toThrow(/data\.dataset.*--dataset/);

@@ -101,6 +101,10 @@ describe('iResNet from ONNX (fixture exported by PyTorch: scripts/make-iresnet-f
       // 31 BNs in this layout; the folded export folds the 21 that follow a conv
       expect(bn).toEqual(form === 'folded' ? { unfused: 10, foldedIntoConv: 21 } : { unfused: 31, foldedIntoConv: 0 });
       const bb = instantiate(src);
+      // BNs folded into a convolution have no statistics: per-channel affine layers, never batch-normalised
+      const classes = bb.model.layers.map((l) => l.getClassName());
+      expect([classes.filter((c) => c === 'BatchNormalization').length, classes.filter((c) => c === 'AikdChannelAffine').length]).toEqual(form === 'folded' ? [10, 21] : [31, 0]);
+      expect(src.spec.batchNorm).toBe('statistics');
       expect(bb.params.map((p) => p.name)).toEqual(meta.parameter_names);
       expect(bb.params.filter((p) => p.fixed).map((p) => p.name)).toEqual(['features.weight']);
       const got = bb.model.predict(tf.tensor4d(Float32Array.from(px), [n, size, size, 3])) as tf.Tensor2D;
@@ -114,6 +118,32 @@ describe('iResNet from ONNX (fixture exported by PyTorch: scripts/make-iresnet-f
       src.dispose();
     });
   }
+
+  it("training mode: batch statistics, and running statistics move as PyTorch's BN with momentum 0.1", async () => {
+    const src = await createBackboneSource(`onnx:${join(FIXTURE, 'iresnet-unfused.onnx')}`);
+    const bb = instantiate(src);
+    const x = tf.tensor4d(Float32Array.from(px), [n, size, size, 3]);
+    const bn = bb.model.getLayer('bn1'); // the stem BN, after conv1
+    const [mean0, var0] = bn.getWeights().slice(2).map((t) => t.dataSync().slice());
+    // its input: the stem convolution's output for this batch, per channel mean and (biased) variance over N, H, W
+    const conv = tf.model({ inputs: bb.model.inputs, outputs: bb.model.getLayer('conv1').output as tf.SymbolicTensor });
+    const c = conv.predict(x) as tf.Tensor4D;
+    const [bm, bv] = [tf.mean(c, [0, 1, 2]), tf.moments(c, [0, 1, 2]).variance].map((t) => t.dataSync());
+    const inference = (bb.model.apply(x, { training: false }) as tf.Tensor).dataSync();
+    expect(Array.from(bn.getWeights()[2]!.dataSync())).toEqual(Array.from(mean0!)); // inference mode leaves them
+    const training = (bb.model.apply(x, { training: true }) as tf.Tensor).dataSync();
+    const [mean1, var1] = bn.getWeights().slice(2).map((t) => t.dataSync());
+    for (let k = 0; k < mean0!.length; k++) {
+      expect(mean1![k]).toBeCloseTo(0.9 * mean0![k]! + 0.1 * bm![k]!, 4);
+      // PyTorch would use the unbiased batch variance here (× N·H·W / (N·H·W − 1), 1.00004 for this batch)
+      expect(var1![k]).toBeCloseTo(0.9 * var0![k]! + 0.1 * bv![k]!, 3);
+    }
+    // batch statistics change the output
+    expect(Math.max(...Array.from(training, (v, i) => Math.abs(v - inference[i]!)))).toBeGreaterThan(1e-3);
+    tf.dispose([x, c]);
+    bb.model.dispose();
+    src.dispose();
+  });
 
   it('a model that is not an iResNet is refused with the file and what was expected', () => {
     const bytes = readFileSync(join(FIXTURE, 'iresnet-unfused.onnx'));

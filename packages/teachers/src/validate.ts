@@ -6,8 +6,7 @@
  * the clean image of the same face.
  */
 import { AikdError, rngFor } from '@aikd/core';
-import { subsetDataset, type Dataset, type ImageRecord } from '@aikd/datasets';
-import { datasetContentKey } from '@aikd/fr-models';
+import { datasetFingerprint, subsetDataset, type Dataset, type ImageRecord } from '@aikd/datasets';
 import { scoreDataset } from './score-dataset.ts';
 import { clusterBootstrap, spearman } from './stats.ts';
 import type { QualityMethod } from './types.ts';
@@ -160,5 +159,5 @@ export async function validateMethods(ds: Dataset, o: ValidateOptions): Promise<
       }
     }
   }
-  return { dataset: ds.name, content_key: await datasetContentKey(ds), seed: o.seed, alignment: 'proper', bootstrap: { B: o.bootstrap, level, unit: 'identity' }, rows, skipped };
+  return { dataset: ds.name, content_key: (await datasetFingerprint(ds)).key, seed: o.seed, alignment: 'proper', bootstrap: { B: o.bootstrap, level, unit: 'identity' }, rows, skipped };
 }

@@ -49,6 +49,9 @@ export async function trainCommand(o: Record<string, unknown>): Promise<void> {
     seed: o.seed as number | undefined,
     trainableTensors: o.trainableTensors as number | undefined,
     valEvery: o.valEvery as number | undefined,
+    valCriterion: o.valCriterion as TrainOverrides['valCriterion'],
+    valSplit: o.valSplit as TrainOverrides['valSplit'],
+    bn: o.bn as TrainOverrides['bn'],
     name: o.name as string | undefined,
   };
   let cfg: TrainConfig;

@@ -28,10 +28,23 @@ const trainSectionSchema = z
     consistency_weight: z.number().min(0).default(1),
     quality_weight: z.number().min(0).default(1),
     smooth_l1_beta: positive.default(0.5),
-    /** Validate every N steps (default: 10 % of an epoch's steps, at least 1) and at the end. */
+    /** Validate every N steps (default: 10 % of an epoch's steps, at least 1, as the reference code's `validate_every: 0.1`). */
     val_every: z.number().int().positive().optional(),
-    /** Validation loss that picks the best checkpoint: `total` (both terms) or `quality` (reference code). */
-    val_criterion: z.enum(['total', 'quality']).default('total'),
+    /**
+     * No validation until this fraction of all steps has passed, nor before the warm-up ends (reference code: only
+     * after `pretrain_end` = 0.3 of its epoch, twice its warm-up).
+     */
+    val_start_fraction: z.number().min(0).max(1).default(0.3),
+    /** Also validate after the last step, so every run has a best checkpoint (the reference code does not). */
+    val_at_end: z.boolean().default(true),
+    /** Validation loss that picks the best checkpoint: `quality` (reference code) or `total` (both terms). */
+    val_criterion: z.enum(['quality', 'total']).default('quality'),
+    /**
+     * BatchNorm of the student while it trains: `train` (batch statistics, running statistics updated, as PyTorch's
+     * `model.train()` in the reference code) or `frozen` (running statistics, inference mode). Only backbones with
+     * real BN layers (ONNX iResNets) have any; the built-in graph models have BN folded into constants.
+     */
+    bn: z.enum(['train', 'frozen']).default('train'),
     /** Save the resumable checkpoint every N steps (default: val_every). */
     checkpoint_every: z.number().int().positive().optional(),
   })
@@ -50,9 +63,22 @@ export const trainConfigSchema = z
         test_identities: z.number().min(0).lt(1).default(0),
         /** Seed of that identity split (default: `seed`), so runs with different seeds can share one test split. */
         split_seed: z.union([z.number().int(), z.string()]).optional(),
-        /** Quality-stratified validation hold-out (aligned images only). */
+        /**
+         * How validation images are held out (aligned images only): `identity` (whole training identities, the
+         * datasets package's identity split, so validation measures unseen people) or `stratified` (the reference
+         * code: every k-th image in quality order).
+         */
+        val_split: z.enum(['identity', 'stratified']).default('identity'),
+        /** Share held out for validation (reference code: 1 %): of the identities (`identity`) or images (`stratified`). */
         val_fraction: fraction.default(0.01),
-        /** At least this many validation images (tiny datasets get a larger fraction; the run records it). */
+        /**
+         * `identity`: more identities are held out until validation has this many images, up to `val_max_fraction`
+         * of the training identities (so small datasets validate on 15 % of their identities, enough to rank
+         * checkpoints).
+         */
+        val_min_images: z.number().int().min(1).default(500),
+        val_max_fraction: fraction.default(0.15),
+        /** `stratified`: at least this many validation images. */
         val_min: z.number().int().min(1).default(8),
         /** landmark-jitter p: each landmark coordinate + U[−p, p] source pixels (student input). */
         jitter_p: z.number().min(0).default(DEFAULT_JITTER_PX),
@@ -114,6 +140,9 @@ export interface TrainOverrides {
   seed?: number;
   trainableTensors?: number;
   valEvery?: number;
+  valCriterion?: 'quality' | 'total';
+  valSplit?: 'identity' | 'stratified';
+  bn?: 'train' | 'frozen';
   name?: string;
 }
 
@@ -140,6 +169,9 @@ export function resolveTrainConfig(file: string | undefined, o: TrainOverrides =
   set('train', 'lr_head', o.lrHead ?? o.lr);
   set('train', 'lr_backbone', o.lrBackbone ?? o.lr);
   set('train', 'val_every', o.valEvery);
+  set('train', 'val_criterion', o.valCriterion);
+  set('train', 'bn', o.bn);
+  set('data', 'val_split', o.valSplit);
   const res = trainConfigSchema.safeParse(raw);
   if (!res.success) {
     const issue = res.error.issues[0]!;
@@ -148,4 +180,39 @@ export function resolveTrainConfig(file: string | undefined, o: TrainOverrides =
     throw new AikdError(`${file ?? 'training options'}: ${key || '(top level)'}: ${issue.message}${hint}`, 'CONFIG_ERROR');
   }
   return res.data;
+}
+
+/**
+ * The reference code's value of every option where this trainer offers another (aikd.md §3–§5), and why one might
+ * differ. `referenceDeviations(cfg)` lists the options a run sets differently; each run records that list.
+ */
+export const REFERENCE_OPTIONS: { option: string; reference: unknown; note: string }[] = [
+  { option: 'train.epochs', reference: 1, note: 'one epoch of VGGFace2 in the reference; small datasets need more passes' },
+  { option: 'train.batch_size', reference: 64, note: '' },
+  { option: 'train.lr_head', reference: 0.05, note: 'without the reference clipping the head diverges at 0.05 on the built-in models (README)' },
+  { option: 'train.lr_backbone', reference: 0.05, note: '' },
+  { option: 'train.momentum_head', reference: 0.9, note: '' },
+  { option: 'train.momentum_backbone', reference: 0.1, note: '' },
+  { option: 'train.weight_decay_head', reference: 5e-4, note: '' },
+  { option: 'train.weight_decay_backbone', reference: 0, note: '' },
+  { option: 'train.warmup_fraction', reference: 0.15, note: 'sine warm-up over pretrain 0.3 × warmup 0.5 of the epoch' },
+  { option: 'train.clip_norm', reference: 5, note: '' },
+  { option: 'train.consistency_weight', reference: 1, note: '' },
+  { option: 'train.quality_weight', reference: 1, note: '' },
+  { option: 'train.smooth_l1_beta', reference: 0.5, note: '' },
+  { option: 'train.val_start_fraction', reference: 0.3, note: 'validation only after pretrain_end' },
+  { option: 'train.val_at_end', reference: false, note: 'here every run gets a checkpoint even when no validation falls after val_start_fraction' },
+  { option: 'train.val_criterion', reference: 'quality', note: 'the reference picks the checkpoint by the validation quality loss alone' },
+  { option: 'train.bn', reference: 'train', note: 'PyTorch model.train(): batch statistics, running statistics updated' },
+  { option: 'data.val_split', reference: 'stratified', note: 'a 1 % quality-stratified hold-out of images is a few images on small datasets and shares people with training' },
+  { option: 'data.val_fraction', reference: 0.01, note: '' },
+  { option: 'data.jitter_p', reference: 3, note: '' },
+  { option: 'model.trainable_tensors', reference: 100, note: 'the last 100 parameter tensors (limit: 100)' },
+  { option: 'model.head_hidden', reference: 1024, note: '' },
+];
+
+const at = (cfg: unknown, path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], cfg);
+
+export function referenceDeviations(cfg: TrainConfig): { option: string; value: unknown; reference: unknown; note?: string }[] {
+  return REFERENCE_OPTIONS.filter((r) => at(cfg, r.option) !== r.reference).map((r) => ({ option: r.option, value: at(cfg, r.option), reference: r.reference, ...(r.note ? { note: r.note } : {}) }));
 }

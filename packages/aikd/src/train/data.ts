@@ -2,10 +2,11 @@
  * Training data (aikd.md §3): per image, the properly aligned crop (teacher input) and a `landmark-jitter` crop from
  * the same source image and reference landmarks (student input, a fresh draw per epoch keyed by (seed, epoch, id));
  * label q = the teacher FIQA method's quality of the aligned image, min-max normalised to [0, 1] on the training
- * split (higher = better). Validation: a quality-stratified hold-out, aligned images only.
+ * split (higher = better). Validation: held-out training identities (or the reference's quality-stratified images),
+ * aligned images only.
  */
 import { AikdError, rngFor, log } from '@aikd/core';
-import { decodeImage, type Dataset, type ImageRecord, type Landmarks5, type RawImage } from '@aikd/datasets';
+import { decodeImage, splitByIdentity, subsetDataset, type Dataset, type ImageRecord, type Landmarks5, type RawImage } from '@aikd/datasets';
 import { createProcedure, NoFaceError, type AlignmentProcedure } from '@aikd/alignment';
 
 export interface TrainItem {
@@ -16,6 +17,42 @@ export interface TrainItem {
   rawQuality: number;
   /** Normalised label in [0, 1] on the training split (validation labels may fall slightly outside). */
   label: number;
+}
+
+/**
+/**
+ * Validation by identity: whole training identities are held out, chosen by the datasets package's identity split
+ * (`splitByIdentity`, seeded) of the labelled training images. k identities, the smallest k ≥ ⌈fraction · I⌉ whose
+ * images reach `minImages`, but at most ⌈maxFraction · I⌉ (and at most I − 1); the identity split is a seeded
+ * shuffle, so more identities only add to the set.
+ */
+export function identityHoldout<T extends { id: string }>(
+  ds: Dataset,
+  items: readonly T[],
+  opts: { fraction: number; minImages: number; maxFraction: number; seed: number | string },
+): { train: T[]; val: T[]; valIdentities: string[]; identities: number; valFraction: number } {
+  const ids = new Set(items.map((i) => i.id));
+  const view = subsetDataset(ds, (r) => ids.has(r.id), 'aikd-labelled');
+  const I = new Set(view.images().map((r) => r.identity ?? `#${r.id}`)).size;
+  if (I < 2)
+    throw new AikdError(`validation by identity needs at least 2 identities among the ${items.length} labelled training images of ${ds.name} (has ${I}); set data.val_split: stratified`);
+  const split = (k: number) => splitByIdentity(view, { testFraction: k / I, seed: opts.seed });
+  const lo = Math.min(I - 1, Math.max(1, Math.ceil(opts.fraction * I)));
+  const hi = Math.min(I - 1, Math.max(lo, Math.ceil(opts.maxFraction * I)));
+  let k = lo;
+  // the held-out image count grows with k: binary search for the smallest k reaching minImages
+  if (split(lo).test.images().length < opts.minImages) {
+    let a = lo, b = hi;
+    while (a < b) {
+      const m = Math.floor((a + b) / 2);
+      if (split(m).test.images().length >= opts.minImages) b = m;
+      else a = m + 1;
+    }
+    k = a;
+  }
+  const s = split(k);
+  const valIds = new Set(s.test.images().map((r) => r.id));
+  return { train: items.filter((i) => !valIds.has(i.id)), val: items.filter((i) => valIds.has(i.id)), valIdentities: s.testIdentities, identities: I, valFraction: k / I };
 }
 
 /**

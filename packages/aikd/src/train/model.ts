@@ -73,9 +73,14 @@ export function createAikdModels(source: BackboneSource, opts: { seed: number | 
   };
 }
 
-/** Student forward in inference mode (frozen BN statistics; no dropout exists): [embedding, quality [n]]. */
-export function studentForward(student: tf.LayersModel, pixels: tf.Tensor4D): [tf.Tensor2D, tf.Tensor1D] {
-  const [e, q] = student.apply(pixels, { training: false }) as tf.Tensor[];
+/**
+ * Student forward: [embedding, quality [n]]. `training` puts every BatchNorm layer in training mode (batch
+ * statistics, running statistics updated; frozen blocks too, as PyTorch's `model.train()` in the reference code);
+ * without it, running statistics (inference mode). No dropout exists. Backbones without real BN layers (the
+ * built-in graph models, folded BNs of ONNX exports) compute the same either way.
+ */
+export function studentForward(student: tf.LayersModel, pixels: tf.Tensor4D, training = false): [tf.Tensor2D, tf.Tensor1D] {
+  const [e, q] = student.apply(pixels, { training }) as tf.Tensor[];
   return [e as tf.Tensor2D, tf.reshape(q!, [-1]) as tf.Tensor1D];
 }
 

@@ -11,8 +11,8 @@ import { AikdError, configHash, log, progress, sha256Hex, stableStringify, write
 import { splitByIdentity, type Dataset, type RawImage } from '@aikd/datasets';
 import { Run } from '@aikd/results';
 import { createBackboneSource, cropsToPixels, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
-import type { TrainConfig } from './config.ts';
-import { alignProper, createJitter, epochOrder, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
+import { referenceDeviations, type TrainConfig } from './config.ts';
+import { alignProper, createJitter, epochOrder, identityHoldout, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
 import { aikdLoss, type LossWeights } from './losses.ts';
 import { createAikdModels, studentForward, teacherForward, type AikdModels } from './model.ts';
 import { clipByGlobalNorm, createSgd, type Sgd } from './optimizer.ts';
@@ -26,14 +26,14 @@ export const DEFAULT_MICRO_BATCH: Record<BackboneSpec['family'], number> = { mob
 export const IMPLEMENTATION_CHOICES = {
   pretrained_weights: 'student and teacher both start from the FR model weights (the released code never loads them, aikd.md §10.1)',
   teacher: 'a separate frozen copy of the backbone in inference mode; its embeddings of the aligned crops are computed once (the released code shares one module with the student and runs it with BN in train mode, §10.2)',
-  batch_norm: 'student BN statistics stay frozen (inference mode); γ/β train when among the trainable tensors. The built-in graph models have BN folded into constants, so they can only train as frozen BN',
+  batch_norm: 'train.bn: `train` (default, the reference code\'s model.train()): every student BN layer, frozen blocks included, uses batch statistics of each micro-batch and updates its running statistics (tfjs: with the biased batch variance; PyTorch uses the unbiased one); `frozen`: running statistics. Only backbones with real BN layers (ONNX iResNets) have any; the built-in graph models and BNs an ONNX export folded into convolutions are per-channel affine layers. Validation and the teacher always use running statistics',
   trainable: 'the last N parameter tensors of the backbone (reference `limit: 100`) plus the whole head; insightface features.weight stays fixed at 1',
   clipping: 'global-norm clipping over the trainable tensors only (the released code also counts ever-accumulating gradients of frozen tensors, an implicit lr decay, §5)',
   quality_loss: 'SmoothL1 with β = 0.5 as in the code (the paper names an L1 loss; the two differ by a constant where |d| ≥ β)',
   ema_swa: 'none (the code re-creates its EMA on every validation and its SWALR keeps lr constant: both no-ops, §5)',
   precision: 'float32 (the code uses AMP with a grad scaler)',
   labels: 'teacher qualities min-max normalised to [0, 1] on the training split, higher = better (§10.10)',
-  validation: 'quality-stratified hold-out on aligned images; evenly spaced ranks instead of the code\'s int(N / (N·0.01)) step (§3.2)',
+  validation: 'data.val_split: `identity` (default) holds out whole training identities (the datasets package\'s identity split; at least 15 % of them on small datasets, see data.val_min_images / val_max_fraction); `stratified` is the reference code\'s quality-stratified 1 % hold-out, with evenly spaced ranks instead of its int(N / (N·0.01)) step (§3.2). Aligned images only; every 10 % of an epoch, only after max(warm-up, val_start_fraction of the steps), the best checkpoint by train.val_criterion (reference: the quality loss)',
   warmup: 'sine warm-up over the first warmup_fraction of all steps (lr 0 at step 0, as LambdaLR), then constant',
 } as const;
 
@@ -118,7 +118,10 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   const aligned = await alignProper(labelled, src, crop, cfg.data.detector, () => bar0.tick());
   bar0.done();
   const items: TrainItem[] = aligned.records.map((record) => ({ id: record.id, record, rawQuality: inputs.labels.get(record.id)!, label: NaN }));
-  const hold = stratifiedHoldout(items, cfg.data.val_fraction, cfg.data.val_min);
+  const hold: { train: TrainItem[]; val: TrainItem[]; valFraction: number; valIdentities?: string[]; identities?: number } =
+    cfg.data.val_split === 'identity'
+      ? identityHoldout(ds, items, { fraction: cfg.data.val_fraction, minImages: cfg.data.val_min_images, maxFraction: cfg.data.val_max_fraction, seed: cfg.seed })
+      : stratifiedHoldout(items, cfg.data.val_fraction, cfg.data.val_min);
   const range = normaliseLabels(hold.train, hold.val);
   const train = hold.train.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const val = hold.val;
@@ -140,7 +143,10 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   const totalSteps = T.epochs * stepsPerEpoch;
   const warmup = warmupSteps(totalSteps, T.warmup_fraction);
   const valEvery = T.val_every ?? Math.max(1, Math.floor(0.1 * stepsPerEpoch));
+  // the reference validates only after its `pretrain_end`; never during the warm-up
+  const valStart = Math.max(warmup, Math.floor(T.val_start_fraction * totalSteps));
   const ckptEvery = T.checkpoint_every ?? valEvery;
+  const bnTraining = T.bn === 'train' && spec.batchNorm === 'statistics';
   const weights: LossWeights = { consistency: T.consistency_weight, quality: T.quality_weight, beta: T.smooth_l1_beta };
 
   // ---- run record
@@ -156,11 +162,14 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
       no_face: aligned.noFace,
       train: train.length,
       val: val.length,
+      val_split: cfg.data.val_split,
       val_fraction_used: hold.valFraction,
       val_fraction_asked: cfg.data.val_fraction,
+      ...(hold.valIdentities ? { val_identities: hold.valIdentities.length, train_identities: hold.identities! - hold.valIdentities.length } : {}),
       jitter: { procedure: 'landmark-jitter', p: cfg.data.jitter_p, keyed_by: '(seed, epoch, image id)' },
     },
-    schedule: { steps_per_epoch: stepsPerEpoch, total_steps: totalSteps, warmup_steps: warmup, val_every: valEvery, checkpoint_every: ckptEvery, micro_batch: micro },
+    schedule: { steps_per_epoch: stepsPerEpoch, total_steps: totalSteps, warmup_steps: warmup, val_every: valEvery, val_after_step: valStart, val_at_end: T.val_at_end, val_criterion: T.val_criterion, checkpoint_every: ckptEvery, micro_batch: micro },
+    batch_norm: { option: T.bn, backbone: spec.batchNorm, training_mode: bnTraining, statistics_batch: bnTraining ? micro : null },
     trainable: {
       backbone_tensors: models.trainable.backbone.length,
       backbone_tensor_names: models.trainable.backbone.map((p) => p.name),
@@ -169,6 +178,8 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
       backbone_total_tensors: models.backboneParams.length,
     },
     choices: IMPLEMENTATION_CHOICES,
+    /** Every option whose value here differs from the reference code's (named, so a reader sees each one). */
+    deviations: referenceDeviations(cfg),
   };
   const run = opts.resume ?? Run.create({ kind: 'train', name: cfg.name, params, backend: report.backend, root: opts.resultsRoot, parent: opts.parent });
   // what a checkpoint must match to be resumed: the configuration, the backbone, the data split and the labels
@@ -230,7 +241,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
         });
       }
       const factor = warmupFactor(s, warmup);
-      const { terms, gradNorm: norm } = optimizerStep(models.student, vars, sgd, parts, weights, T.clip_norm, factor);
+      const { terms, gradNorm: norm } = optimizerStep(models.student, vars, sgd, parts, weights, T.clip_norm, factor, bnTraining);
       state = { ...state, step: s + 1 };
       const dt = (performance.now() - t0) / 1000;
       stepTimes.push(dt);
@@ -241,7 +252,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
       bar.tick();
 
       const last = s + 1 === totalSteps;
-      if ((s + 1) % valEvery === 0 || last) {
+      if (shouldValidate(s + 1, { valEvery, valStart, totalSteps, atEnd: T.val_at_end })) {
         const v = validate(models, val, valCrops, teacherEmb, spec, micro, weights);
         const crit = T.val_criterion === 'total' ? v.total : v.quality;
         run.logMetrics({ val_loss: v.total, val_loss_consistency: v.consistency, val_loss_quality: v.quality }, s + 1);
@@ -261,12 +272,26 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     throw e;
   }
   const finished = state.step === totalSteps;
+  if (finished && state.bestStep === null) {
+    // no validation fell after val_start_fraction and val_at_end is off: keep the final student so the run is usable
+    log.warn(`run ${run.id}: no validation happened (val_start_fraction ${T.val_start_fraction}, val_at_end false); the final student is saved as the best`);
+    await saveModel(models.student, studentDir);
+    writeStudentInfo(state);
+  }
   bar.done(finished ? `best val loss ${state.bestValLoss?.toFixed(4)} at step ${state.bestStep}` : `(stopped at step ${state.step})`);
   const stepSeconds = median(stepTimes);
   run.setSummary({ steps: state.step, total_steps: totalSteps, best_val_loss: state.bestValLoss, best_step: state.bestStep, median_step_seconds: stepSeconds });
   if (finished) run.finish();
   sgd.dispose();
   return { run, steps: state.step, totalSteps, bestValLoss: state.bestValLoss, bestStep: state.bestStep, stepSeconds, models, finished };
+}
+
+/**
+ * Is there a validation after optimizer step `step` (1-based)? Every `valEvery` steps once past `valStart` (the
+ * reference: `total_steps % val_every == 0 and total_steps > pretrain_end`), and after the last step if `atEnd`.
+ */
+export function shouldValidate(step: number, o: { valEvery: number; valStart: number; totalSteps: number; atEnd: boolean }): boolean {
+  return (step % o.valEvery === 0 && step > o.valStart) || (o.atEnd && step === o.totalSteps);
 }
 
 /** Student inputs of one micro-batch: misaligned pixels, the teacher's embeddings of the aligned crops, labels. */
@@ -278,10 +303,11 @@ export interface MicroBatch {
 
 /**
  * One optimizer step over a batch given as micro-batches (disposed here): per micro-batch forward + backward with the
- * loss weighted by its share m/B, gradients summed (= the full batch's mean loss, exact with frozen BN), global-norm
+ * loss weighted by its share m/B, gradients summed (= the full batch's mean loss, exact with frozen BN; with BN in
+ * training mode each micro-batch normalises with its own statistics), global-norm
  * clipping over the trainable tensors, then SGD with the warm-up factor.
  */
-export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sgd, parts: MicroBatch[], w: LossWeights, clipNorm: number, lrFactor: number) {
+export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sgd, parts: MicroBatch[], w: LossWeights, clipNorm: number, lrFactor: number, bnTraining = false) {
   const total = parts.reduce((a, p) => a + p.labels.shape[0], 0);
   let grads: Map<string, tf.Tensor> | undefined;
   const terms = { loss: 0, loss_consistency: 0, loss_quality: 0 };
@@ -289,7 +315,7 @@ export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sg
     const share = part.labels.shape[0] / total;
     let values: number[] = [];
     const { value, grads: g } = tf.variableGrads(() => {
-      const [es, qs] = studentForward(student, part.pixels);
+      const [es, qs] = studentForward(student, part.pixels, bnTraining);
       const l = aikdLoss(es, qs, part.teacher, part.labels, w);
       values = [l.consistency.dataSync()[0]!, l.quality.dataSync()[0]!];
       return tf.mul(l.total, share) as tf.Scalar;

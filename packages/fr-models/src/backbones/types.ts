@@ -15,10 +15,12 @@ export interface BackboneSpec {
   normalisation: { mean: number[]; scale: number[]; op: 'mul' | 'div'; channels: 'RGB' | 'BGR' };
   /**
    * `folded`: the source graph has BatchNorm folded into conv weights and per-channel constants, so there are no
-   * statistics: it trains as frozen BN (only the folded scale/shift tensors can move). `frozen-statistics`: real BN
-   * layers whose running statistics stay fixed (inference mode); γ/β train when they are among the trainable tensors.
+   * statistics: it trains as frozen BN (only the folded scale/shift tensors can move). `statistics`: real BN layers
+   * (tf.layers BatchNormalization with running statistics), which a trainer may run in training mode (batch
+   * statistics, running statistics updated) or frozen; BNs an ONNX export folded into a convolution are per-channel
+   * affine layers here, as in `folded`.
    */
-  batchNorm: 'folded' | 'frozen-statistics';
+  batchNorm: 'folded' | 'statistics';
   /** Where the weights came from and a content hash. */
   source: string;
   weightsHash: string;

@@ -44,7 +44,7 @@ export function iresnetSourceFromWeights(
       template: templateForSize(layout.inputSize),
       embeddingSize: layout.embedding,
       normalisation,
-      batchNorm: 'frozen-statistics',
+      batchNorm: 'statistics',
       source,
       weightsHash: opts.weightsHash ?? 'none',
       layout: { name: layoutName(layout), ...layout, bnEps },
@@ -78,14 +78,14 @@ export function createIResNetSource(opts: { id: string; recognizer: string; path
     template: templateForSize(imp.layout.inputSize),
     embeddingSize: imp.layout.embedding,
     normalisation,
-    batchNorm: 'frozen-statistics',
+    batchNorm: 'statistics',
     source: path,
     weightsHash: sha256Hex(bytes).slice(0, 16),
     layout: { name: layoutName(imp.layout), ...imp.layout, onnxBatchNorm: imp.batchNorm, bnEps: imp.bnEps, opset: imp.opset },
   };
   return {
     spec,
-    build: (input) => buildIResNet(imp.layout, input, imp.weights, normalisation, imp.bnEps),
+    build: (input) => buildIResNet(imp.layout, input, imp.weights, normalisation, imp.bnEps, imp.foldedBatchNorms),
     dispose: () => tf.dispose([...imp.weights.values()]),
   };
 }

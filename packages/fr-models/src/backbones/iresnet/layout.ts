@@ -9,7 +9,7 @@
  * order. Layer and parameter names are the state-dict keys, listed in `model.parameters()` order.
  */
 import { tf } from '@aikd/runtime';
-import { PixelNormalize } from '../layers.ts';
+import { ChannelAffine, PixelNormalize } from '../layers.ts';
 import { ParamList, setLayerWeights } from '../params.ts';
 import type { BackboneBuild, BackboneSpec } from '../types.ts';
 
@@ -68,9 +68,18 @@ export const fromTorchLayout = {
 
 /**
  * Build one IResNet copy on `input` (pixels 0..255) with the given weights (every parameter and BN statistic).
- * `bnEps`: the BatchNorm epsilon the weights were trained with (no file holds it: the architecture says).
+ * `bnEps`: the BatchNorm epsilon the weights were trained with (no file holds it: the architecture says). BNs named
+ * in `folded` (folded into a convolution by an ONNX export: γ = 1, β = bias, no statistics) become per-channel affine
+ * layers x · γ + β, so training-mode BatchNorm never applies batch statistics where the network has none.
  */
-export function buildIResNet(layout: IResNetLayout, input: tf.SymbolicTensor, W: IResNetWeights, norm: BackboneSpec['normalisation'], bnEps = IRESNET_BN_EPS): BackboneBuild {
+export function buildIResNet(
+  layout: IResNetLayout,
+  input: tf.SymbolicTensor,
+  W: IResNetWeights,
+  norm: BackboneSpec['normalisation'],
+  bnEps = IRESNET_BN_EPS,
+  folded: ReadonlySet<string> = new Set(),
+): BackboneBuild {
   const P = new ParamList();
   const get = (name: string) => {
     const t = W.get(name);
@@ -90,6 +99,15 @@ export function buildIResNet(layout: IResNetLayout, input: tf.SymbolicTensor, W:
     return y;
   };
   const bn = (x: tf.SymbolicTensor, name: string, fixedWeight = false): tf.SymbolicTensor => {
+    if (folded.has(name)) {
+      // inference BN with mean 0, var 1 − eps: γ · x / √(1 − eps + eps) + β = x · γ + β exactly
+      const affine = new ChannelAffine({ name });
+      const y = affine.apply(x) as tf.SymbolicTensor;
+      setLayerWeights(affine, [get(`${name}.weight`), get(`${name}.bias`)]);
+      P.add(affine, [`${name}.weight`, `${name}.bias`], fixedWeight ? [`${name}.weight`] : []);
+      return y;
+    }
+    // PyTorch's BN momentum 0.1 = Keras' 0.9 (moving = 0.9 · moving + 0.1 · batch)
     const layer = L.batchNormalization({ epsilon: bnEps, momentum: 0.9, name });
     const y = layer.apply(x) as tf.SymbolicTensor;
     setLayerWeights(layer, ['weight', 'bias', 'running_mean', 'running_var'].map((s) => get(`${name}.${s}`)));

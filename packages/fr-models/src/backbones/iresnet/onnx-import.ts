@@ -9,6 +9,8 @@
  * - folded (torch.onnx.export defaults in eval mode): a BN that follows a conv is folded into the conv's weight and
  *   a new bias. It comes back as a BN with γ = 1, β = bias, mean 0, var 1 − eps (an exact identity-scale BN), so the
  *   student trains the same tensors as it would with the original state dict (γ then rescales the folded kernel).
+ *   BNs folded into a convolution are listed in `foldedBatchNorms` and built as a per-channel affine x · γ + β, so no
+ *   batch statistics apply where the export has none.
  * The copy is built with the graph's BN epsilon (insightface 1e-5, MagFace 2e-5).
  * Layout conversions (layout.ts' `fromTorchLayout`): OIHW → HWIO kernels; PReLU slopes [C] / [C,1,1] → [1,1,C]; the FC
  * weight's columns from PyTorch's CHW flatten order to tfjs' HWC order.
@@ -29,6 +31,8 @@ export interface ImportedIResNet {
   batchNorm: { unfused: number; foldedIntoConv: number };
   /** The BatchNorm epsilon to build with (`buildIResNet`'s `bnEps`): the graph's own (MagFace exports 2e-5). */
   bnEps: number;
+  /** State-dict names of the BNs folded into a convolution (γ = 1, β = the conv's bias, no statistics). */
+  foldedBatchNorms: Set<string>;
   /** The ONNX input's name and shape, for the record. */
   input: { name: string; shape?: (number | string | null)[] };
   opset: number;
@@ -57,6 +61,7 @@ class Walker {
   private folded = 0;
   /** The BatchNorm epsilon the tfjs copy is built with: the graph's (the first BN node's; 1e-5 when all are folded). */
   private readonly eps: number;
+  private readonly foldedNames = new Set<string>();
 
   constructor(private readonly model: OnnxModel, private readonly file: string) {
     for (const t of model.graph.initializers) this.init.set(t.name, t);
@@ -146,6 +151,7 @@ class Walker {
     // folded: BN(x) = x + bias with γ = 1, mean 0, var 1 − eps
     this.putBn(bnName, new Float32Array(o).fill(1), bias ?? new Float32Array(o), new Float32Array(o), new Float32Array(o).fill(1 - this.eps));
     this.folded++;
+    this.foldedNames.add(bnName);
     return { out: conv.outputs[0]!, stride, channels: o };
   }
 
@@ -233,6 +239,7 @@ class Walker {
       weights: this.weights,
       batchNorm: { unfused: this.unfused, foldedIntoConv: this.folded },
       bnEps: this.eps,
+      foldedBatchNorms: this.foldedNames,
       input: { name: input.name, shape: input.shape },
       opset: this.model.opsets.find((o) => !o.domain)?.version ?? 0,
     };
