@@ -72,6 +72,22 @@ describe('AI-KD trainer (mobileface, 6 real faces, tiny batches)', () => {
     r.models.dispose();
   });
 
+  it('--train-depth trains the backbone tensors the backbones table documents (and the head always)', async () => {
+    const src = await createBackboneSource('mobileface');
+    const names = (depth?: 'head' | 'last-block' | 'last-stage' | 'all') => {
+      const m = createAikdModels(src, { seed: 1, trainableTensors: 100, trainDepth: depth, headHidden: 8 });
+      const out = [m.trainable.backbone.map((p) => p.name), m.trainable.head.length, m.student.trainableWeights.length];
+      m.dispose();
+      return out;
+    };
+    expect(names('head')).toEqual([[], 4, 4]);
+    expect(names('last-block')).toEqual([['stage4_unit1_conv1_df', 'stage4_unit1_prelu1_gamma', 'stage4_unit1_conv2_df', 'stage4_unit1_prelu2_gamma', 'dense/kernel', 'batchnorm0/mul', 'batchnorm0/sub'], 4, 11]);
+    expect((names('last-stage')[0] as string[])[0]).toBe('stage4_unit1_conv0_0_weight');
+    expect((names('all')[0] as string[]).length).toBe(33);
+    expect(names(undefined)).toEqual(names('all')); // no depth: the last 100 tensors, all of mobileface's 33
+    src.dispose();
+  });
+
   it('a run stopped after its checkpoint and resumed ends bit-identical to an uninterrupted run (same seed)', async () => {
     const cfg = config({ checkpoint_every: 1, val_every: 2 });
     const a = await trainAikd(inputs(cfg), { resultsRoot: root });

@@ -5,7 +5,7 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { createRecognizer } from '@aikd/fr-models';
 import { disposeSharedDetectors } from '@aikd/alignment';
 import type { RawImage } from '@aikd/datasets';
-import { createBackboneSource, instantiate, makeLastTrainable, importIResNetOnnx } from '../src/backbones/index.ts';
+import { createBackboneSource, instantiate, makeLastTrainable, importIResNetOnnx, trainDepthTensors } from '../src/backbones/index.ts';
 import { alignFaces, sourceFaces, type SourceFace } from './faces.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'iresnet');
@@ -20,6 +20,24 @@ beforeAll(async () => {
   faces = await sourceFaces();
 }, 120_000);
 afterAll(() => disposeSharedDetectors());
+
+/** --train-depth per backbone as the README's table documents it: [first tensor, tensors from it to the end]. */
+const DEPTHS: Record<string, Record<'last-block' | 'last-stage', [string, number]> & { all: number }> = {
+  mobileface: { 'last-block': ['stage4_unit1_conv1_df', 7], 'last-stage': ['stage4_unit1_conv0_0_weight', 10], all: 33 },
+  faceres: { 'last-block': ['conv_dw_13/depthwise_kernel', 5], 'last-stage': ['conv_dw_12/depthwise_kernel', 10], all: 67 },
+  'faceres-deep': { 'last-block': ['conv_dw_13/depthwise_kernel', 5], 'last-stage': ['conv_dw_12/depthwise_kernel', 10], all: 67 },
+  'faceapi-resnet': { 'last-block': ['conv256_down_out/conv1/conv/filters', 9], 'last-stage': ['conv256_down/conv1/conv/filters', 33], all: 117 },
+};
+
+function expectDepths(spec: Parameters<typeof trainDepthTensors>[0], params: Parameters<typeof trainDepthTensors>[1], doc: (typeof DEPTHS)[string]) {
+  expect(trainDepthTensors(spec, params, 'head')).toBe(0);
+  expect(trainDepthTensors(spec, params, 'all')).toBe(doc.all);
+  expect(params.length).toBe(doc.all);
+  for (const d of ['last-block', 'last-stage'] as const) {
+    const n = trainDepthTensors(spec, params, d);
+    expect([params[params.length - n]!.name, n], d).toEqual(doc[d]);
+  }
+}
 
 describe('rebuilt tfjs graph models match the frozen recognisers on real aligned faces', () => {
   for (const name of ['mobileface', 'faceres', 'faceres-deep', 'faceapi-resnet'] as const) {
@@ -40,6 +58,12 @@ describe('rebuilt tfjs graph models match the frozen recognisers on real aligned
       expect(tf.max(tf.abs(tf.sub(ref, got))).dataSync()[0]).toBeLessThan(1e-4 * tf.max(tf.abs(ref)).dataSync()[0]! + 1e-5);
       // and different faces still give different embeddings (the check above is not vacuous)
       expect(cosines(got.slice([0, 0], [1, -1]), got.slice([1, 0], [1, -1]))[0]).toBeLessThan(0.99);
+      // --train-depth: the documented tensors, and "last stage" starts where the last resolution change happens
+      expectDepths(src.spec, bb.params, DEPTHS[name]!);
+      const side = (layer: string) => (bb.model.getLayer(layer).outputShape as number[])[1];
+      if (name === 'mobileface') expect([side('stage3_unit1_conv2_df'), side('stage4_unit1_conv0_0_weight'), side('stage4_unit1_conv0_1_df')]).toEqual([7, 7, 4]);
+      if (name.startsWith('faceres')) expect([side('conv_pw_11'), side('conv_dw_12'), side('conv_pw_13')]).toEqual([14, 7, 7]);
+      if (name === 'faceapi-resnet') expect([(bb.model.getLayer('conv128_2.conv2.conv').outputShape as number[])[3], (bb.model.getLayer('conv256_down.conv1.conv').outputShape as number[])[3]]).toEqual([128, 256]);
       tf.dispose([x, ref, got]);
       bb.model.dispose();
       src.dispose();
@@ -101,6 +125,8 @@ describe('iResNet from ONNX (fixture exported by PyTorch: scripts/make-iresnet-f
       // 31 BNs in this layout; the folded export folds the 21 that follow a conv
       expect(bn).toEqual(form === 'folded' ? { unfused: 10, foldedIntoConv: 21 } : { unfused: 31, foldedIntoConv: 0 });
       const bb = instantiate(src);
+      // --train-depth on iResNet-18's layout: the last block / the last stage of layer4, each with bn2, fc, features
+      expectDepths(src.spec, bb.params, { 'last-block': ['layer4.1.bn1.weight', 15], 'last-stage': ['layer4.0.bn1.weight', 27], all: 94 });
       // BNs folded into a convolution have no statistics: per-channel affine layers, never batch-normalised
       const classes = bb.model.layers.map((l) => l.getClassName());
       expect([classes.filter((c) => c === 'BatchNormalization').length, classes.filter((c) => c === 'AikdChannelAffine').length]).toEqual(form === 'folded' ? [10, 21] : [31, 0]);

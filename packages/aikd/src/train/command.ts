@@ -48,6 +48,7 @@ export async function trainCommand(o: Record<string, unknown>): Promise<void> {
     p: o.p as number | undefined,
     seed: o.seed as number | undefined,
     trainableTensors: o.trainableTensors as number | undefined,
+    trainDepth: o.trainDepth as TrainOverrides['trainDepth'],
     valEvery: o.valEvery as number | undefined,
     valCriterion: o.valCriterion as TrainOverrides['valCriterion'],
     valSplit: o.valSplit as TrainOverrides['valSplit'],

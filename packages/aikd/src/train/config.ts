@@ -5,6 +5,7 @@
  */
 import { z, loadYamlConfig, AikdError } from '@aikd/core';
 import { DEFAULT_JITTER_PX } from '@aikd/alignment';
+import { TRAIN_DEPTHS, type TrainDepth } from '@aikd/fr-models';
 
 const positive = z.number().positive();
 const fraction = z.number().gt(0).lt(1);
@@ -110,6 +111,11 @@ export const trainConfigSchema = z
         iresnet: z.string().optional(),
         /** Only the last N parameter tensors of the backbone train (reference code: `limit: 100`). */
         trainable_tensors: z.number().int().min(0).default(100),
+        /**
+         * How much of the backbone trains, the same idea on every backbone (`head`, `last-block`, `last-stage`, `all`;
+         * mapped per backbone in fr-models' backbones table). When given it replaces `trainable_tensors`.
+         */
+        train_depth: z.enum(TRAIN_DEPTHS).optional(),
         /** Quality head: embedding → hidden → GELU (exact) → 1. */
         head_hidden: z.number().int().positive().default(1024),
       })
@@ -139,6 +145,7 @@ export interface TrainOverrides {
   p?: number;
   seed?: number;
   trainableTensors?: number;
+  trainDepth?: TrainDepth;
   valEvery?: number;
   valCriterion?: 'quality' | 'total';
   valSplit?: 'identity' | 'stratified';
@@ -163,6 +170,7 @@ export function resolveTrainConfig(file: string | undefined, o: TrainOverrides =
   set('labels', 'scores', o.scores);
   set('model', 'backbone', o.backbone);
   set('model', 'trainable_tensors', o.trainableTensors);
+  set('model', 'train_depth', o.trainDepth);
   set('train', 'epochs', o.epochs);
   set('train', 'batch_size', o.batch);
   set('train', 'micro_batch', o.microBatch);
@@ -186,7 +194,7 @@ export function resolveTrainConfig(file: string | undefined, o: TrainOverrides =
  * The reference code's value of every option where this trainer offers another (aikd.md §3–§5), and why one might
  * differ. `referenceDeviations(cfg)` lists the options a run sets differently; each run records that list.
  */
-export const REFERENCE_OPTIONS: { option: string; reference: unknown; note: string }[] = [
+export const REFERENCE_OPTIONS: { option: string; reference: unknown; note: string; when?: (cfg: TrainConfig) => boolean }[] = [
   { option: 'train.epochs', reference: 1, note: 'one epoch of VGGFace2 in the reference; small datasets need more passes' },
   { option: 'train.batch_size', reference: 64, note: '' },
   { option: 'train.lr_head', reference: 0.05, note: 'without the reference clipping the head diverges at 0.05 on the built-in models (README)' },
@@ -207,12 +215,13 @@ export const REFERENCE_OPTIONS: { option: string; reference: unknown; note: stri
   { option: 'data.val_split', reference: 'stratified', note: 'a 1 % quality-stratified hold-out of images is a few images on small datasets and shares people with training' },
   { option: 'data.val_fraction', reference: 0.01, note: '' },
   { option: 'data.jitter_p', reference: 3, note: '' },
-  { option: 'model.trainable_tensors', reference: 100, note: 'the last 100 parameter tensors (limit: 100)' },
+  { option: 'model.trainable_tensors', reference: 100, note: 'the last 100 parameter tensors (limit: 100)', when: (c) => c.model.train_depth === undefined },
+  { option: 'model.train_depth', reference: undefined, note: 'the reference trains the last 100 parameter tensors (of an iResNet-100: from block 22 of stage 3 on); the built-in backbones have fewer than 100 in all' },
   { option: 'model.head_hidden', reference: 1024, note: '' },
 ];
 
 const at = (cfg: unknown, path: string): unknown => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], cfg);
 
 export function referenceDeviations(cfg: TrainConfig): { option: string; value: unknown; reference: unknown; note?: string }[] {
-  return REFERENCE_OPTIONS.filter((r) => at(cfg, r.option) !== r.reference).map((r) => ({ option: r.option, value: at(cfg, r.option), reference: r.reference, ...(r.note ? { note: r.note } : {}) }));
+  return REFERENCE_OPTIONS.filter((r) => (r.when?.(cfg) ?? true) && at(cfg, r.option) !== r.reference).map((r) => ({ option: r.option, value: at(cfg, r.option), reference: r.reference, ...(r.note ? { note: r.note } : {}) }));
 }

