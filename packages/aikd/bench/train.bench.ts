@@ -9,7 +9,7 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { textTable } from '@aikd/core';
 import { createBackboneSource, iresnetSourceFromWeights, randomIResNetWeights, IRESNET_DEPTHS, type BackboneSource } from '@aikd/fr-models';
 import { createAikdModels } from '../src/train/model.ts';
-import { createSgd } from '../src/train/optimizer.ts';
+import { createClip, createSgd } from '../src/train/optimizer.ts';
 import { optimizerStep, DEFAULT_MICRO_BATCH } from '../src/train/train.ts';
 
 const report = await initRuntime();
@@ -42,6 +42,7 @@ for (const [name, make] of sources) {
       { name: 'head', params: m.trainable.head, lr: 1e-3, momentum: 0.9, weightDecay: 5e-4 },
       { name: 'backbone', params: m.trainable.backbone, lr: 1e-3, momentum: 0.1, weightDecay: 0 },
     ]);
+    const clip = createClip({ mode: 'trainable', maxNorm: 5 });
     const times: number[] = [];
     const fwd: number[] = [];
     for (let i = 0; i < 1 + reps; i++) {
@@ -52,7 +53,7 @@ for (const [name, make] of sources) {
       if (i) fwd.push(performance.now() - t);
       e.dispose();
       t = performance.now();
-      optimizerStep(m.student, vars, sgd, [{ pixels, teacher: tf.randomNormal([b, d], 0, 1, 'float32', i) as tf.Tensor2D, labels: tf.randomUniform([b], 0, 1, 'float32', i) as tf.Tensor1D }], { consistency: 1, quality: 1, beta: 0.5 }, 5, 1);
+      optimizerStep(m.student, vars, sgd, [{ pixels, teacher: tf.randomNormal([b, d], 0, 1, 'float32', i) as tf.Tensor2D, labels: tf.randomUniform([b], 0, 1, 'float32', i) as tf.Tensor1D }], { consistency: 1, quality: 1, beta: 0.5 }, clip, i, 1);
       if (i) times.push(performance.now() - t);
     }
     const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;

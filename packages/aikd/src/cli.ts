@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .option('--val-every <n>', 'validate every N steps (default 10 % of an epoch)', intArg('--val-every', 1))
     .option('--val-criterion <loss>', 'validation loss choosing the best checkpoint: quality (reference) or total', choiceArg('--val-criterion', ['quality', 'total']))
     .option('--val-split <how>', 'validation hold-out: identity (whole training identities) or stratified (reference: 1 % of images in quality order)', choiceArg('--val-split', ['identity', 'stratified']))
+    .option('--clip <what>', "what the clipping norm counts: trainable (the optimizer's tensors) or reference (also the frozen tensors' accumulating gradients × AMP loss scale, as the reference code)", choiceArg('--clip', ['trainable', 'reference']))
     .option('--bn <mode>', 'student BatchNorm while training: train (batch statistics, reference) or frozen (running statistics); only ONNX iResNets have real BN layers', choiceArg('--bn', ['train', 'frozen']))
     .option('--name <name>', 'run name')
     .option('--resume <run-id>', 'continue a killed/stopped run from its last checkpoint (its own configuration)')

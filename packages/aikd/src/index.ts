@@ -6,7 +6,7 @@
 export { trainConfigSchema, resolveTrainConfig, type TrainConfig, type TrainConfigInput, type TrainOverrides } from './train/config.ts';
 export { consistencyLoss, smoothL1Loss, aikdLoss, type LossWeights, type LossTerms } from './train/losses.ts';
 export { warmupFactor, warmupSteps } from './train/schedule.ts';
-export { createSgd, clipByGlobalNorm, type Sgd, type SgdGroup } from './train/optimizer.ts';
+export { createSgd, clipByGlobalNorm, createClip, referenceLossScale, type Sgd, type SgdGroup, type GradientClip } from './train/optimizer.ts';
 export { createAikdModels, studentForward, teacherForward, type AikdModels } from './train/model.ts';
 export { stratifiedHoldout, normaliseLabels, epochOrder, type TrainItem } from './train/data.ts';
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TrainerState } from './train/checkpoint.ts';

@@ -5,7 +5,7 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { splitByIdentity, subsetDataset, type Dataset, type ImageRecord } from '@aikd/datasets';
 import { aikdLoss, consistencyLoss, smoothL1Loss } from '../src/train/losses.ts';
 import { warmupFactor, warmupSteps } from '../src/train/schedule.ts';
-import { clipByGlobalNorm, createSgd } from '../src/train/optimizer.ts';
+import { clipByGlobalNorm, createClip, createSgd, referenceLossScale } from '../src/train/optimizer.ts';
 import { identityHoldout, normaliseLabels, stratifiedHoldout } from '../src/train/data.ts';
 import { referenceDeviations, resolveTrainConfig } from '../src/train/config.ts';
 import type { ParamRef } from '@aikd/fr-models';
@@ -93,6 +93,33 @@ describe('SGD with PyTorch semantics', () => {
     expect(a.variable.read().dataSync()[0]).toBeCloseTo(1 - 0.5 * 0.9 * 2, 6);
   });
 
+  it("reference clipping: frozen tensors' gradients accumulate (× the AMP loss scale), count in the norm and are clipped too", () => {
+    const P = (name: string): ParamRef => ({ name, variable: tf.variable(tf.zeros([2])) as unknown as ParamRef['variable'] });
+    const clip = createClip({ mode: 'reference', maxNorm: 5, frozen: [P('f')], lossScale: (s) => referenceLossScale(s, 1, 2) });
+    expect(clip.extra.map((p) => p.name)).toEqual(['f']);
+    const grads = (a: number[], f: number[]) => new Map([['a', tf.tensor1d(a)], ['f', tf.tensor1d(f)]]);
+    // written out: step 0 scale 2: acc = 2·(0, 1) = (0, 2); norm √(3² + 2²); nothing clipped (norm < 5)
+    let r = clip.clip(grads([3, 0], [0, 1]), 0);
+    expect(r.norm).toBeCloseTo(Math.sqrt(13), 6);
+    expect(Array.from(r.clipped.get('a')!.dataSync())).toEqual([3, 0]);
+    expect([...r.clipped.keys()]).toEqual(['a']); // only trainable tensors come back
+    // step 1 scale 4: acc = (0, 2) + 4·(0, 2) = (0, 10); norm √(1 + 100); coef 5 / norm scales a and the accumulator
+    r = clip.clip(grads([1, 0], [0, 2]), 1);
+    const n1 = Math.sqrt(101), c1 = 5 / (n1 + 1e-6);
+    expect(r.norm).toBeCloseTo(n1, 5);
+    expect(r.clipped.get('a')!.dataSync()[0]).toBeCloseTo(c1, 6);
+    expect(clip.state().get('f')!.dataSync()[1]).toBeCloseTo(10 * c1, 5);
+    // step 2 scale 8, no frozen gradient: the accumulator alone keeps shrinking the trainable step
+    r = clip.clip(grads([1, 0], [0, 0]), 2);
+    expect(r.norm).toBeCloseTo(Math.sqrt(1 + (10 * c1) ** 2), 5);
+    // the trainable mode ignores frozen tensors
+    const t = createClip({ mode: 'trainable', maxNorm: 5, frozen: [P('f')] });
+    expect(t.extra).toEqual([]);
+    expect(t.clip(new Map([['a', tf.tensor1d([3, 4])]]), 0).norm).toBeCloseTo(5, 6);
+    expect(referenceLossScale(0, 10)).toBe(128);
+    expect(referenceLossScale(25, 10)).toBe(512);
+  });
+
   it('global-norm clipping as clip_grad_norm_', () => {
     const g = new Map([['a', tf.tensor1d([3, 0])], ['b', tf.tensor1d([0, 4])]]);
     const r = clipByGlobalNorm(g, 1);
@@ -158,7 +185,7 @@ describe('training configuration', () => {
     expect(c.data).toMatchObject({ jitter_p: 3, val_fraction: 0.01, val_split: 'identity' });
     expect(c.train).toMatchObject({ val_criterion: 'quality', val_start_fraction: 0.3, bn: 'train' });
     // the options that differ from the reference code by default are named (and recorded in each run)
-    expect(referenceDeviations(c).map((d) => d.option)).toEqual(['train.val_at_end', 'data.val_split']);
+    expect(referenceDeviations(c).map((d) => d.option)).toEqual(['train.clip', 'train.val_at_end', 'data.val_split']);
     const o = resolveTrainConfig(undefined, { dataset: 'demo', method: 'serfiq', lr: 0.01, batch: 8, p: 5 });
     expect([o.train.lr_head, o.train.lr_backbone, o.train.batch_size, o.data.jitter_p]).toEqual([0.01, 0.01, 8, 5]);
     expect(() => resolveTrainConfig(undefined, { method: 'serfiq' })).toThrow(/data\.dataset.*--dataset/);

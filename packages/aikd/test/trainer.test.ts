@@ -159,6 +159,35 @@ describe('AI-KD trainer (mobileface, 6 real faces, tiny batches)', () => {
     expect((q.run.info.params as { deviations: { option: string }[] }).deviations.map((d) => d.option)).not.toContain('train.val_criterion');
   });
 
+  it("clip: reference counts the frozen tensors' accumulated gradients (larger norm, smaller steps) and checkpoints them", async () => {
+    const run = async (clip: 'trainable' | 'reference') => {
+      const cfg = config({ batch_size: 5, micro_batch: 5, warmup_fraction: 0, lr_head: 1e-3, lr_backbone: 1e-3, clip });
+      cfg.model.train_depth = 'last-block';
+      const norms: number[] = [];
+      const r = await trainAikd(inputs(cfg), { resultsRoot: root, stopAfterSteps: 2, onStep: (m) => norms.push(m.grad_norm) });
+      const w = (await snapshot(r.models.student)).get('head.fc2/kernel')!;
+      r.models.dispose();
+      return { r, norms, w };
+    };
+    const t = await run('trainable'), ref = await run('reference');
+    const src = await createBackboneSource('mobileface');
+    const fresh = createAikdModels(src, { seed: 7, trainableTensors: 100, headHidden: 1024 });
+    const w0 = (await snapshot(fresh.student)).get('head.fc2/kernel')!;
+    fresh.dispose();
+    src.dispose();
+    const moved = (w: Float32Array) => Math.sqrt(w.reduce((a, v, i) => a + (v - w0[i]!) ** 2, 0));
+    expect(moved(ref.w)).toBeGreaterThan(0);
+    expect(moved(ref.w)).toBeLessThan(moved(t.w));
+    // step 1: the frozen 26 of mobileface's 33 tensors, × 128 (AMP scale), dominate the norm
+    expect(ref.norms[0]!).toBeGreaterThan(10 * t.norms[0]!);
+    const ckpt = JSON.parse(readFileSync(join(ref.r.run.dir, 'checkpoint', 'checkpoint.json'), 'utf8')) as { specs: { name: string }[] };
+    const acc = ckpt.specs.map((x) => x.name).filter((n) => n.startsWith('sgd/clip-acc:'));
+    expect(acc.length).toBe(33 - 7);
+    expect(acc).toContain('sgd/clip-acc:conv1_weight');
+    expect(JSON.parse(readFileSync(join(t.r.run.dir, 'checkpoint', 'checkpoint.json'), 'utf8')).specs.some((x: { name: string }) => x.name.includes('clip-acc'))).toBe(false);
+    expect(ref.r.run.info.params).toMatchObject({ deviations: expect.not.arrayContaining([expect.objectContaining({ option: 'train.clip' })]) });
+  });
+
   it('labels that name none of the images are refused before anything is built', async () => {
     await expect(trainAikd({ ...inputs(config()), labels: new Map([['other/x.png', 1]]) }, { resultsRoot: root })).rejects.toThrow(/has a teacher quality.*image ids must be the dataset's/);
   });

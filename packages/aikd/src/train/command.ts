@@ -53,6 +53,7 @@ export async function trainCommand(o: Record<string, unknown>): Promise<void> {
     valCriterion: o.valCriterion as TrainOverrides['valCriterion'],
     valSplit: o.valSplit as TrainOverrides['valSplit'],
     bn: o.bn as TrainOverrides['bn'],
+    clip: o.clip as TrainOverrides['clip'],
     name: o.name as string | undefined,
   };
   let cfg: TrainConfig;

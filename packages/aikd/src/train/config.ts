@@ -24,8 +24,19 @@ const trainSectionSchema = z
     weight_decay_backbone: z.number().min(0).default(0),
     /** Sine warm-up over this fraction of all steps (reference code: 0.3 · 0.5 of its single epoch). */
     warmup_fraction: z.number().min(0).lt(1).default(0.15),
-    /** Global-norm gradient clipping over the trainable tensors. */
+    /** Global-norm gradient clipping at this norm. */
     clip_norm: positive.default(5),
+    /**
+     * What the clipping norm counts: `trainable` (the tensors the optimizer updates) or `reference` (the reference
+     * code: also the frozen backbone tensors' gradients, which it never clears, so they accumulate over all steps:
+     * an implicit lr decay, aikd.md §5).
+     */
+    clip: z.enum(['trainable', 'reference']).default('trainable'),
+    /**
+     * With `clip: reference`, multiply the frozen tensors' gradients by the reference's AMP loss scale (its
+     * GradScaler: 128, doubling every 0.3 epoch; `unscale_` never reaches them), as the reference code does.
+     */
+    clip_amp_scale: z.boolean().default(true),
     consistency_weight: z.number().min(0).default(1),
     quality_weight: z.number().min(0).default(1),
     smooth_l1_beta: positive.default(0.5),
@@ -150,6 +161,7 @@ export interface TrainOverrides {
   valCriterion?: 'quality' | 'total';
   valSplit?: 'identity' | 'stratified';
   bn?: 'train' | 'frozen';
+  clip?: 'trainable' | 'reference';
   name?: string;
 }
 
@@ -179,6 +191,7 @@ export function resolveTrainConfig(file: string | undefined, o: TrainOverrides =
   set('train', 'val_every', o.valEvery);
   set('train', 'val_criterion', o.valCriterion);
   set('train', 'bn', o.bn);
+  set('train', 'clip', o.clip);
   set('data', 'val_split', o.valSplit);
   const res = trainConfigSchema.safeParse(raw);
   if (!res.success) {
@@ -205,6 +218,7 @@ export const REFERENCE_OPTIONS: { option: string; reference: unknown; note: stri
   { option: 'train.weight_decay_backbone', reference: 0, note: '' },
   { option: 'train.warmup_fraction', reference: 0.15, note: 'sine warm-up over pretrain 0.3 × warmup 0.5 of the epoch' },
   { option: 'train.clip_norm', reference: 5, note: '' },
+  { option: 'train.clip', reference: 'reference', note: "the reference's norm also counts the frozen tensors' ever-accumulating gradients (× its AMP loss scale): an implicit lr decay, aikd.md §5" },
   { option: 'train.consistency_weight', reference: 1, note: '' },
   { option: 'train.quality_weight', reference: 1, note: '' },
   { option: 'train.smooth_l1_beta', reference: 0.5, note: '' },

@@ -11,7 +11,7 @@ const MODEL_KEYS = new Set(['trainable_tensors', 'train_depth', 'head_hidden', '
 const TRAIN_KEYS = new Set([
   'epochs', 'batch_size', 'micro_batch', 'lr_head', 'momentum_head', 'weight_decay_head', 'lr_backbone', 'momentum_backbone',
   'weight_decay_backbone', 'warmup_fraction', 'clip_norm', 'consistency_weight', 'quality_weight', 'smooth_l1_beta', 'val_every',
-  'val_start_fraction', 'val_at_end', 'val_criterion', 'bn', 'checkpoint_every',
+  'val_start_fraction', 'val_at_end', 'val_criterion', 'bn', 'clip', 'clip_amp_scale', 'checkpoint_every',
 ]);
 
 /** The sections of the trainer's config an experiment's `train:` settings go to (`dataset` is the experiment's). */

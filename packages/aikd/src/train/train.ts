@@ -8,19 +8,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, initRuntime } from '@aikd/runtime';
 import { AikdError, configHash, log, progress, sha256Hex, stableStringify, writeFileAtomic, writeJsonAtomic } from '@aikd/core';
-import { splitByIdentity, type Dataset, type RawImage } from '@aikd/datasets';
+import type { Dataset, RawImage } from '@aikd/datasets';
 import { Run } from '@aikd/results';
-import { createBackboneSource, cropsToPixels, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
+import { cropsToPixels, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
 import { referenceDeviations, type TrainConfig } from './config.ts';
-import { alignProper, createJitter, epochOrder, identityHoldout, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
+import type { TrainItem } from './data.ts';
+import { prepareTraining, concat, type MicroBatch, type TrainInputs } from './prepare.ts';
 import { aikdLoss, type LossWeights } from './losses.ts';
-import { createAikdModels, studentForward, teacherForward, type AikdModels } from './model.ts';
-import { clipByGlobalNorm, createSgd, type Sgd } from './optimizer.ts';
+import { studentForward, type AikdModels } from './model.ts';
+import { createClip, createSgd, referenceLossScale, type GradientClip, type Sgd } from './optimizer.ts';
 import { warmupFactor, warmupSteps } from './schedule.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel, type TrainerState } from './checkpoint.ts';
 
-/** Images per forward/backward pass when the config does not say (wasm memory: iResNet training needs ≤ 8). */
-export const DEFAULT_MICRO_BATCH: Record<BackboneSpec['family'], number> = { mobileface: 32, faceres: 8, 'faceapi-resnet': 16, iresnet: 8 };
+export { DEFAULT_MICRO_BATCH, type TrainInputs, type MicroBatch } from './prepare.ts';
+
+/** Checkpoint entries of the reference clip's accumulators (beside the SGD momentum buffers). */
+const CLIP_STATE = 'clip-acc:';
 
 /** Where this implementation follows the paper (or fixes the released code), recorded in every run. */
 export const IMPLEMENTATION_CHOICES = {
@@ -28,7 +31,7 @@ export const IMPLEMENTATION_CHOICES = {
   teacher: 'a separate frozen copy of the backbone in inference mode; its embeddings of the aligned crops are computed once (the released code shares one module with the student and runs it with BN in train mode, §10.2)',
   batch_norm: 'train.bn: `train` (default, the reference code\'s model.train()): every student BN layer, frozen blocks included, uses batch statistics of each micro-batch and updates its running statistics (tfjs: with the biased batch variance; PyTorch uses the unbiased one); `frozen`: running statistics. Only backbones with real BN layers (ONNX iResNets) have any; the built-in graph models and BNs an ONNX export folded into convolutions are per-channel affine layers. Validation and the teacher always use running statistics',
   trainable: 'model.train_depth (head, last-block, last-stage, all: per backbone, fr-models README) or else the last N parameter tensors of the backbone (model.trainable_tensors, reference `limit: 100`), plus the whole head; insightface features.weight stays fixed at 1',
-  clipping: 'global-norm clipping over the trainable tensors only (the released code also counts ever-accumulating gradients of frozen tensors, an implicit lr decay, §5)',
+  clipping: 'train.clip: `trainable` (default) clips the global norm of the trainable tensors only; `reference` also counts the frozen backbone tensors\' gradients, accumulated over all steps, multiplied by the emulated AMP loss scale (128, doubling every 0.3 epoch; train.clip_amp_scale) and scaled by each clip, as the released code does (an implicit lr decay, §5)',
   quality_loss: 'SmoothL1 with β = 0.5 as in the code (the paper names an L1 loss; the two differ by a constant where |d| ≥ β)',
   ema_swa: 'none (the code re-creates its EMA on every validation and its SWALR keeps lr constant: both no-ops, §5)',
   precision: 'float32 (the code uses AMP with a grad scaler)',
@@ -36,15 +39,6 @@ export const IMPLEMENTATION_CHOICES = {
   validation: 'data.val_split: `identity` (default) holds out whole training identities (the datasets package\'s identity split; at least 15 % of them on small datasets, see data.val_min_images / val_max_fraction); `stratified` is the reference code\'s quality-stratified 1 % hold-out, with evenly spaced ranks instead of its int(N / (N·0.01)) step (§3.2). Aligned images only; every 10 % of an epoch, only after max(warm-up, val_start_fraction of the steps), the best checkpoint by train.val_criterion (reference: the quality loss)',
   warmup: 'sine warm-up over the first warmup_fraction of all steps (lr 0 at step 0, as LambdaLR), then constant',
 } as const;
-
-export interface TrainInputs {
-  config: TrainConfig;
-  dataset: Dataset;
-  /** The teacher method's raw quality of each image's aligned crop (higher = better); images without one are skipped. */
-  labels: ReadonlyMap<string, number>;
-  /** How the labels were made (method, FR model, file, …), recorded. */
-  labelsInfo: Record<string, unknown>;
-}
 
 export interface TrainOptions {
   /** An existing run to resume (its checkpoint is loaded); else a new run is created. */
@@ -95,51 +89,10 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   const cfg = inputs.config;
   const ds = inputs.dataset;
   const T = cfg.train;
-  // ---- which images: the identity split (datasets' one split, as teachers and experiments hold out), and the
-  // teacher's labels (checked before anything is built)
-  const splitSeed = cfg.data.split_seed ?? cfg.seed;
-  const held = cfg.data.test_identities > 0 ? splitByIdentity(ds, { testFraction: cfg.data.test_identities, seed: splitSeed }) : undefined;
-  const split = { train: (held?.train ?? ds).images(), test: held?.test.images() ?? [], testIdentities: held?.testIdentities ?? [] };
-  const labelled = split.train.filter((r) => Number.isFinite(inputs.labels.get(r.id)));
-  const unlabelled = split.train.length - labelled.length;
-  if (!labelled.length && split.train.length)
-    throw new AikdError(`none of the ${split.train.length} training images of ${ds.name} has a teacher quality (labels: ${String(inputs.labelsInfo.file ?? inputs.labelsInfo.method)}); the labels' image ids must be the dataset's, e.g. "${split.train[0]!.id}"`);
-  if (unlabelled) log.warn(`${unlabelled} training image(s) have no teacher quality and are skipped`);
-  const source = await createBackboneSource(cfg.model.backbone, { expect: cfg.model.iresnet });
-  const models = createAikdModels(source, { seed: cfg.seed, trainableTensors: cfg.model.trainable_tensors, trainDepth: cfg.model.train_depth, headHidden: cfg.model.head_hidden });
-  source.dispose();
-  const spec = models.spec;
-  const crop: CropSpec = { size: spec.inputSize, template: spec.template, seed: cfg.seed, aligned: ds.aligned };
-  const micro = T.micro_batch ?? DEFAULT_MICRO_BATCH[spec.family];
-
-  // ---- data: reference landmarks, validation hold-out, label normalisation
-  const src = sourceImages(ds);
-  const bar0 = progress(`align ${ds.name} (proper, ${spec.inputSize}px)`, labelled.length);
-  const aligned = await alignProper(labelled, src, crop, cfg.data.detector, () => bar0.tick());
-  bar0.done();
-  const items: TrainItem[] = aligned.records.map((record) => ({ id: record.id, record, rawQuality: inputs.labels.get(record.id)!, label: NaN }));
-  const hold: { train: TrainItem[]; val: TrainItem[]; valFraction: number; valIdentities?: string[]; identities?: number } =
-    cfg.data.val_split === 'identity'
-      ? identityHoldout(ds, items, { fraction: cfg.data.val_fraction, minImages: cfg.data.val_min_images, maxFraction: cfg.data.val_max_fraction, seed: cfg.seed })
-      : stratifiedHoldout(items, cfg.data.val_fraction, cfg.data.val_min);
-  const range = normaliseLabels(hold.train, hold.val);
-  const train = hold.train.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const val = hold.val;
-
-  // ---- the frozen teacher's targets: embeddings of the aligned crops, once (it never changes)
-  const teacherEmb = new Map<string, Float32Array>();
-  for (let i = 0; i < items.length; i += micro) {
-    const chunk = items.slice(i, i + micro);
-    const e = tf.tidy(() => teacherForward(models.teacher, cropsToPixels(chunk.map((c) => aligned.crops.get(c.id)!), spec.inputSize)));
-    const data = e.dataSync() as Float32Array;
-    e.dispose();
-    chunk.forEach((c, k) => teacherEmb.set(c.id, data.slice(k * spec.embeddingSize, (k + 1) * spec.embeddingSize)));
-  }
-  const valCrops = new Map(val.map((v) => [v.id, aligned.crops.get(v.id)!]));
-  aligned.crops.clear();
+  const p = await prepareTraining(inputs);
+  const { models, spec, micro, items, val, valCrops, teacherEmb, range, stepsPerEpoch } = p;
 
   // ---- schedule
-  const stepsPerEpoch = Math.ceil(train.length / T.batch_size);
   const totalSteps = T.epochs * stepsPerEpoch;
   const warmup = warmupSteps(totalSteps, T.warmup_fraction);
   const valEvery = T.val_every ?? Math.max(1, Math.floor(0.1 * stepsPerEpoch));
@@ -154,20 +107,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     config: cfg,
     backbone: spec,
     labels: { ...inputs.labelsInfo, normalisation: { kind: 'min-max on the training split', ...range } },
-    data: {
-      dataset: ds.name,
-      images: ds.images().length,
-      identity_split: { test_fraction: cfg.data.test_identities, seed: splitSeed, test_identities: split.testIdentities.length, ...(split.testIdentities.length ? { held_out: split.testIdentities } : {}), train_images: split.train.length, test_images: split.test.length },
-      unlabelled,
-      no_face: aligned.noFace,
-      train: train.length,
-      val: val.length,
-      val_split: cfg.data.val_split,
-      val_fraction_used: hold.valFraction,
-      val_fraction_asked: cfg.data.val_fraction,
-      ...(hold.valIdentities ? { val_identities: hold.valIdentities.length, train_identities: hold.identities! - hold.valIdentities.length } : {}),
-      jitter: { procedure: 'landmark-jitter', p: cfg.data.jitter_p, keyed_by: '(seed, epoch, image id)' },
-    },
+    data: p.data,
     schedule: { steps_per_epoch: stepsPerEpoch, total_steps: totalSteps, warmup_steps: warmup, val_every: valEvery, val_after_step: valStart, val_at_end: T.val_at_end, val_criterion: T.val_criterion, checkpoint_every: ckptEvery, micro_batch: micro },
     batch_norm: { option: T.bn, backbone: spec.batchNorm, training_mode: bnTraining, statistics_batch: bnTraining ? micro : null },
     trainable: {
@@ -202,11 +142,20 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     { name: 'backbone', params: models.trainable.backbone, lr: T.lr_backbone, momentum: T.momentum_backbone, weightDecay: T.weight_decay_backbone },
   ]);
   const vars = [...models.trainable.head, ...models.trainable.backbone];
+  const clip = createClip({
+    mode: T.clip,
+    maxNorm: T.clip_norm,
+    // the reference's requires_grad tensors outside the optimizer: the frozen backbone tensors (not features.weight)
+    frozen: models.backboneParams.filter((q) => !q.fixed && !models.trainable.backbone.includes(q)),
+    lossScale: T.clip_amp_scale ? (step) => referenceLossScale(step, Math.floor(0.3 * stepsPerEpoch)) : undefined,
+  });
   let state: TrainerState = { step: 0, bestValLoss: null, bestStep: null, configHash: hash };
   if (opts.resume) {
     if (!hasCheckpoint(ckptDir)) throw new AikdError(`run ${run.id} has no checkpoint to resume from (${ckptDir})`);
     const c = loadCheckpoint(ckptDir, models.student, hash);
-    sgd.load(c.optimizer);
+    const own = (n: string) => n.startsWith(CLIP_STATE);
+    sgd.load(new Map([...c.optimizer].filter(([n]) => !own(n))));
+    clip.load(new Map([...c.optimizer].filter(([n]) => own(n)).map(([n, t]) => [n.slice(CLIP_STATE.length), t])));
     tf.dispose([...c.optimizer.values()]);
     state = c.state;
     truncateMetrics(run.dir, state.step);
@@ -214,35 +163,18 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   }
   writeStudentInfo(state);
 
-  const jitter = createJitter(cfg.data.jitter_p, cfg.data.detector);
   const stepTimes: number[] = [];
   const bar = progress(`train ${spec.id} ← ${cfg.labels.method}`, totalSteps);
   bar.tick(state.step);
-  let order: number[] = [];
-  let orderEpoch = -1;
   const stopAt = Math.min(totalSteps, opts.stopAfterSteps ?? Infinity);
+  const optimizerState = () => new Map([...sgd.state(), ...[...clip.state()].map(([n, t]) => [CLIP_STATE + n, t] as const)]);
   try {
     for (let s = state.step; s < stopAt; s++) {
       const t0 = performance.now();
       const epoch = Math.floor(s / stepsPerEpoch);
-      if (epoch !== orderEpoch) {
-        order = epochOrder(train.length, cfg.seed, epoch);
-        orderEpoch = epoch;
-      }
-      const k = s % stepsPerEpoch;
-      const batch = order.slice(k * T.batch_size, (k + 1) * T.batch_size).map((i) => train[i]!);
-      const parts: MicroBatch[] = [];
-      for (let i = 0; i < batch.length; i += micro) {
-        const mb = batch.slice(i, i + micro);
-        const crops = await Promise.all(mb.map((it) => misalignedCrop(jitter, src, it, crop, epoch)));
-        parts.push({
-          pixels: cropsToPixels(crops, spec.inputSize),
-          teacher: tf.tensor2d(concat(mb.map((it) => teacherEmb.get(it.id)!)), [mb.length, spec.embeddingSize]),
-          labels: tf.tensor1d(mb.map((it) => it.label)),
-        });
-      }
+      const parts = await p.batches(s);
       const factor = warmupFactor(s, warmup);
-      const { terms, gradNorm: norm } = optimizerStep(models.student, vars, sgd, parts, weights, T.clip_norm, factor, bnTraining);
+      const { terms, gradNorm: norm } = optimizerStep(models.student, vars, sgd, parts, weights, clip, s, factor, bnTraining);
       state = { ...state, step: s + 1 };
       const dt = (performance.now() - t0) / 1000;
       stepTimes.push(dt);
@@ -264,12 +196,13 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
         }
       }
       // also when stopping early on purpose, so the run resumes exactly here
-      if ((s + 1) % ckptEvery === 0 || last || s + 1 === stopAt) await saveCheckpoint(ckptDir, models.student, sgd.state(), state);
+      if ((s + 1) % ckptEvery === 0 || last || s + 1 === stopAt) await saveCheckpoint(ckptDir, models.student, optimizerState(), state);
     }
   } catch (e) {
     bar.done('(failed)');
     run.fail(e);
     sgd.dispose();
+    clip.dispose();
     throw e;
   }
   const finished = state.step === totalSteps;
@@ -284,6 +217,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
   run.setSummary({ steps: state.step, total_steps: totalSteps, best_val_loss: state.bestValLoss, best_step: state.bestStep, median_step_seconds: stepSeconds });
   if (finished) run.finish();
   sgd.dispose();
+  clip.dispose();
   return { run, steps: state.step, totalSteps, bestValLoss: state.bestValLoss, bestStep: state.bestStep, stepSeconds, models, finished };
 }
 
@@ -295,22 +229,19 @@ export function shouldValidate(step: number, o: { valEvery: number; valStart: nu
   return (step % o.valEvery === 0 && step > o.valStart) || (o.atEnd && step === o.totalSteps);
 }
 
-/** Student inputs of one micro-batch: misaligned pixels, the teacher's embeddings of the aligned crops, labels. */
-export interface MicroBatch {
-  pixels: tf.Tensor4D;
-  teacher: tf.Tensor2D;
-  labels: tf.Tensor1D;
-}
-
 /**
  * One optimizer step over a batch given as micro-batches (disposed here): per micro-batch forward + backward with the
  * loss weighted by its share m/B, gradients summed (= the full batch's mean loss, exact with frozen BN; with BN in
  * training mode each micro-batch normalises with its own statistics), global-norm
  * clipping over the trainable tensors, then SGD with the warm-up factor.
  */
-export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sgd, parts: MicroBatch[], w: LossWeights, clipNorm: number, lrFactor: number, bnTraining = false) {
+export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sgd, parts: MicroBatch[], w: LossWeights, clip: GradientClip, step: number, lrFactor: number, bnTraining = false) {
   const total = parts.reduce((a, p) => a + p.labels.shape[0], 0);
   let grads: Map<string, tf.Tensor> | undefined;
+  // the reference clip also needs the frozen tensors' gradients: tfjs only differentiates trainable variables
+  const all = [...vars, ...clip.extra];
+  const frozen = clip.extra.map((q) => q.variable.read() as tf.Variable);
+  for (const v of frozen) v.trainable = true;
   const terms = { loss: 0, loss_consistency: 0, loss_quality: 0 };
   for (const part of parts) {
     const share = part.labels.shape[0] / total;
@@ -320,11 +251,11 @@ export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sg
       const l = aikdLoss(es, qs, part.teacher, part.labels, w);
       values = [l.consistency.dataSync()[0]!, l.quality.dataSync()[0]!];
       return tf.mul(l.total, share) as tf.Scalar;
-    }, vars.map((p) => p.variable.read() as tf.Variable));
+    }, all.map((p) => p.variable.read() as tf.Variable));
     terms.loss += value.dataSync()[0]!;
     terms.loss_consistency += values[0]! * share;
     terms.loss_quality += values[1]! * share;
-    const byName = new Map(vars.map((p) => [p.name, g[(p.variable.read() as tf.Variable).name]!] as const));
+    const byName = new Map(all.map((p) => [p.name, g[(p.variable.read() as tf.Variable).name]!] as const));
     if (!grads) grads = byName;
     else
       for (const [n, t] of byName) {
@@ -335,9 +266,10 @@ export function optimizerStep(student: tf.LayersModel, vars: ParamRef[], sgd: Sg
       }
     tf.dispose([part.pixels, part.teacher, part.labels, value]);
   }
-  const { norm, clipped } = clipByGlobalNorm(grads!, clipNorm);
+  for (const v of frozen) v.trainable = false;
+  const { norm, clipped } = clip.clip(grads!, step);
   sgd.step(clipped, lrFactor);
-  tf.dispose([...grads!.values(), ...clipped.values()]);
+  tf.dispose([...clipped.values()]);
   return { terms, gradNorm: norm };
 }
 
@@ -366,16 +298,6 @@ export function validate(
     quality += c! * mb.length;
   }
   return { total: total / val.length, consistency: consistency / val.length, quality: quality / val.length };
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function median(xs: number[]): number {
