@@ -16,3 +16,4 @@ export { teacherLabels } from './train/command.ts';
 export { aikdMethod, AIKD_TRAIN_RUN_KIND } from './catalogue.ts';
 export { trainAikdStudent } from './train/experiment.ts';
 export { aikdTrainSections } from './train/sections.ts';
+export { lrFind, rampLr, smoothLosses, steepestDescentLr, type LrFindOptions, type LrFindResult } from './train/lr-find.ts';

@@ -8,6 +8,7 @@ import { warmupFactor, warmupSteps } from '../src/train/schedule.ts';
 import { clipByGlobalNorm, createClip, createSgd, referenceLossScale } from '../src/train/optimizer.ts';
 import { identityHoldout, normaliseLabels, stratifiedHoldout } from '../src/train/data.ts';
 import { referenceDeviations, resolveTrainConfig } from '../src/train/config.ts';
+import { rampLr, smoothLosses, steepestDescentLr } from '../src/train/lr-find.ts';
 import type { ParamRef } from '@aikd/fr-models';
 
 beforeAll(async () => {
@@ -175,6 +176,22 @@ describe('splits and labels', () => {
     expect(() => identityHoldout(ds, items.slice(0, 3), { fraction: 0.01, minImages: 1, maxFraction: 0.15, seed: 3 })).toThrow(/at least 2 identities.*val_split: stratified/);
   });
 
+});
+
+describe('lr search', () => {
+  it('the ramp is exponential from lr-min to lr-max', () => {
+    const lrs = Array.from({ length: 5 }, (_, k) => rampLr(k, 5, 1e-4, 1));
+    [1e-4, 1e-3, 1e-2, 1e-1, 1].forEach((want, k) => expect(lrs[k]).toBeCloseTo(want, 12 + Math.log10(want)));
+  });
+
+  it('bias-corrected smoothing and the steepest-descent suggestion on a known curve', () => {
+    expect(smoothLosses([2, 2, 2], 0.9)).toEqual([2, expect.closeTo(2, 12), expect.closeTo(2, 12)]);
+    // loss = 1 − tanh(2·(log10 lr + 3)) falls fastest at lr 1e-3, then rises after its minimum at 1e-1
+    const lrs = Array.from({ length: 61 }, (_, k) => rampLr(k, 61, 1e-6, 1));
+    const loss = lrs.map((lr) => (lr <= 0.1 ? 1 - Math.tanh(2 * (Math.log10(lr) + 3)) : 1 - Math.tanh(4) + 10 * (lr - 0.1)));
+    expect(Math.log10(steepestDescentLr(lrs, loss)!)).toBeCloseTo(-3, 6);
+    expect(steepestDescentLr(lrs, lrs.map((lr) => lr))).toBeNull(); // a loss that only rises
+  });
 });
 
 describe('training configuration', () => {

@@ -10,6 +10,7 @@ import { createBackboneSource } from '@aikd/fr-models';
 import { createAikdModels } from '../src/train/model.ts';
 import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
 import { trainAikd, type TrainInputs } from '../src/train/train.ts';
+import { lrFind, rampLr } from '../src/train/lr-find.ts';
 import { loadModel } from '../src/train/checkpoint.ts';
 import { facesDataset } from './faces.ts';
 
@@ -186,6 +187,22 @@ describe('AI-KD trainer (mobileface, 6 real faces, tiny batches)', () => {
     expect(acc).toContain('sgd/clip-acc:conv1_weight');
     expect(JSON.parse(readFileSync(join(t.r.run.dir, 'checkpoint', 'checkpoint.json'), 'utf8')).specs.some((x: { name: string }) => x.name.includes('clip-acc'))).toBe(false);
     expect(ref.r.run.info.params).toMatchObject({ deviations: expect.not.arrayContaining([expect.objectContaining({ option: 'train.clip' })]) });
+  });
+
+  it('--lr-find: an exponential lr ramp on the real pipeline, loss vs lr stored in a run, a suggested lr; stops on divergence', async () => {
+    const cfg = config({ batch_size: 5, micro_batch: 5 });
+    const f = await lrFind(inputs(cfg), { steps: 30, lrMin: 1e-5, lrMax: 10, resultsRoot: root });
+    expect(f.run.info.kind).toBe('lr-find');
+    f.lrs.forEach((lr, k) => expect(lr).toBeCloseTo(rampLr(k, 30, 1e-5, 10), 12));
+    // lr 10 on these models diverges (README: even 0.05 does without the reference's implicit decay)
+    expect(f.divergedAt).not.toBeNull();
+    expect(f.lrs.length).toBe(f.divergedAt);
+    expect(f.suggested).toBeGreaterThan(1e-5);
+    expect(f.suggested).toBeLessThan(f.lrs.at(-1)!);
+    const m = readFileSync(join(f.run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; name: string; value: number });
+    expect(m.filter((x) => x.name === 'lr').map((x) => x.value)).toEqual(f.lrs);
+    expect(m.filter((x) => x.name === 'loss').map((x) => x.value)).toEqual(f.losses);
+    expect(JSON.parse(readFileSync(join(f.run.dir, 'run.json'), 'utf8'))).toMatchObject({ status: 'completed', summary: { suggested_lr: f.suggested, steps_run: f.lrs.length } });
   });
 
   it('labels that name none of the images are refused before anything is built', async () => {

@@ -69,6 +69,21 @@ export async function trainCommand(o: Record<string, unknown>): Promise<void> {
   const ds = await openDataset(cfg.data.dataset);
   try {
     const { labels, info } = await teacherLabels(cfg, ds);
+    if (o.lrFind) {
+      if (resume) throw new AikdError('--lr-find starts a search of its own: give it no --resume');
+      const { lrFind } = await import('./lr-find.ts');
+      const f = await lrFind({ config: cfg, dataset: ds, labels, labelsInfo: info }, { steps: o.lrFindSteps as number, lrMin: o.lrMin as number, lrMax: o.lrMax as number });
+      const out = { run_id: f.run.id, suggested_lr: f.suggested, min_loss_lr: f.minLossLr, steps: f.lrs.length, diverged_at_step: f.divergedAt };
+      const every = Math.max(1, Math.ceil(f.lrs.length / 12));
+      emit(out, () =>
+        [
+          textTable(f.lrs.map((lr, i) => ({ step: i + 1, lr: lr.toPrecision(3), loss: f.losses[i]!.toPrecision(4), smoothed: f.smoothed[i]!.toPrecision(4) })).filter((_, i) => i % every === 0 || i === f.lrs.length - 1)),
+          f.suggested !== null ? `suggested lr ${f.suggested.toPrecision(2)} (steepest descent of the smoothed loss): aikd train … --lr ${f.suggested.toPrecision(2)}` : 'no suggestion: the smoothed loss never fell in this range',
+          `curve: run ${f.run.id} (metrics lr, loss, loss_smoothed)`,
+        ].join('\n'),
+      );
+      return;
+    }
     const r = await trainAikd({ config: cfg, dataset: ds, labels, labelsInfo: info }, { resume, stopAfterSteps: o.maxSteps as number | undefined });
     r.models.dispose();
     const out = {
