@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .option('--lr <x>', 'learning rate of both groups', positive('--lr'))
     .option('--lr-head <x>', 'learning rate of the quality head', positive('--lr-head'))
     .option('--lr-backbone <x>', 'learning rate of the backbone', positive('--lr-backbone'))
+    .option('--augment <per-face>', 'label bank: this many seeded degraded variants of every training face (data.augment.per_face; families: the config\'s or blur, motion-blur, downup, noise, jpeg, exposure, occlusion, pose), each scored once by the teacher', intArg('--augment', 1))
     .option('--p <px>', 'landmark-jitter p in source pixels', numberArg('--p', (x) => x >= 0, 'a number >= 0'))
     .option('--seed <n>', 'seed', seedArg)
     .option('--trainable-tensors <n>', 'train only the last N parameter tensors of the backbone (reference: 100)', intArg('--trainable-tensors', 0))

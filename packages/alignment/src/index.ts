@@ -24,4 +24,4 @@ export { alignDataset, alignDatasetInBatches, alignmentCacheDir, alignmentIndexP
 // the demo dataset
 export { buildDemoDataset, demoDir, looseCrop, type BuildDemoOptions, type DemoBuildReport } from './demo/build.ts';
 export { loadDemoLabels, DEMO_LABELS_PATH, type DemoLabels } from './demo/labels.ts';
-export { degrade, degradationNames, type DegradationName } from './demo/degrade.ts';
+export { degrade, degradationNames, degradationFamilies, type DegradationName } from './demo/degrade.ts';

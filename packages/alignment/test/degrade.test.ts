@@ -1,12 +1,12 @@
 /** The demo set's degradations: each one's strength follows its severity and it does what its parameter says. */
 import { describe, expect, it } from 'vitest';
 import { rngFor } from '@aikd/core';
-import { applyAffine, degrade, degradationNames, type RawImage } from '../src/index.ts';
+import { applyAffine, degrade, degradationFamilies, type RawImage } from '../src/index.ts';
 import { texturedImage } from './helpers.ts';
 
 const img = texturedImage(96, 96, 5);
 const face: [number, number, number, number] = [24, 24, 48, 48];
-const run = (name: (typeof degradationNames)[number], s: number, label = 'a') => degrade(name, img, s, rngFor(1, name, label), face);
+const run = (name: (typeof degradationFamilies)[number], s: number, label = 'a') => degrade(name, img, s, rngFor(1, name, label), face);
 
 function mad(a: RawImage, b: RawImage): number {
   let s = 0;
@@ -22,7 +22,7 @@ function gradientEnergy(a: RawImage): number {
 
 describe('degradations', () => {
   it('blur, noise, JPEG and down-up scaling damage the image more as severity rises', async () => {
-    for (const name of ['blur', 'noise', 'jpeg', 'downup'] as const) {
+    for (const name of ['blur', 'motion-blur', 'noise', 'jpeg', 'downup'] as const) {
       const errs: number[] = [];
       for (const s of [0.1, 0.5, 1]) errs.push(mad((await run(name, s)).image, img));
       expect(errs[0], name).toBeGreaterThan(0);
@@ -68,19 +68,37 @@ describe('degradations', () => {
     expect(o.value).toBeGreaterThan(0.05 + 0.35 * 0.7 - 0.05);
   });
 
-  it('rotation moves content where its geometry says (so landmarks can follow)', async () => {
-    const dot: RawImage = { data: new Uint8Array(96 * 96 * 3), width: 96, height: 96, channels: 3 };
-    for (let y = 30; y < 33; y++) for (let x = 60; x < 63; x++) dot.data.fill(255, (y * 96 + x) * 3, (y * 96 + x) * 3 + 3);
-    const r = await degrade('rotation', dot, 0.8, rngFor(3, 'r'), face);
-    let sx = 0, sy = 0, n = 0;
-    for (let y = 0; y < 96; y++) for (let x = 0; x < 96; x++) { const v = r.image.data[(y * 96 + x) * 3]!; sx += v * x; sy += v * y; n += v; }
-    const [ex, ey] = applyAffine(r.geometry, [61, 31]);
-    expect(Math.hypot(sx / n - ex, sy / n - ey)).toBeLessThan(0.3);
-    expect(Math.abs(r.value)).toBeGreaterThan(30);
+  for (const name of ['rotation', 'pose'] as const)
+    it(`${name} moves content where its geometry says (so landmarks can follow)`, async () => {
+      const dot: RawImage = { data: new Uint8Array(96 * 96 * 3), width: 96, height: 96, channels: 3 };
+      for (let y = 30; y < 33; y++) for (let x = 60; x < 63; x++) dot.data.fill(255, (y * 96 + x) * 3, (y * 96 + x) * 3 + 3);
+      const r = await degrade(name, dot, 0.8, rngFor(3, 'r'), face);
+      let sx = 0, sy = 0, n = 0;
+      for (let y = 0; y < 96; y++) for (let x = 0; x < 96; x++) { const v = r.image.data[(y * 96 + x) * 3]!; sx += v * x; sy += v * y; n += v; }
+      const [ex, ey] = applyAffine(r.geometry, [61, 31]);
+      expect(Math.hypot(sx / n - ex, sy / n - ey)).toBeLessThan(0.3);
+      // and it moved: rotation by more than 30°, pose by a visible foreshortening
+      if (name === 'rotation') expect(Math.abs(r.value)).toBeGreaterThan(30);
+      else {
+        expect(r.value).toBeCloseTo(0.3 * 0.8, 6);
+        expect(Math.hypot(ex - 61, ey - 31)).toBeGreaterThan(2);
+      }
+    });
+
+  it('motion blur smears along one direction: a vertical line stays sharp under a vertical streak', async () => {
+    const line: RawImage = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64, channels: 3 };
+    for (let y = 0; y < 64; y++) line.data.fill(255, (y * 64 + 32) * 3, (y * 64 + 32) * 3 + 3);
+    const streaks = async (seed: number) => {
+      const r = await degrade('motion-blur', line, 1, rngFor(seed, 'm'), face);
+      return r.image.data[(32 * 64 + 32) * 3]!; // the line's own pixel keeps more of its brightness when the streak runs along it
+    };
+    const kept = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(streaks));
+    expect(Math.max(...kept)).toBeGreaterThan(Math.min(...kept) + 50);
+    expect((await degrade('motion-blur', line, 1, rngFor(1, 'm'), face)).value).toBe(18);
   });
 
   it('is deterministic for the same stream', async () => {
-    for (const name of degradationNames) {
+    for (const name of degradationFamilies) {
       const [a, b] = [await run(name, 0.4), await run(name, 0.4)];
       expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data)), name).toBe(true);
     }

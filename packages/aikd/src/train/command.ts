@@ -2,7 +2,7 @@
 import { AikdError, emit, log, resolveFromRoot, textTable } from '@aikd/core';
 import { openDataset, type Dataset } from '@aikd/datasets';
 import { Run, readResultTable, readParquetTable } from '@aikd/results';
-import { createQualityMethod, scoreDataset, tableToScores } from '@aikd/teachers';
+import { createQualityMethod, scoreDataset, tableToScores, type QualityMethod } from '@aikd/teachers';
 import { resolveTrainConfig, trainConfigSchema, type TrainConfig, type TrainOverrides } from './config.ts';
 import { trainAikd } from './train.ts';
 
@@ -10,7 +10,7 @@ import { trainAikd } from './train.ts';
  * The teacher's raw qualities for a dataset: from a scores file, or scored here (cached by the teachers package);
  * a teacher trained here (`crfiqa:<run-id>`) is found under the results root `root`.
  */
-export async function teacherLabels(cfg: TrainConfig, ds: Dataset, root?: string): Promise<{ labels: Map<string, number>; info: Record<string, unknown> }> {
+export async function teacherLabels(cfg: TrainConfig, ds: Dataset, root?: string): Promise<{ labels: Map<string, number>; info: Record<string, unknown>; teacher?: () => Promise<QualityMethod> }> {
   const L = cfg.labels;
   if (L.scores) {
     const file = resolveFromRoot(L.scores);
@@ -19,10 +19,12 @@ export async function teacherLabels(cfg: TrainConfig, ds: Dataset, root?: string
     return { labels: new Map(s.ids.map((id, i) => [id, s.quality[i]!])), info: { method: L.method, frModel: L.fr_model, source: 'file', file } };
   }
   const frModel = L.fr_model ?? cfg.model.backbone;
-  const method = await createQualityMethod(L.method, { frModel, params: L.params, weights: L.weights, root });
+  const teacher = () => createQualityMethod(L.method, { frModel, params: L.params, weights: L.weights, root });
+  const method = await teacher();
   try {
     const set = await scoreDataset(ds, method, { alignment: 'proper', seed: L.seed ?? cfg.seed });
     return {
+      teacher,
       labels: new Map(set.ids.map((id, i) => [id, set.quality[i]!])),
       info: { method: method.id, frModel: method.frModel, params: method.params, seed: L.seed ?? cfg.seed, range: method.range, source: set.fromCache ? 'score cache' : 'scored', cache: set.cachePath, seconds: set.seconds },
     };
@@ -54,6 +56,7 @@ export async function trainCommand(o: Record<string, unknown>): Promise<void> {
     valSplit: o.valSplit as TrainOverrides['valSplit'],
     bn: o.bn as TrainOverrides['bn'],
     clip: o.clip as TrainOverrides['clip'],
+    augmentPerFace: o.augment as number | undefined,
     name: o.name as string | undefined,
   };
   let cfg: TrainConfig;
@@ -68,11 +71,11 @@ export async function trainCommand(o: Record<string, unknown>): Promise<void> {
 
   const ds = await openDataset(cfg.data.dataset);
   try {
-    const { labels, info } = await teacherLabels(cfg, ds);
+    const { labels, info, teacher } = await teacherLabels(cfg, ds);
     if (o.lrFind) {
       if (resume) throw new AikdError('--lr-find starts a search of its own: give it no --resume');
       const { lrFind } = await import('./lr-find.ts');
-      const f = await lrFind({ config: cfg, dataset: ds, labels, labelsInfo: info }, { steps: o.lrFindSteps as number, lrMin: o.lrMin as number, lrMax: o.lrMax as number });
+      const f = await lrFind({ config: cfg, dataset: ds, labels, labelsInfo: info, teacher }, { steps: o.lrFindSteps as number, lrMin: o.lrMin as number, lrMax: o.lrMax as number });
       const out = { run_id: f.run.id, suggested_lr: f.suggested, min_loss_lr: f.minLossLr, steps: f.lrs.length, diverged_at_step: f.divergedAt };
       const every = Math.max(1, Math.ceil(f.lrs.length / 12));
       emit(out, () =>
@@ -84,7 +87,7 @@ export async function trainCommand(o: Record<string, unknown>): Promise<void> {
       );
       return;
     }
-    const r = await trainAikd({ config: cfg, dataset: ds, labels, labelsInfo: info }, { resume, stopAfterSteps: o.maxSteps as number | undefined });
+    const r = await trainAikd({ config: cfg, dataset: ds, labels, labelsInfo: info, teacher }, { resume, stopAfterSteps: o.maxSteps as number | undefined });
     r.models.dispose();
     const out = {
       run_id: r.run.id,

@@ -4,8 +4,11 @@
  * is what a run records (and what `--resume` rebuilds from).
  */
 import { z, loadYamlConfig, AikdError } from '@aikd/core';
-import { DEFAULT_JITTER_PX } from '@aikd/alignment';
+import { DEFAULT_JITTER_PX, degradationFamilies } from '@aikd/alignment';
 import { TRAIN_DEPTHS, type TrainDepth } from '@aikd/fr-models';
+
+/** The default families of the label bank (the issue's eight; the demo set's large in-plane `rotation` is optional). */
+export const LABEL_BANK_FAMILIES = ['blur', 'motion-blur', 'downup', 'noise', 'jpeg', 'exposure', 'occlusion', 'pose'] as const;
 
 const positive = z.number().positive();
 const fraction = z.number().gt(0).lt(1);
@@ -92,6 +95,17 @@ export const trainConfigSchema = z
         val_max_fraction: fraction.default(0.15),
         /** `stratified`: at least this many validation images. */
         val_min: z.number().int().min(1).default(8),
+        /**
+         * The label bank: `per_face` seeded degraded variants of every training face (families cycled, strengths
+         * drawn from U(0, 1)), each scored once by the teacher on its aligned crop; the student trains on them too.
+         */
+        augment: z
+          .object({
+            families: z.array(z.enum(degradationFamilies)).min(1).default([...LABEL_BANK_FAMILIES]),
+            per_face: z.number().int().min(1).default(4),
+          })
+          .strict()
+          .optional(),
         /** landmark-jitter p: each landmark coordinate + U[−p, p] source pixels (student input). */
         jitter_p: z.number().min(0).default(DEFAULT_JITTER_PX),
         /** Detector for images without landmarks. */
@@ -162,6 +176,8 @@ export interface TrainOverrides {
   valSplit?: 'identity' | 'stratified';
   bn?: 'train' | 'frozen';
   clip?: 'trainable' | 'reference';
+  /** Label bank: variants per face (families: the config's, else the default eight). */
+  augmentPerFace?: number;
   name?: string;
 }
 
@@ -192,6 +208,7 @@ export function resolveTrainConfig(file: string | undefined, o: TrainOverrides =
   set('train', 'val_criterion', o.valCriterion);
   set('train', 'bn', o.bn);
   set('train', 'clip', o.clip);
+  if (o.augmentPerFace !== undefined) raw.data = { ...(raw.data ?? {}), augment: { ...(raw.data?.augment ?? {}), per_face: o.augmentPerFace } };
   set('data', 'val_split', o.valSplit);
   const res = trainConfigSchema.safeParse(raw);
   if (!res.success) {
@@ -229,6 +246,7 @@ export const REFERENCE_OPTIONS: { option: string; reference: unknown; note: stri
   { option: 'data.val_split', reference: 'stratified', note: 'a 1 % quality-stratified hold-out of images is a few images on small datasets and shares people with training' },
   { option: 'data.val_fraction', reference: 0.01, note: '' },
   { option: 'data.jitter_p', reference: 3, note: '' },
+  { option: 'data.augment', reference: undefined, note: 'the reference trains on the images as they are; the label bank adds scored degraded variants' },
   { option: 'model.trainable_tensors', reference: 100, note: 'the last 100 parameter tensors (limit: 100)', when: (c) => c.model.train_depth === undefined },
   { option: 'model.train_depth', reference: undefined, note: 'the reference trains the last 100 parameter tensors (of an iResNet-100: from block 22 of stage 3 on); the built-in backbones have fewer than 100 in all' },
   { option: 'model.head_hidden', reference: 1024, note: '' },

@@ -49,8 +49,8 @@ export async function trainAikdStudent(req: MethodTrainRequest): Promise<Trained
     )
     .at(-1);
   if (previous) return { methodId: `aikd:${previous.id}`, runId: previous.id, summary: { reused: true } };
-  const { labels, info } = await teacherLabels(cfg, req.data.dataset, req.root);
-  const r = await trainAikd({ config: cfg, dataset: req.data.dataset, labels, labelsInfo: info }, { resultsRoot: req.root, parent: req.parent });
+  const { labels, info, teacher: openTeacher } = await teacherLabels(cfg, req.data.dataset, req.root);
+  const r = await trainAikd({ config: cfg, dataset: req.data.dataset, labels, labelsInfo: info, teacher: openTeacher }, { resultsRoot: req.root, parent: req.parent });
   r.models.dispose();
   if (!r.finished) throw new AikdError(`training ${r.run.id} did not finish`);
   if (req.inputs) r.run.setSummary({ unit_inputs: req.inputs });

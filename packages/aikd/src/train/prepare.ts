@@ -8,7 +8,9 @@ import { AikdError, log, progress } from '@aikd/core';
 import { splitByIdentity, type Dataset, type RawImage } from '@aikd/datasets';
 import { createBackboneSource, cropsToPixels, type BackboneSpec } from '@aikd/fr-models';
 import type { TrainConfig } from './config.ts';
-import { alignProper, createJitter, epochOrder, identityHoldout, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type SourceImages, type TrainItem } from './data.ts';
+import type { QualityMethod } from '@aikd/teachers';
+import { alignProper, createJitter, epochOrder, identityHoldout, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
+import { buildLabelBank, type LabelBank } from './label-bank.ts';
 import { createAikdModels, teacherForward, type AikdModels } from './model.ts';
 
 /** Images per forward/backward pass when the config does not say (wasm memory: iResNet training needs ≤ 8). */
@@ -21,6 +23,8 @@ export interface TrainInputs {
   labels: ReadonlyMap<string, number>;
   /** How the labels were made (method, FR model, file, …), recorded. */
   labelsInfo: Record<string, unknown>;
+  /** Opens the teacher method (the caller's labels' method), to score the label bank's variants (`data.augment`). */
+  teacher?: () => Promise<QualityMethod>;
 }
 
 /** Student inputs of one micro-batch: misaligned pixels, the teacher's embeddings of the aligned crops, labels. */
@@ -80,9 +84,37 @@ export async function prepareTraining(inputs: TrainInputs): Promise<Prepared> {
     cfg.data.val_split === 'identity'
       ? identityHoldout(ds, items, { fraction: cfg.data.val_fraction, minImages: cfg.data.val_min_images, maxFraction: cfg.data.val_max_fraction, seed: cfg.seed })
       : stratifiedHoldout(items, cfg.data.val_fraction, cfg.data.val_min);
-  const range = normaliseLabels(hold.train, hold.val);
-  const train = hold.train.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // ---- the label bank: degraded variants of the training faces (not of validation), scored by the teacher
+  let bank: LabelBank | undefined;
+  const bankItems: TrainItem[] = [];
+  if (cfg.data.augment) {
+    if (!inputs.teacher) throw new AikdError('data.augment: the label bank needs the teacher method to score its variants (labels.method run here, not labels.scores from a file)');
+    const teacher = await inputs.teacher();
+    try {
+      bank = await buildLabelBank(
+        hold.train.map((i) => i.record),
+        src,
+        (id) => ds.readImage(id),
+        teacher,
+        { families: cfg.data.augment.families, perFace: cfg.data.augment.per_face, seed: cfg.labels.seed ?? cfg.seed, datasetName: ds.name },
+      );
+    } finally {
+      await teacher.dispose();
+    }
+    const scoredVariants = bank.variants.filter((v) => Number.isFinite(bank!.labels.get(v.record.id)));
+    const bankSrc = sourceImages(bank.dataset);
+    const alignedBank = await alignProper(scoredVariants.map((v) => v.record), bankSrc, { ...crop, aligned: false }, cfg.data.detector);
+    for (const r of alignedBank.records) {
+      bankItems.push({ id: r.id, record: r, rawQuality: bank.labels.get(r.id)!, label: NaN });
+      aligned.crops.set(r.id, alignedBank.crops.get(r.id)!);
+    }
+    items.push(...bankItems);
+  }
+  const range = normaliseLabels([...hold.train, ...bankItems], hold.val);
+  const train = [...hold.train, ...bankItems].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const val = hold.val;
+  // the student's source images: the dataset's, and the bank's variants
+  const studentSrc = bank ? sourceImages(unionDataset(ds, bank.dataset)) : src;
 
   // ---- the frozen teacher's targets: embeddings of the aligned crops, once (it never changes)
   const teacherEmb = new Map<string, Float32Array>();
@@ -109,6 +141,7 @@ export async function prepareTraining(inputs: TrainInputs): Promise<Prepared> {
     val_fraction_used: hold.valFraction,
     val_fraction_asked: cfg.data.val_fraction,
     ...(hold.valIdentities ? { val_identities: hold.valIdentities.length, train_identities: hold.identities! - hold.valIdentities.length } : {}),
+    ...(bank ? { augment: { ...bank.summary, used: bankItems.length, faces_trained: hold.train.length } } : {}),
     jitter: { procedure: 'landmark-jitter', p: cfg.data.jitter_p, keyed_by: '(seed, epoch, image id)' },
   };
 
@@ -126,7 +159,7 @@ export async function prepareTraining(inputs: TrainInputs): Promise<Prepared> {
     const parts: MicroBatch[] = [];
     for (let i = 0; i < batch.length; i += micro) {
       const mb = batch.slice(i, i + micro);
-      const crops = await Promise.all(mb.map((it) => misalignedCrop(jitter, src as SourceImages, it, crop, epoch)));
+      const crops = await Promise.all(mb.map((it) => misalignedCrop(jitter, studentSrc, it, crop, epoch)));
       parts.push({
         pixels: cropsToPixels(crops, spec.inputSize),
         teacher: tf.tensor2d(concat(mb.map((it) => teacherEmb.get(it.id)!)), [mb.length, spec.embeddingSize]),
@@ -136,6 +169,12 @@ export async function prepareTraining(inputs: TrainInputs): Promise<Prepared> {
     return parts;
   };
   return { models, spec, crop, micro, items, train, val, valCrops, teacherEmb, range, stepsPerEpoch, data, batches };
+}
+
+/** Two datasets' images read as one (the training images and the label bank's variants). */
+function unionDataset(a: Dataset, b: Dataset): Dataset {
+  const inB = new Set(b.images().map((r) => r.id));
+  return { ...a, name: `${a.name}+${b.name}`, images: () => [...a.images(), ...b.images()], image: (id) => (inB.has(id) ? b.image(id) : a.image(id)), readImage: (id) => (inB.has(id) ? b.readImage(id) : a.readImage(id)) };
 }
 
 export function concat(parts: Float32Array[]): Float32Array {

@@ -6,7 +6,7 @@
 import { AikdError } from '@aikd/core';
 import type { TrainableMethodSpec } from '@aikd/teachers/catalogue';
 
-const DATA_KEYS = new Set(['jitter_p', 'val_split', 'val_fraction', 'val_min_images', 'val_max_fraction', 'val_min', 'detector']);
+const DATA_KEYS = new Set(['augment', 'jitter_p', 'val_split', 'val_fraction', 'val_min_images', 'val_max_fraction', 'val_min', 'detector']);
 const MODEL_KEYS = new Set(['trainable_tensors', 'train_depth', 'head_hidden', 'iresnet']);
 const TRAIN_KEYS = new Set([
   'epochs', 'batch_size', 'micro_batch', 'lr_head', 'momentum_head', 'weight_decay_head', 'lr_backbone', 'momentum_backbone',

@@ -11,8 +11,11 @@ import type { Affine, RawImage } from '../types.ts';
 import { IDENTITY, similarityAbout } from '../geometry/affine.ts';
 import { warpAffine } from '../geometry/warp.ts';
 
+/** The demo set's degradations (its images: one variant of each per face). */
 export const degradationNames = ['blur', 'noise', 'jpeg', 'downup', 'exposure', 'occlusion', 'rotation'] as const;
-export type DegradationName = (typeof degradationNames)[number];
+/** Every degradation family: the demo set's, plus motion blur and small pose-like warps (AI-KD's label bank). */
+export const degradationFamilies = [...degradationNames, 'motion-blur', 'pose'] as const;
+export type DegradationName = (typeof degradationFamilies)[number];
 
 export interface Degraded {
   image: RawImage;
@@ -47,6 +50,31 @@ function gaussianBlur(img: RawImage, sigma: number): RawImage {
         let s = 0;
         for (let i = -r; i <= r; i++) s += kern[i + r]! * tmp[(Math.min(h - 1, Math.max(0, y + i)) * w + x) * 3 + c]!;
         out[(y * w + x) * 3 + c] = clamp255(s);
+      }
+  return { data: out, width: w, height: h, channels: 3 };
+}
+
+/**
+ * Linear motion blur: the mean of `length` samples along a line through each pixel at `angle` (radians), spaced one
+ * pixel apart and bilinearly interpolated, edge pixels replicated.
+ */
+function motionBlur(img: RawImage, length: number, angle: number): RawImage {
+  const { width: w, height: h } = img;
+  const n = Math.max(1, Math.round(length));
+  const dx = Math.cos(angle), dy = Math.sin(angle);
+  const out = new Uint8Array(w * h * 3);
+  const at = (x: number, y: number, c: number) => img.data[(Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * 3 + c]!;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+          const t = i - (n - 1) / 2;
+          const sx = x + t * dx, sy = y + t * dy;
+          const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+          sum += (1 - fy) * ((1 - fx) * at(x0, y0, c) + fx * at(x0 + 1, y0, c)) + fy * ((1 - fx) * at(x0, y0 + 1, c) + fx * at(x0 + 1, y0 + 1, c));
+        }
+        out[(y * w + x) * 3 + c] = clamp255(sum / n);
       }
   return { data: out, width: w, height: h, channels: 3 };
 }
@@ -104,6 +132,21 @@ export async function degrade(name: DegradationName, img: RawImage, s: number, r
       for (let y = Math.max(0, y0); y < Math.min(img.height, y1); y++)
         for (let x = Math.max(0, x0); x < Math.min(img.width, x1); x++) for (let c = 0; c < 3; c++) out[(y * img.width + x) * 3 + c] = colour[c]!;
       return { image: { ...img, data: out }, ...same, param: 'occluded_fraction', value: ((x1 - x0) * (y1 - y0)) / (face[2] * face[3]) };
+    }
+    case 'motion-blur': {
+      const length = 2 + 16 * s; // 2 … 18 px streaks at a random angle
+      return { image: motionBlur(img, length, rng.uniform(0, Math.PI)), ...same, param: 'motion_px', value: length };
+    }
+    case 'pose': {
+      // a small pose-like warp about the face centre: one side foreshortened (yaw-like), a vertical shear (roll-like
+      // tilt of the features) and a slight vertical squash (pitch-like); all affine, so landmarks follow exactly
+      const cx = face[0] + face[2] / 2 - 0.5, cy = face[1] + face[3] / 2 - 0.5;
+      const sx = 1 - 0.3 * s, shear = (rng.next() < 0.5 ? -1 : 1) * 0.15 * s, sy = 1 - 0.1 * s * rng.next();
+      const m: Affine = [
+        [sx, 0, cx - sx * cx],
+        [shear, sy, cy - shear * cx - sy * cy],
+      ];
+      return { image: warpAffine(img, m, img.width, img.height), geometry: m, param: 'foreshortening', value: 1 - sx };
     }
     case 'rotation': {
       const deg = (rng.next() < 0.5 ? -1 : 1) * (5 + 40 * s); // in-plane, about the face centre, ± 5 … 45°
