@@ -55,14 +55,20 @@ export function smoothLosses(losses: readonly number[], beta: number): number[] 
 }
 
 /**
- * The lr where the smoothed loss falls fastest against log10 lr (central differences), among the points before the
- * loss' minimum; null when it never falls.
+ * The lr where the smoothed loss falls fastest against log10 lr, among the points before the loss' minimum; null
+ * when it never falls. The slope at point i is taken over ±`window` points (default 5 % of the points, at least 1),
+ * and the first `skipStart` points (default 10 %, at least 1) are left out: the first losses of a search
+ * are a few noisy batches from the untrained head, whose fall says nothing about the lr (fastai skips them too).
  */
-export function steepestDescentLr(lrs: readonly number[], smoothed: readonly number[]): number | null {
+export function steepestDescentLr(lrs: readonly number[], smoothed: readonly number[], opts: { window?: number; skipStart?: number } = {}): number | null {
+  const n = smoothed.length;
+  const w = opts.window ?? Math.max(1, Math.round(0.05 * n));
+  const from = opts.skipStart ?? Math.max(1, Math.round(0.1 * n));
   const end = smoothed.reduce((m, v, i) => (v < smoothed[m]! ? i : m), 0);
   let best: number | null = null, bestSlope = 0;
-  for (let i = 1; i < Math.min(end + 1, smoothed.length - 1); i++) {
-    const slope = (smoothed[i + 1]! - smoothed[i - 1]!) / (Math.log10(lrs[i + 1]!) - Math.log10(lrs[i - 1]!));
+  for (let i = from; i <= Math.min(end, n - 1 - w); i++) {
+    const a = Math.max(from, i - w); // the window never reaches into the skipped start
+    const slope = (smoothed[i + w]! - smoothed[a]!) / (Math.log10(lrs[i + w]!) - Math.log10(lrs[a]!));
     if (slope < bestSlope) (bestSlope = slope), (best = i);
   }
   return best === null ? null : lrs[best]!;
@@ -132,7 +138,7 @@ export async function lrFind(inputs: TrainInputs, opts: LrFindOptions = {}): Pro
   const suggested = steepestDescentLr(lrs, finite);
   bar.done(`suggested lr ${suggested?.toPrecision(2) ?? '– (the loss never fell)'}${divergedAt ? `, diverged at step ${divergedAt} (lr ${lrs.at(-1)!.toPrecision(2)})` : ''}`);
   if (suggested === null) log.warn(`lr search: the smoothed loss never fell between lr ${lrMin} and ${lrs.at(-1)}; widen the range or check the labels`);
-  run.setSummary({ suggested_lr: suggested, min_loss_lr: lrs[minAt]!, min_loss: finite[minAt]!, steps_run: lrs.length, diverged_at_step: divergedAt });
+  run.setSummary({ suggested_lr: suggested, suggestion: 'steepest descent of the smoothed loss vs log lr (first 10 % of the points skipped, slope over ±5 %)', min_loss_lr: lrs[minAt]!, min_loss_lr_over_10: lrs[minAt]! / 10, min_loss: finite[minAt]!, steps_run: lrs.length, diverged_at_step: divergedAt });
   run.finish();
   return { run, lrs, losses, smoothed, suggested, minLossLr: lrs[minAt]!, divergedAt };
 }
