@@ -52,7 +52,7 @@ describe('label bank', () => {
   it('variant k of a face: families cycle from a seeded offset (per_face = 8 covers each once), strengths drawn from U(0, 1)', () => {
     const draws = Array.from({ length: 8 }, (_, k) => variantDraw(5, 'face-a', k, LABEL_BANK_FAMILIES));
     expect(new Set(draws.map((d) => d.family)).size).toBe(8);
-    const offset = LABEL_BANK_FAMILIES.indexOf(draws[0]!.family);
+    const offset = (LABEL_BANK_FAMILIES as readonly string[]).indexOf(draws[0]!.family);
     draws.forEach((d, k) => expect(d.family).toBe(LABEL_BANK_FAMILIES[(offset + k) % 8]));
     expect(draws.every((d) => d.severity >= 0 && d.severity < 1)).toBe(true);
     expect(new Set(draws.map((d) => d.severity)).size).toBe(8); // continuous, not levels
