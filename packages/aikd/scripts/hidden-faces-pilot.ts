@@ -1,0 +1,156 @@
+/**
+ * Pilot: do the reference defaults and the label bank change how AI-KD students rank real faces never used in
+ * training? (issue 23, "On real faces never used in training"). A pilot: one teacher, a few seeds, a tiny hidden set.
+ *
+ * Hidden set: dlib's `examples/johns` (Debian source package `dlib`, orig tarball; 5 people × 11 face chips of
+ * 150 px). Each chip: face found by the workbench's detector (faceapi-ssd, 5 points), a 256-px loose crop around it
+ * (face box 128 px, as the demo set's), then 5 levels of one degradation (severity 0, 0.25, 0.5, 0.75, 1; the family
+ * cycles over the chips). Two test conditions per image: proper alignment and landmark-jitter p = 3 (seed 7).
+ *
+ * Teacher: SER-FIQ on faceres. Students: mobileface AI-KD trained on the whole demo set with that teacher's labels;
+ * configurations × training seeds. Per model, on the hidden set:
+ *   ρ(student(x̃), teacher(x))   student on jittered crops vs the teacher on the aligned crops
+ *   ρ(teacher(x̃), teacher(x))   the teacher itself from the jittered crops (its own alignment stability)
+ *   ρ(q, severity)               quality against the degradation level (negative = tracks it)
+ * with identity-bootstrap intervals (5 identities: wide by construction).
+ *
+ *   node --import tsx packages/aikd/scripts/hidden-faces-pilot.ts --johns DIR [--seeds 1,2] [--configs a,b]
+ *        [--epochs 20] [--bank-epochs 4] [--per-face 4] [--out pilot.json]
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initRuntime } from '@aikd/runtime';
+import { aikdHome, rngFor, textTable } from '@aikd/core';
+import { decodeImage, encodePng, openDataset, openDatasetEntry, type Dataset, type ImageRecord } from '@aikd/datasets';
+import { applyAffineToLandmarks, createProcedure, degrade, looseCrop, referenceLandmarks, type DegradationName, type Landmarks5 } from '@aikd/alignment';
+import { createQualityMethod, scoreDataset, spearman, clusterBootstrap } from '@aikd/teachers';
+import { listRuns } from '@aikd/results';
+import { configHash } from '@aikd/core';
+import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
+import { teacherLabels } from '../src/train/command.ts';
+import { trainAikd } from '../src/train/train.ts';
+import { createAikdMethod } from '../src/method.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    johns: { type: 'string' },
+    seeds: { type: 'string', default: '1,2' },
+    configs: { type: 'string', default: 'defaults,bank' },
+    epochs: { type: 'string', default: '20' },
+    'bank-epochs': { type: 'string', default: '4' },
+    'per-face': { type: 'string', default: '4' },
+    out: { type: 'string', default: '' },
+  },
+});
+if (!a.johns) throw new Error('give --johns DIR (dlib-19.24+dfsg/examples/johns from the Debian dlib source package)');
+await initRuntime();
+
+// ---- the hidden set, written once as a folder dataset with landmarks and attributes
+const FAMILIES: DegradationName[] = ['blur', 'noise', 'jpeg', 'downup', 'exposure', 'occlusion', 'motion-blur'];
+const LEVELS = [0, 0.25, 0.5, 0.75, 1];
+const hiddenDir = join(aikdHome(), 'pilot', 'johns-hidden');
+async function buildHidden(): Promise<Dataset> {
+  const lm: string[] = [], attrs = ['image,identity,degradation,severity,chip'];
+  const people = readdirSync(a.johns!).sort();
+  let chip = 0;
+  for (const person of people)
+    for (const f of readdirSync(join(a.johns!, person)).sort()) {
+      const img = await decodeImage(readFileSync(join(a.johns!, person, f)));
+      const rec: ImageRecord = { id: `${person}/${f}`, identity: person };
+      let landmarks: Landmarks5;
+      try {
+        landmarks = (await referenceLandmarks(img, rec, { size: 112, seed: 0 }, 'faceapi-ssd')).landmarks;
+      } catch {
+        process.stderr.write(`no face in ${rec.id}, left out\n`);
+        continue;
+      }
+      const iod = Math.hypot(landmarks[1][0] - landmarks[0][0], landmarks[1][1] - landmarks[0][1]);
+      const cx = (landmarks[0][0] + landmarks[1][0] + landmarks[3][0] + landmarks[4][0]) / 4, cy = (landmarks[0][1] + landmarks[1][1] + landmarks[3][1] + landmarks[4][1]) / 4;
+      const box: [number, number, number, number] = [cx - 1.25 * iod, cy - 1.25 * iod, 2.5 * iod, 2.5 * iod];
+      const crop = looseCrop(img, box, 256, 2);
+      const inCrop = applyAffineToLandmarks(crop.matrix, landmarks);
+      const family = FAMILIES[chip % FAMILIES.length]!;
+      for (const s of LEVELS) {
+        const d = s === 0 ? { image: crop.image, geometry: [[1, 0, 0], [0, 1, 0]] as const } : await degrade(family, crop.image, s, rngFor(0, 'hidden', rec.id, s), [64, 64, 128, 128]);
+        const id = `${person}/${f.replace(/\.jpg$/, '')}__${s === 0 ? 'clean' : family}-${s}.png`;
+        mkdirSync(join(hiddenDir, 'images', person), { recursive: true });
+        writeFileSync(join(hiddenDir, 'images', id), await encodePng(d.image));
+        lm.push(`${id} ${applyAffineToLandmarks(d.geometry as never, inCrop).flat().map((v) => v.toFixed(3)).join(' ')}`);
+        attrs.push(`${id},${person},${s === 0 ? 'clean' : family},${s},${chip}`);
+      }
+      chip++;
+    }
+  writeFileSync(join(hiddenDir, 'landmarks.txt'), lm.join('\n') + '\n');
+  writeFileSync(join(hiddenDir, 'attributes.csv'), attrs.join('\n') + '\n');
+  return openDatasetEntry({ name: 'johns-hidden', format: 'folder', paths: { images: join(hiddenDir, 'images') }, landmarks: join(hiddenDir, 'landmarks.txt'), attributes: join(hiddenDir, 'attributes.csv') }, { dataRoot: hiddenDir });
+}
+const hidden = await buildHidden();
+const sev = hidden.images().map((r) => Number(r.attributes!.severity));
+const ident = hidden.images().map((r) => r.identity!);
+process.stderr.write(`hidden set: ${hidden.images().length} images, ${new Set(ident).size} people\n`);
+
+// ---- teacher on the hidden set: aligned and jittered
+const teacher = await createQualityMethod('serfiq', { frModel: 'faceres' });
+const jitter = createProcedure('landmark-jitter', { p: 3 });
+const scoreOn = async (m: Parameters<typeof scoreDataset>[1], cond: 'proper' | 'jitter') =>
+  Array.from((await scoreDataset(hidden, m, { alignment: cond === 'proper' ? 'proper' : jitter, seed: 7 })).quality);
+const tAl = await scoreOn(teacher, 'proper');
+const tJit = await scoreOn(teacher, 'jitter');
+await teacher.dispose();
+
+// ---- students
+const demo = await openDataset('demo');
+function config(kind: string, seed: number): TrainConfig {
+  const bank = kind.startsWith('bank');
+  const c = resolveTrainConfig(undefined, {
+    dataset: 'demo',
+    method: 'serfiq',
+    labelsFrModel: 'faceres',
+    backbone: 'mobileface',
+    epochs: Number(bank ? a['bank-epochs'] : a.epochs),
+    batch: 16,
+    lr: 1e-3,
+    seed,
+    name: `hidden-faces pilot ${kind} seed ${seed}`,
+    ...(bank ? { augmentPerFace: Number(a['per-face']) } : {}),
+  });
+  c.labels.seed = 0; // one set of labels (and one label bank) for every training seed
+  if (kind.endsWith('-head')) c.model.train_depth = 'head';
+  if (kind.endsWith('-stage')) c.model.train_depth = 'last-stage';
+  return c;
+}
+const studentRun = async (cfg: TrainConfig) => {
+  const want = configHash(cfg);
+  const done = listRuns().filter((r) => r.kind === 'train' && r.status === 'completed' && configHash((r.params as { config?: unknown }).config) === want).at(-1);
+  if (done) return done.id;
+  const { labels, info, teacher: open } = await teacherLabels(cfg, demo);
+  const r = await trainAikd({ config: cfg, dataset: demo, labels, labelsInfo: info, teacher: open });
+  r.models.dispose();
+  return r.run.id;
+};
+
+const ci = (q: number[], ref: number[]) => {
+  const by = new Map<string, number[]>();
+  ident.forEach((p, i) => by.set(p, [...(by.get(p) ?? []), i]));
+  const r = clusterBootstrap([...by.values()], (idx) => spearman(idx.map((i) => q[i]!), idx.map((i) => ref[i]!)), { B: 1000, rng: rngFor(0, 'pilot') });
+  return `${r.estimate.toFixed(2)} [${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`;
+};
+const rows: Record<string, unknown>[] = [
+  { model: 'teacher SER-FIQ/faceres', seed: '', 'ρ(q(x̃), teacher(x))': ci(tJit, tAl), 'ρ(q(x̃), severity)': ci(tJit, sev), 'ρ(q(x), severity)': ci(tAl, sev) },
+];
+const raw: Record<string, unknown>[] = [{ model: 'teacher', aligned: tAl, jittered: tJit }];
+for (const kind of a.configs!.split(','))
+  for (const seed of a.seeds!.split(',').map(Number)) {
+    const id = await studentRun(config(kind, seed));
+    const m = await createAikdMethod(id);
+    const sJit = await scoreOn(m, 'jitter');
+    const sAl = await scoreOn(m, 'proper');
+    await m.dispose();
+    rows.push({ model: `student ${kind}`, seed, run: id, 'ρ(q(x̃), teacher(x))': ci(sJit, tAl), 'ρ(q(x̃), severity)': ci(sJit, sev), 'ρ(q(x), severity)': ci(sAl, sev) });
+    raw.push({ model: kind, seed, run: id, aligned: sAl, jittered: sJit });
+    process.stderr.write(textTable([rows.at(-1)!]) + '\n');
+  }
+await demo.close();
+process.stdout.write(`\nhidden faces (${hidden.images().length} images of ${new Set(ident).size} people; Spearman with identity-bootstrap 95 % intervals, B 1000, seed 0):\n${textTable(rows)}\n`);
+if (a.out) writeFileSync(a.out, JSON.stringify({ ids: hidden.images().map((r) => r.id), severity: sev, identity: ident, rows, raw }, null, 1));
