@@ -10,8 +10,8 @@ import { AikdError, log, progress } from '@aikd/core';
 import { Run } from '@aikd/results';
 import { referenceDeviations } from './config.ts';
 import type { LossWeights } from './losses.ts';
-import { createClip, createSgd, referenceLossScale } from './optimizer.ts';
-import { prepareTraining, type TrainInputs } from './prepare.ts';
+import { createSgd } from './optimizer.ts';
+import { prepareTraining, runClip, type TrainInputs } from './prepare.ts';
 import { optimizerStep } from './train.ts';
 
 export interface LrFindOptions {
@@ -95,12 +95,7 @@ export async function lrFind(inputs: TrainInputs, opts: LrFindOptions = {}): Pro
     { name: 'head', params: models.trainable.head, lr: 1, momentum: T.momentum_head, weightDecay: T.weight_decay_head },
     { name: 'backbone', params: models.trainable.backbone, lr: 1, momentum: T.momentum_backbone, weightDecay: T.weight_decay_backbone },
   ]);
-  const clip = createClip({
-    mode: T.clip,
-    maxNorm: T.clip_norm,
-    frozen: models.backboneParams.filter((q) => !q.fixed && !models.trainable.backbone.includes(q)),
-    lossScale: T.clip_amp_scale ? (s) => referenceLossScale(s, Math.floor(0.3 * stepsPerEpoch)) : undefined,
-  });
+  const clip = runClip(models, T, stepsPerEpoch);
   const weights: LossWeights = { consistency: T.consistency_weight, quality: T.quality_weight, beta: T.smooth_l1_beta };
   const bnTraining = T.bn === 'train' && spec.batchNorm === 'statistics';
   const lrs: number[] = [], losses: number[] = [];

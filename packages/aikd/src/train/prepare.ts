@@ -12,6 +12,7 @@ import type { QualityMethod } from '@aikd/teachers';
 import { alignProper, createJitter, epochOrder, identityHoldout, misalignedCrop, normaliseLabels, sourceImages, stratifiedHoldout, type CropSpec, type TrainItem } from './data.ts';
 import { buildLabelBank, type LabelBank } from './label-bank.ts';
 import { createAikdModels, teacherForward, type AikdModels } from './model.ts';
+import { createClip, referenceLossScale, type GradientClip } from './optimizer.ts';
 
 /** Images per forward/backward pass when the config does not say (wasm memory: iResNet training needs ≤ 8). */
 export const DEFAULT_MICRO_BATCH: Record<BackboneSpec['family'], number> = { mobileface: 32, faceres: 8, 'faceapi-resnet': 16, iresnet: 8 };
@@ -32,6 +33,17 @@ export interface MicroBatch {
   pixels: tf.Tensor4D;
   teacher: tf.Tensor2D;
   labels: tf.Tensor1D;
+}
+
+/** The run's gradient clipping (`train.clip`): for `reference`, the frozen backbone tensors (not the fixed
+ * features.weight, which has no gradient in the reference either) and its AMP loss scale (growth every 0.3 epoch). */
+export function runClip(models: AikdModels, T: TrainConfig['train'], stepsPerEpoch: number): GradientClip {
+  return createClip({
+    mode: T.clip,
+    maxNorm: T.clip_norm,
+    frozen: models.backboneParams.filter((q) => !q.fixed && !models.trainable.backbone.includes(q)),
+    lossScale: T.clip_amp_scale ? (step) => referenceLossScale(step, Math.floor(0.3 * stepsPerEpoch)) : undefined,
+  });
 }
 
 export interface Prepared {

@@ -13,10 +13,10 @@ import { Run } from '@aikd/results';
 import { cropsToPixels, type BackboneSpec, type ParamRef } from '@aikd/fr-models';
 import { referenceDeviations, type TrainConfig } from './config.ts';
 import type { TrainItem } from './data.ts';
-import { prepareTraining, concat, type MicroBatch, type TrainInputs } from './prepare.ts';
+import { prepareTraining, runClip, concat, type MicroBatch, type TrainInputs } from './prepare.ts';
 import { aikdLoss, type LossWeights } from './losses.ts';
 import { studentForward, type AikdModels } from './model.ts';
-import { createClip, createSgd, referenceLossScale, type GradientClip, type Sgd } from './optimizer.ts';
+import { createSgd, type GradientClip, type Sgd } from './optimizer.ts';
 import { warmupFactor, warmupSteps } from './schedule.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, saveModel, type TrainerState } from './checkpoint.ts';
 
@@ -142,13 +142,7 @@ export async function trainAikd(inputs: TrainInputs, opts: TrainOptions = {}): P
     { name: 'backbone', params: models.trainable.backbone, lr: T.lr_backbone, momentum: T.momentum_backbone, weightDecay: T.weight_decay_backbone },
   ]);
   const vars = [...models.trainable.head, ...models.trainable.backbone];
-  const clip = createClip({
-    mode: T.clip,
-    maxNorm: T.clip_norm,
-    // the reference's requires_grad tensors outside the optimizer: the frozen backbone tensors (not features.weight)
-    frozen: models.backboneParams.filter((q) => !q.fixed && !models.trainable.backbone.includes(q)),
-    lossScale: T.clip_amp_scale ? (step) => referenceLossScale(step, Math.floor(0.3 * stepsPerEpoch)) : undefined,
-  });
+  const clip = runClip(models, T, stepsPerEpoch);
   let state: TrainerState = { step: 0, bestValLoss: null, bestStep: null, configHash: hash };
   if (opts.resume) {
     if (!hasCheckpoint(ckptDir)) throw new AikdError(`run ${run.id} has no checkpoint to resume from (${ckptDir})`);
