@@ -3,7 +3,8 @@
  * training? (issue 23, "On real faces never used in training"). A pilot: one teacher, a few seeds, a tiny hidden set.
  *
  * Hidden set: dlib's `examples/johns` (Debian source package `dlib`, orig tarball; 5 people × 11 face chips of
- * 150 px). Each chip: face found by the workbench's detector (faceapi-ssd, 5 points), a 256-px loose crop around it
+ * 150 px). Each chip: face found by the workbench's detector (faceapi-ssd, 5 points, on the chip centred in a canvas
+ * twice its size: the chips are too tight for the detector otherwise), a 256-px loose crop around it
  * (face box 128 px, as the demo set's), then 5 levels of one degradation (severity 0, 0.25, 0.5, 0.75, 1; the family
  * cycles over the chips). Two test conditions per image: proper alignment and landmark-jitter p = 3 (seed 7).
  *
@@ -23,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { initRuntime } from '@aikd/runtime';
 import { aikdHome, rngFor, textTable } from '@aikd/core';
 import { decodeImage, encodePng, openDataset, openDatasetEntry, type Dataset, type ImageRecord } from '@aikd/datasets';
-import { applyAffineToLandmarks, createProcedure, degrade, looseCrop, referenceLandmarks, type DegradationName, type Landmarks5 } from '@aikd/alignment';
+import { applyAffineToLandmarks, createProcedure, degrade, looseCrop, referenceLandmarks, warpAffine, type DegradationName, type Landmarks5 } from '@aikd/alignment';
 import { createQualityMethod, scoreDataset, spearman, clusterBootstrap } from '@aikd/teachers';
 import { listRuns } from '@aikd/results';
 import { configHash } from '@aikd/core';
@@ -60,7 +61,10 @@ async function buildHidden(): Promise<Dataset> {
       const rec: ImageRecord = { id: `${person}/${f}`, identity: person };
       let landmarks: Landmarks5;
       try {
-        landmarks = (await referenceLandmarks(img, rec, { size: 112, seed: 0 }, 'faceapi-ssd')).landmarks;
+        // dlib's chips are tight: the detector finds the face on the chip centred in a canvas twice its size
+        const pad = img.width / 2;
+        const canvas = warpAffine(img, [[1, 0, pad], [0, 1, pad]], img.width * 2, img.height * 2);
+        landmarks = (await referenceLandmarks(canvas, rec, { size: 112, seed: 0 }, 'faceapi-ssd')).landmarks.map(([x, y]) => [x - pad, y - pad]) as Landmarks5;
       } catch {
         process.stderr.write(`no face in ${rec.id}, left out\n`);
         continue;
