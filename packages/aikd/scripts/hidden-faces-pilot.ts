@@ -38,6 +38,8 @@ const { values: a } = parseArgs({
     johns: { type: 'string' },
     seeds: { type: 'string', default: '1,2' },
     configs: { type: 'string', default: 'defaults,bank' },
+    /** Evaluate these completed training runs (e.g. the study's students) instead of training --configs × --seeds. */
+    runs: { type: 'string' },
     epochs: { type: 'string', default: '20' },
     'bank-epochs': { type: 'string', default: '4' },
     'per-face': { type: 'string', default: '4' },
@@ -144,17 +146,24 @@ const rows: Record<string, unknown>[] = [
   { model: 'teacher SER-FIQ/faceres', seed: '', 'ρ(q(x̃), teacher(x))': ci(tJit, tAl), 'ρ(q(x̃), severity)': ci(tJit, sev), 'ρ(q(x), severity)': ci(tAl, sev) },
 ];
 const raw: Record<string, unknown>[] = [{ model: 'teacher', aligned: tAl, jittered: tJit }];
-for (const kind of a.configs!.split(','))
-  for (const seed of a.seeds!.split(',').map(Number)) {
-    const id = await studentRun(config(kind, seed));
-    const m = await createAikdMethod(id);
-    const sJit = await scoreOn(m, 'jitter');
-    const sAl = await scoreOn(m, 'proper');
-    await m.dispose();
-    rows.push({ model: `student ${kind}`, seed, run: id, 'ρ(q(x̃), teacher(x))': ci(sJit, tAl), 'ρ(q(x̃), severity)': ci(sJit, sev), 'ρ(q(x), severity)': ci(sAl, sev) });
-    raw.push({ model: kind, seed, run: id, aligned: sAl, jittered: sJit });
-    process.stderr.write(textTable([rows.at(-1)!]) + '\n');
+const evaluate = async (model: string, seed: number | string, id: string) => {
+  const m = await createAikdMethod(id);
+  const sJit = await scoreOn(m, 'jitter');
+  const sAl = await scoreOn(m, 'proper');
+  await m.dispose();
+  rows.push({ model, seed, run: id, 'ρ(q(x̃), teacher(x))': ci(sJit, tAl), 'ρ(q(x̃), severity)': ci(sJit, sev), 'ρ(q(x), severity)': ci(sAl, sev) });
+  raw.push({ model, seed, run: id, aligned: sAl, jittered: sJit });
+  process.stderr.write(textTable([rows.at(-1)!]) + '\n');
+};
+if (a.runs)
+  for (const id of a.runs.split(',')) {
+    const r = listRuns().find((x) => x.id === id);
+    const cfg = (r?.params as { config?: TrainConfig } | undefined)?.config;
+    await evaluate(`student ${cfg?.name ?? id}`, cfg?.seed ?? '', id);
   }
+else
+  for (const kind of a.configs!.split(','))
+    for (const seed of a.seeds!.split(',').map(Number)) await evaluate(`student ${kind}`, seed, await studentRun(config(kind, seed)));
 await demo.close();
 process.stdout.write(`\nhidden faces (${hidden.images().length} images of ${new Set(ident).size} people; Spearman with identity-bootstrap 95 % intervals, B 1000, seed 0):\n${textTable(rows)}\n`);
 if (a.out) writeFileSync(a.out, JSON.stringify({ ids: hidden.images().map((r) => r.id), severity: sev, identity: ident, rows, raw }, null, 1));

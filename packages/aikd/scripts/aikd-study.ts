@@ -1,0 +1,486 @@
+/**
+ * The controlled AI-KD study (issue 23): does a student trained on misaligned faces keep its teacher's quality of
+ * the aligned face? One command:
+ *
+ *   node --import tsx packages/aikd/scripts/aikd-study.ts            (the full design below, ~1 h on 2 idle cores)
+ *   … --seeds 1,2 --budget-minutes 30                                 (fewer seeds; stop training new cells after 30 min)
+ *
+ * Design (every axis a flag):
+ *   teachers   SER-FIQ (T 30), CR-FIQA (trained here on the training identities), embedding norm; all run on
+ *              `--labels-fr-model` (faceres: the built-in model whose qualities track the demo set's degradations)
+ *   student    mobileface + quality head (`--backbone`)
+ *   depth      head | last-block | all                                 (`--train-depth`)
+ *   label bank off | on (per_face 4)                                   (`data.augment`)
+ *   seeds      1…5 (student initialisation, batch order and the training jitter; labels and bank use seed 0)
+ * Data: the demo set's identity-disjoint split (test fraction 0.5, split seed 1, as the quickstart): students and
+ * the CR-FIQA teacher train on the training identities, everything is measured on the test identities.
+ * Training budget: the same number of optimizer steps with and without the bank (`--epochs` without it,
+ * ⌈epochs / (1 + per_face)⌉ with it), so the bank changes what the student sees, not how long it trains.
+ * Test conditions: proper, landmark-jitter p ∈ {1, 3, 5}, bbox, detector-swap (seed 7).
+ *
+ * Per model × condition, on the test identities (x = the aligned crop, x̃ = the crop of the condition):
+ *   pAUC_norm (FNMR at FMR 1e-3, pair quality min, discard 0.3) in both EDC modes (iso, recomputed), comparisons by
+ *     the frozen FR model (`--backbone`), 95 % identity-cluster bootstrap intervals (all models of a condition on
+ *     the same resamples; a cell's interval is that of its seeds' mean);
+ *   ρ(q(x̃), teacher(x))  Spearman of the model's quality of x̃ with the teacher's quality of x (teachers: their own);
+ *   |Δq|                  mean |q(x̃) − q(x)| in teacher-normalised units (a student's output mapped back to the
+ *                         teacher's scale by its label range, divided by the teacher's SD over the aligned test crops);
+ *   cos                   mean cosine of the student's embedding of x̃ with the frozen FR model's embedding of x (for
+ *                         the teacher rows: the frozen FR model's own embedding of x̃).
+ * Cells average over seeds (± their SD). Output: a study run (`aikd_study` table, study.json) and, with `--out DIR`,
+ * study.md (the tables) and study.svg / study.png (the plot).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as arrow from 'apache-arrow';
+import { tf, initRuntime } from '@aikd/runtime';
+import { configHash, log, textTable } from '@aikd/core';
+import { openDataset, splitByIdentity, type Dataset, type RawImage } from '@aikd/datasets';
+import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
+import { createRecognizer, cropsToPixels, embedDataset } from '@aikd/fr-models';
+import { createQualityMethod, scoreDataset, spearman, trainMethod, METHOD_TRAIN_RUN_KIND } from '@aikd/teachers';
+import { bootstrapEdc, percentileInterval, prepareEdc, writeChart, type ComparisonSet, type PreparedEdc } from '@aikd/edc';
+import { Run, listRuns, runsDir } from '@aikd/results';
+import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
+import { trainAikd, type StudentInfo } from '../src/train/train.ts';
+import { teacherLabels } from '../src/train/command.ts';
+import { loadModel } from '../src/train/checkpoint.ts';
+import { studentForward } from '../src/train/model.ts';
+
+declare module '@aikd/results' {
+  interface ResultRows {
+    /** `aikd_study`: one row per model (teacher, or student seed) × test condition (issue 23's study). */
+    aikd_study: Record<string, string | number | null>;
+  }
+}
+
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+const { values: a } = parseArgs({
+  options: {
+    teachers: { type: 'string', default: 'serfiq,crfiqa,embedding-norm' },
+    'labels-fr-model': { type: 'string', default: 'faceres' },
+    backbone: { type: 'string', default: 'mobileface' },
+    depths: { type: 'string', default: 'head,last-block,all' },
+    bank: { type: 'string', default: 'off,on' },
+    'per-face': { type: 'string', default: '4' },
+    seeds: { type: 'string', default: '1,2,3,4,5' },
+    epochs: { type: 'string', default: '10' },
+    batch: { type: 'string', default: '16' },
+    lr: { type: 'string', default: '0.001' },
+    'serfiq-T': { type: 'string', default: '100' },
+    'test-identities': { type: 'string', default: '0.5' },
+    'split-seed': { type: 'string', default: '1' },
+    'eval-seed': { type: 'string', default: '7' },
+    conditions: { type: 'string', default: 'proper,landmark-jitter:1,landmark-jitter:3,landmark-jitter:5,bbox,detector-swap' },
+    bootstrap: { type: 'string', default: '500' },
+    /** Stop starting new trainings after this many minutes (cells not trained are listed as missing). */
+    'budget-minutes': { type: 'string' },
+    /**
+     * `all` (default); `teachers`: only score the teachers on the test conditions (the cache the evaluation reads);
+     * `train`: only train the missing students; `evaluate`: only evaluate completed students (train nothing).
+     */
+    stage: { type: 'string', default: 'all' },
+    out: { type: 'string' },
+  },
+});
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const TEACHERS = list(a.teachers!);
+const DEPTHS = list(a.depths!) as NonNullable<TrainConfig['model']['train_depth']>[];
+const BANKS = list(a.bank!) as ('off' | 'on')[];
+const SEEDS = list(a.seeds!).map(Number);
+const PER_FACE = Number(a['per-face']);
+const EPOCHS = Number(a.epochs);
+const BANK_EPOCHS = Math.max(1, Math.ceil(EPOCHS / (1 + PER_FACE)));
+const LABELS_FR = a['labels-fr-model']!;
+const BACKBONE = a.backbone!;
+const SPLIT_SEED = Number(a['split-seed']);
+const EVAL_SEED = Number(a['eval-seed']);
+const TEST_FRACTION = Number(a['test-identities']);
+const B = Number(a.bootstrap);
+const BUDGET_S = a['budget-minutes'] ? Number(a['budget-minutes']) * 60 : Infinity;
+const LIMIT = 0.3;
+const STAGE = a.stage as 'all' | 'teachers' | 'train' | 'evaluate';
+if (!['all', 'teachers', 'train', 'evaluate'].includes(STAGE)) throw new Error(`--stage: expected all, teachers, train or evaluate (got ${STAGE})`);
+// SER-FIQ's T = 100 (the paper's) is its default: no params, so the labels share the score cache with other runs
+const teacherParams = (t: string): Record<string, unknown> => (t === 'serfiq' && Number(a['serfiq-T']) !== 100 ? { T: Number(a['serfiq-T']) } : {});
+
+interface Condition {
+  key: string;
+  procedure: AlignmentProcedure;
+}
+const CONDITIONS: Condition[] = list(a.conditions!).map((c) => {
+  const [name, p] = c.split(':');
+  const procedure = name === 'landmark-jitter' ? createProcedure('landmark-jitter', { p: Number(p) }) : createProcedure(name as never);
+  return { key: p ? `${name} p=${p}` : name!, procedure };
+});
+if (CONDITIONS[0]?.key !== 'proper') throw new Error('--conditions must start with proper (x, the aligned crop)');
+
+await initRuntime();
+const ds = await openDataset('demo');
+const split = splitByIdentity(ds, { testFraction: TEST_FRACTION, seed: SPLIT_SEED });
+const test = split.test;
+const testIds = test.images().map((r) => r.id);
+log.info(`aikd study: test identities ${split.testIdentities.length} (${testIds.length} images, ${test.pairs().length} pairs), training images ${split.train.images().length}`);
+
+// ---- teachers: training-free ones as they are; CR-FIQA trained on the training identities (reused when done)
+async function teacherId(t: string): Promise<string> {
+  if (t !== 'crfiqa') return t;
+  const done = listRuns().filter((r) => {
+    const p = r.params as { method?: string; dataset?: string; fr_model?: string; seed?: unknown };
+    return r.kind === METHOD_TRAIN_RUN_KIND && r.status === 'completed' && p.method === t && p.dataset === split.train.name && p.fr_model === LABELS_FR && p.seed === SPLIT_SEED;
+  });
+  if (done.length) return `${t}:${done.at(-1)!.id}`;
+  return (await trainMethod(t, { dataset: split.train, frModel: LABELS_FR, seed: SPLIT_SEED, testIdentities: split.testIdentities })).methodId;
+}
+const teacherIds = new Map<string, string>();
+for (const t of TEACHERS) teacherIds.set(t, await teacherId(t));
+
+/** Quality (and, for students, embeddings) of every test image per condition, in test order. */
+interface ModelScores {
+  label: string;
+  teacher: string;
+  kind: 'teacher' | 'student';
+  cell?: Cell;
+  run?: string;
+  quality: Map<string, Float64Array>;
+  embedding?: Map<string, Float32Array[]>;
+}
+const models: ModelScores[] = [];
+const teacherSd = new Map<string, number>();
+// the teachers on every test condition first (a `teachers` stage only fills the score cache)
+if (STAGE !== 'train')
+  for (const t of TEACHERS) {
+  const m = await createQualityMethod(teacherIds.get(t)!, { frModel: LABELS_FR, params: teacherParams(t) });
+  const quality = new Map<string, Float64Array>();
+  for (const c of CONDITIONS) {
+    const s = await scoreDataset(test, m, { alignment: c.procedure, seed: EVAL_SEED });
+    const at = new Map(s.ids.map((id, i) => [id, i]));
+    quality.set(c.key, Float64Array.from(testIds, (id) => s.quality[at.get(id)!]!));
+  }
+  await m.dispose();
+  const q = quality.get('proper')!;
+  const mean = q.reduce((s, x) => s + x, 0) / q.length;
+  teacherSd.set(t, Math.sqrt(q.reduce((s, x) => s + (x - mean) ** 2, 0) / (q.length - 1)));
+  models.push({ label: `teacher ${t}`, teacher: t, kind: 'teacher', quality });
+}
+if (STAGE === 'teachers') {
+  log.info(`teachers scored on ${CONDITIONS.length} conditions (${Math.round((performance.now() - t0) / 1000)} s)`);
+  process.exit(0);
+}
+
+// ---- students
+interface Cell {
+  teacher: string;
+  depth: string;
+  bank: 'off' | 'on';
+  seed: number;
+}
+function studyConfig(c: Cell): TrainConfig {
+  const cfg = resolveTrainConfig(undefined, {
+    dataset: 'demo',
+    method: teacherIds.get(c.teacher)!,
+    labelsFrModel: LABELS_FR,
+    backbone: BACKBONE,
+    testIdentities: TEST_FRACTION,
+    epochs: c.bank === 'on' ? BANK_EPOCHS : EPOCHS,
+    batch: Number(a.batch),
+    lr: Number(a.lr),
+    seed: c.seed,
+    trainDepth: c.depth as never,
+    name: `aikd-study ${c.teacher}/${LABELS_FR} → ${BACKBONE} depth ${c.depth} bank ${c.bank} seed ${c.seed}`,
+    ...(c.bank === 'on' ? { augmentPerFace: PER_FACE } : {}),
+  });
+  cfg.data.split_seed = SPLIT_SEED;
+  cfg.labels.seed = 0; // one set of labels and one label bank for every training seed
+  cfg.labels.params = teacherParams(c.teacher);
+  return cfg;
+}
+const completedRun = (cfg: TrainConfig) => {
+  const want = configHash(cfg);
+  return listRuns()
+    .filter((r) => r.kind === 'train' && r.status === 'completed' && configHash((r.params as { config?: unknown }).config) === want)
+    .at(-1)?.id;
+};
+const cells: Cell[] = [];
+// cheapest first (bank off before on, head before deeper), every seed of a cell before the next: with a budget, the
+// cells that are trained have all their seeds
+for (const bank of BANKS) for (const depth of DEPTHS) for (const seed of SEEDS) for (const teacher of TEACHERS) cells.push({ teacher, depth, bank, seed });
+const runOf = new Map<Cell, string>();
+const trained: Record<string, unknown>[] = [];
+const missing: Cell[] = [];
+const trainStart = performance.now();
+for (const c of cells) {
+  const cfg = studyConfig(c);
+  let id = completedRun(cfg);
+  if (!id && (STAGE === 'all' || STAGE === 'train') && (performance.now() - trainStart) / 1000 < BUDGET_S) {
+    const s = performance.now();
+    const { labels, info, teacher } = await teacherLabels(cfg, ds);
+    const r = await trainAikd({ config: cfg, dataset: ds, labels, labelsInfo: info, teacher });
+    r.models.dispose();
+    if (r.finished) id = r.run.id;
+    trained.push({ ...c, run: r.run.id, steps: r.steps, best_step: r.bestStep, seconds: Math.round((performance.now() - s) / 1000) });
+  }
+  if (id) runOf.set(c, id);
+  else missing.push(c);
+}
+const trainSeconds = (performance.now() - trainStart) / 1000;
+if (STAGE === 'train') {
+  log.info(`trained ${trained.length} student(s) in ${Math.round(trainSeconds)} s; ${missing.length} cell(s) not trained`);
+  process.exit(0);
+}
+
+// ---- evaluation: the test identities in every condition
+const rec = await createRecognizer(BACKBONE);
+const pairs = test.pairs();
+const idIndex = new Map(testIds.map((id, i) => [id, i]));
+const identityCode = new Map<string, number>();
+const code = (id: string) => {
+  const p = test.image(id)?.identity ?? id;
+  if (!identityCode.has(p)) identityCode.set(p, identityCode.size);
+  return identityCode.get(p)!;
+};
+const pa = Int32Array.from(pairs, (p) => idIndex.get(p.a)!);
+const pb = Int32Array.from(pairs, (p) => idIndex.get(p.b)!);
+const mated = Uint8Array.from(pairs, (p) => (p.mated ? 1 : 0));
+const identityA = Int32Array.from(pairs, (p) => code(p.a));
+const identityB = Int32Array.from(pairs, (p) => code(p.b));
+
+const embeddingsOf = async (c: Condition) => {
+  const e = await embedDataset(test, rec, { alignment: c.procedure, seed: EVAL_SEED });
+  const at = new Map(e.ids.map((id, i) => [id, i]));
+  return testIds.map((id) => e.data.subarray(at.get(id)! * e.dim, (at.get(id)! + 1) * e.dim));
+};
+const cosine = (x: ArrayLike<number>, y: ArrayLike<number>) => {
+  let d = 0, nx = 0, ny = 0;
+  for (let k = 0; k < x.length; k++) {
+    d += x[k]! * y[k]!;
+    nx += x[k]! ** 2;
+    ny += y[k]! ** 2;
+  }
+  return d / Math.sqrt(nx * ny);
+};
+const frAligned = await embeddingsOf(CONDITIONS[0]!);
+
+const frCondition = new Map<string, Float32Array[]>();
+for (const c of CONDITIONS) frCondition.set(c.key, c.key === 'proper' ? frAligned : await embeddingsOf(c));
+
+for (const [cell, run] of runOf) {
+  const dir = join(runsDir(), run);
+  const info = JSON.parse(readFileSync(join(dir, 'student.json'), 'utf8')) as StudentInfo;
+  const model = await loadModel(join(dir, 'student'));
+  const size = info.backbone.inputSize;
+  const quality = new Map<string, Float64Array>();
+  const embedding = new Map<string, Float32Array[]>();
+  for (const c of CONDITIONS) {
+    const q = new Float64Array(testIds.length);
+    const e: Float32Array[] = new Array(testIds.length);
+    await alignDatasetInBatches(test, c.procedure, { size, seed: EVAL_SEED, template: info.backbone.template }, 32, async ({ indices, crops }) => {
+      const [es, qs] = tf.tidy(() => studentForward(model, cropsToPixels(crops as RawImage[], size)));
+      const qv = qs.dataSync(), ev = es.dataSync() as Float32Array;
+      es.dispose();
+      qs.dispose();
+      const d = ev.length / indices.length;
+      // back on the teacher's scale: labels were min-max normalised on the training split
+      indices.forEach((k, j) => {
+        q[k] = info.labels.min + qv[j]! * (info.labels.max - info.labels.min);
+        e[k] = ev.slice(j * d, (j + 1) * d);
+      });
+    });
+    quality.set(c.key, q);
+    embedding.set(c.key, e);
+  }
+  model.dispose();
+  models.push({ label: `student ${cell.teacher} ${cell.depth} bank-${cell.bank} seed ${cell.seed}`, teacher: cell.teacher, kind: 'student', cell, run, quality, embedding });
+}
+
+// ---- per model × condition: pAUC_norm (both modes, bootstrap replicates on shared resamples), stability
+interface Row {
+  model: ModelScores;
+  condition: string;
+  iso: number;
+  rec: number;
+  isoReps: Float64Array;
+  recReps: Float64Array;
+  rho: number;
+  dq: number;
+  cos: number;
+}
+const rows: Row[] = [];
+for (const c of CONDITIONS) {
+  const emb = frCondition.get(c.key)!;
+  const similarity = Float64Array.from(pairs, (_, i) => cosine(emb[pa[i]!]!, emb[pb[i]!]!));
+  const prepared: PreparedEdc[] = [];
+  for (const m of models) {
+    const q = m.quality.get(c.key)!;
+    const set: ComparisonSet = { similarity, mated, identityA, identityB, qualityA: Float64Array.from(pa, (k) => q[k]!), qualityB: Float64Array.from(pb, (k) => q[k]!) };
+    prepared.push(prepareEdc(set, { mode: 'iso', discardLimits: [LIMIT] }, m.label), prepareEdc(set, { mode: 'recomputed', discardLimits: [LIMIT] }, m.label));
+  }
+  const boot = bootstrapEdc(prepared, { replicates: B, seed: 0 });
+  const teacherQ = new Map(models.filter((m) => m.kind === 'teacher').map((m) => [m.teacher, m.quality.get('proper')!]));
+  models.forEach((m, k) => {
+    const q = m.quality.get(c.key)!, q0 = m.quality.get('proper')!;
+    const sd = teacherSd.get(m.teacher)!;
+    let dq = 0;
+    for (let i = 0; i < q.length; i++) dq += Math.abs(q[i]! - q0[i]!);
+    const e = m.embedding?.get(c.key) ?? emb;
+    let cs = 0;
+    for (let i = 0; i < e.length; i++) cs += cosine(e[i]!, frAligned[i]!);
+    rows.push({
+      model: m,
+      condition: c.key,
+      iso: prepared[2 * k]!.result().paucNorm[String(LIMIT)] ?? NaN,
+      rec: prepared[2 * k + 1]!.result().paucNorm[String(LIMIT)] ?? NaN,
+      isoReps: boot.methods[2 * k]!.paucNorm[0]!,
+      recReps: boot.methods[2 * k + 1]!.paucNorm[0]!,
+      rho: spearman(q, teacherQ.get(m.teacher)!),
+      dq: dq / q.length / sd,
+      cos: cs / e.length,
+    });
+  });
+  log.info(`evaluated ${c.key}: ${models.length} models, ${pairs.length} pairs, ${B} bootstrap replicates`);
+}
+
+// ---- cells: teachers, and students averaged over seeds (SD of seeds; interval of the seeds' mean from the replicates)
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const sd = (xs: number[]) => (xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1)) : NaN);
+const meanReps = (rs: Float64Array[]) => Float64Array.from(rs[0]!, (_, b) => mean(rs.map((r) => r[b]!)));
+interface CellRow {
+  teacher: string;
+  model: string;
+  depth: string;
+  bank: string;
+  seeds: number;
+  condition: string;
+  iso: number;
+  iso_sd: number;
+  iso_ci: [number, number] | null;
+  rec: number;
+  rec_sd: number;
+  rec_ci: [number, number] | null;
+  rho: number;
+  rho_sd: number;
+  rho_min: number;
+  rho_max: number;
+  dq: number;
+  dq_sd: number;
+  cos: number;
+  cos_sd: number;
+}
+const cellRows: CellRow[] = [];
+const groupKey = (m: ModelScores) => (m.kind === 'teacher' ? `${m.teacher}|teacher|-|-` : `${m.teacher}|student|${m.cell!.depth}|${m.cell!.bank}`);
+const groups = new Map<string, Row[]>();
+for (const r of rows) {
+  const k = `${groupKey(r.model)}|${r.condition}`;
+  groups.set(k, [...(groups.get(k) ?? []), r]);
+}
+for (const [k, rs] of groups) {
+  const [teacher, model, depth, bank, condition] = k.split('|') as [string, string, string, string, string];
+  const f = (g: (r: Row) => number) => rs.map(g);
+  cellRows.push({
+    teacher, model, depth, bank, condition, seeds: rs.length,
+    iso: mean(f((r) => r.iso)), iso_sd: sd(f((r) => r.iso)), iso_ci: percentileInterval(meanReps(rs.map((r) => r.isoReps))),
+    rec: mean(f((r) => r.rec)), rec_sd: sd(f((r) => r.rec)), rec_ci: percentileInterval(meanReps(rs.map((r) => r.recReps))),
+    rho: mean(f((r) => r.rho)), rho_sd: sd(f((r) => r.rho)), rho_min: Math.min(...f((r) => r.rho)), rho_max: Math.max(...f((r) => r.rho)),
+    dq: mean(f((r) => r.dq)), dq_sd: sd(f((r) => r.dq)),
+    cos: mean(f((r) => r.cos)), cos_sd: sd(f((r) => r.cos)),
+  });
+}
+
+const wall = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+const ci = (c: [number, number] | null) => (c ? `[${fmt(c[0])}, ${fmt(c[1])}]` : '–');
+const pm = (x: number, s: number, d = 3) => (Number.isFinite(s) ? `${fmt(x, d)} ± ${fmt(s, d)}` : fmt(x, d));
+const table = (rs: CellRow[]) =>
+  rs.map((r) => ({
+    teacher: r.teacher,
+    model: r.model === 'teacher' ? 'teacher' : `student ${r.depth}, bank ${r.bank}`,
+    seeds: r.model === 'teacher' ? '' : r.seeds,
+    condition: r.condition,
+    'pAUC_norm iso': `${pm(r.iso, r.iso_sd)} ${ci(r.iso_ci)}`,
+    'pAUC_norm recomputed': `${pm(r.rec, r.rec_sd)} ${ci(r.rec_ci)}`,
+    'ρ(q(x̃), teacher(x))': `${pm(r.rho, r.rho_sd)}`,
+    '|Δq| (teacher SD)': pm(r.dq, r.dq_sd),
+    'cos(e(x̃), FR(x))': pm(r.cos, r.cos_sd),
+  }));
+const order = (r: CellRow) => [TEACHERS.indexOf(r.teacher), r.model === 'teacher' ? -1 : DEPTHS.indexOf(r.depth as never) + 10 * BANKS.indexOf(r.bank as never), CONDITIONS.findIndex((c) => c.key === r.condition)];
+cellRows.sort((x, y) => {
+  const ox = order(x), oy = order(y);
+  for (let i = 0; i < ox.length; i++) if (ox[i] !== oy[i]) return ox[i]! - oy[i]!;
+  return 0;
+});
+
+const settings = {
+  command: `node --import tsx packages/aikd/scripts/aikd-study.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  teachers: Object.fromEntries(teacherIds),
+  labels_fr_model: LABELS_FR,
+  backbone: BACKBONE,
+  depths: DEPTHS,
+  bank: BANKS,
+  per_face: PER_FACE,
+  seeds: SEEDS,
+  epochs: { bank_off: EPOCHS, bank_on: BANK_EPOCHS },
+  batch: Number(a.batch),
+  lr: Number(a.lr),
+  split: { test_fraction: TEST_FRACTION, seed: SPLIT_SEED, test_identities: split.testIdentities.length, test_images: testIds.length, pairs: pairs.length, mated: mated.reduce((s, x) => s + x, 0) },
+  eval_seed: EVAL_SEED,
+  edc: { fmr: 1e-3, pair_quality: 'min', discard_limit: LIMIT, bootstrap: { replicates: B, seed: 0, unit: 'identity', level: 0.95 } },
+  conditions: CONDITIONS.map((c) => c.key),
+  time: { wall_s: Math.round(wall), cpu_s: Math.round(cpuSeconds), train_wall_s: Math.round(trainSeconds), cores: (await import('node:os')).availableParallelism(), load_average_at_end: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))) },
+  trained,
+  missing_cells: missing,
+  runs: [...runOf].map(([c, r]) => ({ ...c, run: r })),
+};
+
+const run = Run.create({ kind: 'study', name: 'aikd controlled study (issue 23)', params: settings });
+const cols = ['teacher', 'model', 'depth', 'bank', 'seed', 'run', 'condition', 'pauc_norm_iso', 'pauc_norm_recomputed', 'rho_teacher_aligned', 'mean_abs_dq', 'cos_fr_aligned'] as const;
+const flat = rows.map((r) => ({
+  teacher: r.model.teacher, model: r.model.kind, depth: r.model.cell?.depth ?? null, bank: r.model.cell?.bank ?? null, seed: r.model.cell?.seed ?? null, run: r.model.run ?? null,
+  condition: r.condition, pauc_norm_iso: r.iso, pauc_norm_recomputed: r.rec, rho_teacher_aligned: r.rho, mean_abs_dq: r.dq, cos_fr_aligned: r.cos,
+}));
+run.writeTable('aikd_study', new arrow.Table(Object.fromEntries(cols.map((c) => [c, arrow.vectorFromArray(flat.map((r) => r[c] as never))]))), { method: 'aikd', fr_model: BACKBONE, alignment: CONDITIONS.map((c) => c.key).join(','), dataset: test.name, seed: EVAL_SEED });
+writeFileSync(join(run.dir, 'study.json'), JSON.stringify({ settings, cells: cellRows }, null, 1));
+
+const text = [
+  `AI-KD study: ${settings.split.test_images} test images of ${settings.split.test_identities} identities (${pairs.length} pairs), FR model ${BACKBONE}, teachers on ${LABELS_FR}; ` +
+    `pAUC_norm at discard ${LIMIT} (FNMR @ FMR 1e-3), mean ± SD over seeds [95 % identity-bootstrap interval of the seeds' mean, B ${B}]`,
+  textTable(table(cellRows)),
+  missing.length ? `cells not trained (budget): ${missing.map((c) => `${c.teacher}/${c.depth}/bank-${c.bank}/seed ${c.seed}`).join(', ')}` : 'every cell trained',
+  `wall ${Math.round(wall)} s (training ${Math.round(trainSeconds)} s), CPU ${Math.round(cpuSeconds)} s, load average at the end ${settings.time.load_average_at_end.join(' ')}; study run ${run.id}`,
+].join('\n\n');
+run.finish({ wall_s: Math.round(wall), cpu_s: Math.round(cpuSeconds), cells: cellRows.length, missing: missing.length });
+process.stdout.write(text + '\n');
+
+if (a.out) {
+  mkdirSync(a.out, { recursive: true });
+  writeFileSync(join(a.out, 'study.json'), JSON.stringify({ settings, cells: cellRows }, null, 1));
+  writeFileSync(join(a.out, 'study.txt'), text + '\n');
+  // the plot: per teacher, ρ(q(x̃), teacher(x)) by condition, the teacher beside each student configuration
+  const points = cellRows.map((r) => ({ teacher: r.teacher, model: r.model === 'teacher' ? 'teacher' : `${r.depth}, bank ${r.bank}`, condition: r.condition, rho: r.rho, lo: r.rho - (Number.isFinite(r.rho_sd) ? r.rho_sd : 0), hi: r.rho + (Number.isFinite(r.rho_sd) ? r.rho_sd : 0), pauc: r.iso }));
+  const modelsOrder = ['teacher', ...BANKS.flatMap((b) => DEPTHS.map((d) => `${d}, bank ${b}`))];
+  const x = { field: 'condition', type: 'nominal', sort: CONDITIONS.map((c) => c.key), title: null, axis: { labelAngle: -30 } };
+  const color = { field: 'model', type: 'nominal', sort: modelsOrder, title: 'model', legend: { orient: 'bottom', columns: 4 } };
+  const spec = {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: `AI-KD study: Spearman of q(x̃) with the teacher's q(x) (mean ± SD over ${SEEDS.length} seeds)`,
+      background: 'white',
+      data: { values: points },
+      facet: { column: { field: 'teacher', type: 'nominal', title: null, sort: TEACHERS } },
+      spec: {
+        width: 220,
+        height: 220,
+        layer: [
+          { mark: { type: 'rule' }, encoding: { x, xOffset: { field: 'model', sort: modelsOrder }, y: { field: 'lo', type: 'quantitative', title: 'ρ(q(x̃), teacher(x))', scale: { zero: false } }, y2: { field: 'hi' }, color } },
+          { mark: { type: 'point', filled: true, size: 30 }, encoding: { x, xOffset: { field: 'model', sort: modelsOrder }, y: { field: 'rho', type: 'quantitative' }, color } },
+        ],
+      },
+  } as never;
+  await writeChart(spec, join(a.out, 'study.svg'));
+  await writeChart(spec, join(a.out, 'study.png'));
+}
+await ds.close();
+await rec.dispose();
