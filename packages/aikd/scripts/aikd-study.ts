@@ -30,12 +30,12 @@
  * Cells average over seeds (± their SD). Output: a study run (`aikd_study` table, study.json) and, with `--out DIR`,
  * study.md (the tables) and study.svg / study.png (the plot).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as arrow from 'apache-arrow';
 import { tf, initRuntime } from '@aikd/runtime';
-import { configHash, log, textTable } from '@aikd/core';
+import { cacheDir, configHash, fileSha256, log, textTable, writeJsonAtomic } from '@aikd/core';
 import { openDataset, splitByIdentity, type Dataset, type RawImage } from '@aikd/datasets';
 import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
 import { createRecognizer, cropsToPixels, embedDataset } from '@aikd/fr-models';
@@ -267,18 +267,31 @@ const frAligned = await embeddingsOf(CONDITIONS[0]!);
 const frCondition = new Map<string, Float32Array[]>();
 for (const c of CONDITIONS) frCondition.set(c.key, c.key === 'proper' ? frAligned : await embeddingsOf(c));
 
+// a student's qualities and embeddings per condition are cached (key: run, its weights, test images, condition,
+// seed), so an `evaluate` stage run while students still train makes the final one cheap
+const studentCacheKey = (run: string, weights: string, c: Condition) =>
+  configHash({ kind: 'aikd-study-student', run, weights, dataset: test.name, images: testIds, procedure: c.procedure.id, params: c.procedure.params, seed: EVAL_SEED });
 for (const [cell, run] of runOf) {
   const dir = join(runsDir(), run);
   const info = JSON.parse(readFileSync(join(dir, 'student.json'), 'utf8')) as StudentInfo;
-  const model = await loadModel(join(dir, 'student'));
+  const weights = (await fileSha256(join(dir, 'student', 'weights.bin'))).slice(0, 16);
+  let model: tf.LayersModel | undefined;
   const size = info.backbone.inputSize;
   const quality = new Map<string, Float64Array>();
   const embedding = new Map<string, Float32Array[]>();
   for (const c of CONDITIONS) {
+    const file = join(cacheDir('aikd-study'), `${studentCacheKey(run, weights, c)}.json`);
+    if (existsSync(file)) {
+      const cached = JSON.parse(readFileSync(file, 'utf8')) as { q: number[]; e: number[][] };
+      quality.set(c.key, Float64Array.from(cached.q));
+      embedding.set(c.key, cached.e.map((x) => Float32Array.from(x)));
+      continue;
+    }
+    model ??= await loadModel(join(dir, 'student'));
     const q = new Float64Array(testIds.length);
     const e: Float32Array[] = new Array(testIds.length);
     await alignDatasetInBatches(test, c.procedure, { size, seed: EVAL_SEED, template: info.backbone.template }, 32, async ({ indices, crops }) => {
-      const [es, qs] = tf.tidy(() => studentForward(model, cropsToPixels(crops as RawImage[], size)));
+      const [es, qs] = tf.tidy(() => studentForward(model!, cropsToPixels(crops as RawImage[], size)));
       const qv = qs.dataSync(), ev = es.dataSync() as Float32Array;
       es.dispose();
       qs.dispose();
@@ -289,10 +302,11 @@ for (const [cell, run] of runOf) {
         e[k] = ev.slice(j * d, (j + 1) * d);
       });
     });
+    writeJsonAtomic(file, { q: Array.from(q), e: e.map((x) => Array.from(x)) });
     quality.set(c.key, q);
     embedding.set(c.key, e);
   }
-  model.dispose();
+  model?.dispose();
   models.push({ label: `student ${cell.teacher} ${cell.depth} bank-${cell.bank} seed ${cell.seed}`, teacher: cell.teacher, kind: 'student', cell, run, quality, embedding });
 }
 
