@@ -6,12 +6,14 @@ import { tf, initRuntime } from '@aikd/runtime';
 import { Run } from '@aikd/results';
 import { disposeSharedDetectors } from '@aikd/alignment';
 import type { Dataset } from '@aikd/datasets';
-import { createBackboneSource } from '@aikd/fr-models';
+import { createBackboneSource, createRecognizer, embedDataset } from '@aikd/fr-models';
 import { createAikdModels } from '../src/train/model.ts';
 import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
 import { trainAikd, type TrainInputs } from '../src/train/train.ts';
 import { lrFind, rampLr } from '../src/train/lr-find.ts';
 import { loadModel } from '../src/train/checkpoint.ts';
+import { teacherLabels } from '../src/train/command.ts';
+import { createAikdMethod } from '../src/method.ts';
 import { facesDataset } from './faces.ts';
 
 let ds: Dataset;
@@ -204,6 +206,32 @@ describe('AI-KD trainer (mobileface, 6 real faces, tiny batches)', () => {
     expect(m.filter((x) => x.name === 'loss').map((x) => x.value)).toEqual(f.losses);
     expect(JSON.parse(readFileSync(join(f.run.dir, 'run.json'), 'utf8'))).toMatchObject({ status: 'completed', summary: { suggested_lr: f.suggested, steps_run: f.lrs.length } });
   });
+
+  it('a teacher on another FR model than the student (labels.fr_model, --labels-fr-model): its labels, run.json, student.json and the method say which', async () => {
+    const cfg = resolveTrainConfig(undefined, { dataset: ds.name, method: 'embedding-norm', labelsFrModel: 'faceapi-resnet', backbone: 'mobileface', batch: 2, epochs: 1, microBatch: 1, trainDepth: 'head', seed: 7 });
+    const t = await teacherLabels(cfg, ds, root);
+    expect(t.info).toMatchObject({ method: 'embedding-norm', frModel: 'faceapi-resnet' });
+    // the labels are faceapi-resnet's embedding norms of the aligned crops, not mobileface's
+    const norms = async (fr: string) => {
+      const rec = await createRecognizer(fr);
+      const e = await embedDataset(ds, rec, { alignment: 'proper', cache: false });
+      await rec.dispose();
+      return new Map(e.ids.map((id, i) => [id, Math.hypot(...e.data.subarray(i * e.dim, (i + 1) * e.dim))]));
+    };
+    const [resnet, mobile] = [await norms('faceapi-resnet'), await norms('mobileface')];
+    for (const [id, q] of t.labels) {
+      expect(q).toBeCloseTo(resnet.get(id)!, 3);
+      expect(Math.abs(q - mobile.get(id)!)).toBeGreaterThan(1e-3);
+    }
+    const r = await trainAikd({ config: cfg, dataset: ds, labels: t.labels, labelsInfo: t.info }, { resultsRoot: root });
+    r.models.dispose();
+    const run = JSON.parse(readFileSync(join(r.run.dir, 'run.json'), 'utf8'));
+    expect(run.params).toMatchObject({ labels: { method: 'embedding-norm', frModel: 'faceapi-resnet' }, config: { labels: { fr_model: 'faceapi-resnet' }, model: { backbone: 'mobileface' } }, backbone: { id: 'mobileface' } });
+    expect(JSON.parse(readFileSync(join(r.run.dir, 'student.json'), 'utf8'))).toMatchObject({ backbone: { id: 'mobileface' }, labels: { method: 'embedding-norm', frModel: 'faceapi-resnet' } });
+    const m = await createAikdMethod(r.run.id, {}, root);
+    expect(m.params).toMatchObject({ backbone: 'mobileface', teacher_method: 'embedding-norm', teacher_fr_model: 'faceapi-resnet' });
+    await m.dispose();
+  }, 300_000);
 
   it('labels that name none of the images are refused before anything is built', async () => {
     await expect(trainAikd({ ...inputs(config()), labels: new Map([['other/x.png', 1]]) }, { resultsRoot: root })).rejects.toThrow(/has a teacher quality.*image ids must be the dataset's/);
