@@ -407,6 +407,66 @@ for (const [k, rs] of groups) {
   });
 }
 
+// ---- a bound: how much of each teacher's ranking a linear read-out of the frozen FR model's embedding of x̃ can
+// carry, with this training data. Ridge regression (standardised embeddings of the aligned training crops → the
+// teacher's labels; λ chosen by 4-fold identity cross-validation on the training identities by Spearman), then
+// ρ(probe(x̃), teacher(x)) on the test identities. A student's head sees the same features when its backbone is frozen.
+const probe: Record<string, Record<string, number>> = {};
+{
+  const trainSet = split.train;
+  const trainIds = trainSet.images().map((r) => r.id);
+  const te = await embedDataset(trainSet, rec, { alignment: 'proper', seed: EVAL_SEED });
+  const at = new Map(te.ids.map((id, i) => [id, i]));
+  const d = te.dim;
+  const X = trainIds.map((id) => Array.from(te.data.subarray(at.get(id)! * d, (at.get(id)! + 1) * d)));
+  const mu = Array.from({ length: d }, (_, j) => mean(X.map((x) => x[j]!)));
+  const sg = Array.from({ length: d }, (_, j) => sd(X.map((x) => x[j]!)) || 1);
+  const z = (x: ArrayLike<number>) => Array.from({ length: d }, (_, j) => (x[j]! - mu[j]!) / sg[j]!);
+  const Z = X.map(z);
+  const ident = trainIds.map((id) => trainSet.image(id)?.identity ?? id);
+  const people = [...new Set(ident)].sort();
+  const fold = (i: number) => people.indexOf(ident[i]!) % 4;
+  const fit = (rows: number[], y: number[], lambda: number): number[] => {
+    // (ZᵀZ + λI) w = Zᵀ(y − ȳ), Gaussian elimination with partial pivoting; w[d] = ȳ
+    const ym = mean(rows.map((i) => y[i]!));
+    const A = Array.from({ length: d }, (_, j) => Array.from({ length: d + 1 }, (_, k) => (k === d ? rows.reduce((s, i) => s + Z[i]![j]! * (y[i]! - ym), 0) : rows.reduce((s, i) => s + Z[i]![j]! * Z[i]![k]!, 0) + (j === k ? lambda : 0))));
+    for (let c = 0; c < d; c++) {
+      let p = c;
+      for (let r = c + 1; r < d; r++) if (Math.abs(A[r]![c]!) > Math.abs(A[p]![c]!)) p = r;
+      [A[c], A[p]] = [A[p]!, A[c]!];
+      for (let r = 0; r < d; r++) {
+        if (r === c) continue;
+        const f = A[r]![c]! / A[c]![c]!;
+        for (let k = c; k <= d; k++) A[r]![k]! -= f * A[c]![k]!;
+      }
+    }
+    return [...A.map((row, j) => row[d]! / row[j]!), ym];
+  };
+  const predict = (w: number[], zx: number[]) => zx.reduce((s, v, j) => s + v * w[j]!, w[d]!);
+  for (const t of TEACHERS) {
+    const m = await createQualityMethod(teacherIds.get(t)!, { frModel: LABELS_FR, params: teacherParams(t) });
+    const lab = await scoreDataset(ds, m, { alignment: 'proper', seed: 0 });
+    await m.dispose();
+    const li = new Map(lab.ids.map((id, i) => [id, lab.quality[i]!]));
+    const y = trainIds.map((id) => li.get(id)!);
+    let best = { lambda: 1, rho: -Infinity };
+    for (const lambda of [1, 10, 100, 1000, 10000, 100000]) {
+      const pred: number[] = new Array(y.length);
+      for (let f = 0; f < 4; f++) {
+        const w = fit(y.map((_, i) => i).filter((i) => fold(i) !== f), y, lambda);
+        y.forEach((_, i) => fold(i) === f && (pred[i] = predict(w, Z[i]!)));
+      }
+      const r = spearman(pred, y);
+      if (r > best.rho) best = { lambda, rho: r };
+    }
+    const w = fit(y.map((_, i) => i), y, best.lambda);
+    const tq = models.find((x) => x.kind === 'teacher' && x.teacher === t)!.quality.get('proper')!;
+    probe[t] = { lambda: best.lambda, cv_rho: best.rho };
+    for (const c of CONDITIONS) probe[t]![c.key] = spearman(frCondition.get(c.key)!.map((e) => predict(w, z(e))), tq);
+    log.info(`linear probe of ${t} on frozen ${BACKBONE}: λ ${best.lambda}, CV ρ ${best.rho.toFixed(3)}, test ${CONDITIONS.map((c) => `${c.key} ${probe[t]![c.key]!.toFixed(3)}`).join(', ')}`);
+  }
+}
+
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -451,6 +511,7 @@ const settings = {
   conditions: CONDITIONS.map((c) => c.key),
   time: { wall_s: Math.round(wall), cpu_s: Math.round(cpuSeconds), train_wall_s: Math.round(trainSeconds), cores: (await import('node:os')).availableParallelism(), load_average_at_end: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))) },
   trained,
+  linear_probe: probe,
   missing_cells: missing,
   runs: [...runOf].map(([c, r]) => ({ ...c, run: r })),
 };
@@ -468,7 +529,9 @@ const text = [
   `AI-KD study: ${settings.split.test_images} test images of ${settings.split.test_identities} identities (${pairs.length} pairs), FR model ${BACKBONE}, teachers on ${LABELS_FR}; ` +
     `pAUC_norm at discard ${LIMIT} (FNMR @ FMR 1e-3), mean ± SD over seeds [95 % identity-bootstrap interval of the seeds' mean, B ${B}]`,
   textTable(table(cellRows)),
-  missing.length ? `cells not trained (budget): ${missing.map((c) => `${c.teacher}/${c.depth}/bank-${c.bank}/seed ${c.seed}`).join(', ')}` : 'every cell trained',
+  `linear probe (ridge on the frozen ${BACKBONE} embedding; ρ(probe(x̃), teacher(x)) on the test identities):\n` +
+    textTable(Object.entries(probe).map(([t, p]) => ({ teacher: t, ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, k === 'lambda' ? v : fmt(v)])) }))),
+  missing.length ? `cells without a completed training (budget, or --stage evaluate): ${missing.map((c) => `${c.teacher}/${c.depth}/bank-${c.bank}/seed ${c.seed}`).join(', ')}` : 'every cell trained',
   `wall ${Math.round(wall)} s (training ${Math.round(trainSeconds)} s), CPU ${Math.round(cpuSeconds)} s, load average at the end ${settings.time.load_average_at_end.join(' ')}; study run ${run.id}`,
 ].join('\n\n');
 run.finish({ wall_s: Math.round(wall), cpu_s: Math.round(cpuSeconds), cells: cellRows.length, missing: missing.length });
@@ -478,6 +541,9 @@ if (a.out) {
   mkdirSync(a.out, { recursive: true });
   writeFileSync(join(a.out, 'study.json'), JSON.stringify({ settings, cells: cellRows }, null, 1));
   writeFileSync(join(a.out, 'study.txt'), text + '\n');
+  const md = table(cellRows);
+  const head = Object.keys(md[0] ?? {});
+  writeFileSync(join(a.out, 'study.md'), [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 4 ? '---' : '---:')).join('|')}|`, ...md.map((r) => `| ${head.map((h) => String((r as Record<string, unknown>)[h])).join(' | ')} |`)].join('\n') + '\n');
   // the plot: per teacher, ρ(q(x̃), teacher(x)) by condition, the teacher beside each student configuration
   const points = cellRows.map((r) => ({ teacher: r.teacher, model: r.model === 'teacher' ? 'teacher' : `${r.depth}, bank ${r.bank}`, condition: r.condition, rho: r.rho, lo: r.rho - (Number.isFinite(r.rho_sd) ? r.rho_sd : 0), hi: r.rho + (Number.isFinite(r.rho_sd) ? r.rho_sd : 0), pauc: r.iso }));
   const modelsOrder = ['teacher', ...BANKS.flatMap((b) => DEPTHS.map((d) => `${d}, bank ${b}`))];
