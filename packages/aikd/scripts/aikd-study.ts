@@ -47,6 +47,7 @@ import { trainAikd, type StudentInfo } from '../src/train/train.ts';
 import { teacherLabels } from '../src/train/command.ts';
 import { loadModel } from '../src/train/checkpoint.ts';
 import { studentForward } from '../src/train/model.ts';
+import { fitLinearProbe } from './linear-probe.ts';
 
 declare module '@aikd/results' {
   interface ResultRows {
@@ -417,53 +418,19 @@ const probe: Record<string, Record<string, number>> = {};
   const trainIds = trainSet.images().map((r) => r.id);
   const te = await embedDataset(trainSet, rec, { alignment: 'proper', seed: EVAL_SEED });
   const at = new Map(te.ids.map((id, i) => [id, i]));
-  const d = te.dim;
-  const X = trainIds.map((id) => Array.from(te.data.subarray(at.get(id)! * d, (at.get(id)! + 1) * d)));
-  const mu = Array.from({ length: d }, (_, j) => mean(X.map((x) => x[j]!)));
-  const sg = Array.from({ length: d }, (_, j) => sd(X.map((x) => x[j]!)) || 1);
-  const z = (x: ArrayLike<number>) => Array.from({ length: d }, (_, j) => (x[j]! - mu[j]!) / sg[j]!);
-  const Z = X.map(z);
+  const X = trainIds.map((id) => te.data.subarray(at.get(id)! * te.dim, (at.get(id)! + 1) * te.dim));
   const ident = trainIds.map((id) => trainSet.image(id)?.identity ?? id);
-  const people = [...new Set(ident)].sort();
-  const fold = (i: number) => people.indexOf(ident[i]!) % 4;
-  const fit = (rows: number[], y: number[], lambda: number): number[] => {
-    // (ZᵀZ + λI) w = Zᵀ(y − ȳ), Gaussian elimination with partial pivoting; w[d] = ȳ
-    const ym = mean(rows.map((i) => y[i]!));
-    const A = Array.from({ length: d }, (_, j) => Array.from({ length: d + 1 }, (_, k) => (k === d ? rows.reduce((s, i) => s + Z[i]![j]! * (y[i]! - ym), 0) : rows.reduce((s, i) => s + Z[i]![j]! * Z[i]![k]!, 0) + (j === k ? lambda : 0))));
-    for (let c = 0; c < d; c++) {
-      let p = c;
-      for (let r = c + 1; r < d; r++) if (Math.abs(A[r]![c]!) > Math.abs(A[p]![c]!)) p = r;
-      [A[c], A[p]] = [A[p]!, A[c]!];
-      for (let r = 0; r < d; r++) {
-        if (r === c) continue;
-        const f = A[r]![c]! / A[c]![c]!;
-        for (let k = c; k <= d; k++) A[r]![k]! -= f * A[c]![k]!;
-      }
-    }
-    return [...A.map((row, j) => row[d]! / row[j]!), ym];
-  };
-  const predict = (w: number[], zx: number[]) => zx.reduce((s, v, j) => s + v * w[j]!, w[d]!);
   for (const t of TEACHERS) {
     const m = await createQualityMethod(teacherIds.get(t)!, { frModel: LABELS_FR, params: teacherParams(t) });
     const lab = await scoreDataset(ds, m, { alignment: 'proper', seed: 0 });
     await m.dispose();
     const li = new Map(lab.ids.map((id, i) => [id, lab.quality[i]!]));
     const y = trainIds.map((id) => li.get(id)!);
-    let best = { lambda: 1, rho: -Infinity };
-    for (const lambda of [1, 10, 100, 1000, 10000, 100000]) {
-      const pred: number[] = new Array(y.length);
-      for (let f = 0; f < 4; f++) {
-        const w = fit(y.map((_, i) => i).filter((i) => fold(i) !== f), y, lambda);
-        y.forEach((_, i) => fold(i) === f && (pred[i] = predict(w, Z[i]!)));
-      }
-      const r = spearman(pred, y);
-      if (r > best.rho) best = { lambda, rho: r };
-    }
-    const w = fit(y.map((_, i) => i), y, best.lambda);
+    const p = fitLinearProbe(X, y, ident);
     const tq = models.find((x) => x.kind === 'teacher' && x.teacher === t)!.quality.get('proper')!;
-    probe[t] = { lambda: best.lambda, cv_rho: best.rho };
-    for (const c of CONDITIONS) probe[t]![c.key] = spearman(frCondition.get(c.key)!.map((e) => predict(w, z(e))), tq);
-    log.info(`linear probe of ${t} on frozen ${BACKBONE}: λ ${best.lambda}, CV ρ ${best.rho.toFixed(3)}, test ${CONDITIONS.map((c) => `${c.key} ${probe[t]![c.key]!.toFixed(3)}`).join(', ')}`);
+    probe[t] = { lambda: p.lambda, cv_rho: p.cvRho };
+    for (const c of CONDITIONS) probe[t]![c.key] = spearman(frCondition.get(c.key)!.map((e) => p.predict(e)), tq);
+    log.info(`linear probe of ${t} on frozen ${BACKBONE}: λ ${p.lambda}, CV ρ ${p.cvRho.toFixed(3)}, test ${CONDITIONS.map((c) => `${c.key} ${probe[t]![c.key]!.toFixed(3)}`).join(', ')}`);
   }
 }
 

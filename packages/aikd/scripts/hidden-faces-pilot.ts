@@ -32,6 +32,8 @@ import { resolveTrainConfig, type TrainConfig } from '../src/train/config.ts';
 import { teacherLabels } from '../src/train/command.ts';
 import { trainAikd } from '../src/train/train.ts';
 import { createAikdMethod } from '../src/method.ts';
+import { fitLinearProbe } from './linear-probe.ts';
+import { createRecognizer, embedDataset } from '@aikd/fr-models';
 
 const { values: a } = parseArgs({
   options: {
@@ -146,6 +148,28 @@ const rows: Record<string, unknown>[] = [
   { model: 'teacher SER-FIQ/faceres', seed: '', 'ρ(q(x̃), teacher(x))': ci(tJit, tAl), 'ρ(q(x̃), severity)': ci(tJit, sev), 'ρ(q(x), severity)': ci(tAl, sev) },
 ];
 const raw: Record<string, unknown>[] = [{ model: 'teacher', aligned: tAl, jittered: tJit }];
+// ---- the linear-probe bound: ridge on the frozen mobileface embedding of the demo set's aligned crops (all 416, more
+// than any student saw) → the teacher's labels (seed 0, as the students'), applied to the hidden jittered crops
+{
+  const rec = await createRecognizer('mobileface');
+  const m = await createQualityMethod('serfiq', { frModel: 'faceres' });
+  const lab = await scoreDataset(demo, m, { alignment: 'proper', seed: 0 });
+  await m.dispose();
+  const de = await embedDataset(demo, rec, { alignment: 'proper', seed: 0 });
+  const li = new Map(lab.ids.map((id, i) => [id, lab.quality[i]!]));
+  const X = de.ids.map((_, i) => de.data.subarray(i * de.dim, (i + 1) * de.dim));
+  const probe = fitLinearProbe(X, de.ids.map((id) => li.get(id)!), de.ids.map((id) => demo.image(id)?.identity ?? id));
+  const hidEmb = async (alignment: 'proper' | typeof jitter) => {
+    const e = await embedDataset(hidden, rec, { alignment, seed: 7 });
+    const at = new Map(e.ids.map((id, i) => [id, i]));
+    return hidden.images().map((r) => probe.predict(e.data.subarray(at.get(r.id)! * e.dim, (at.get(r.id)! + 1) * e.dim)));
+  };
+  const pJit = await hidEmb(jitter), pAl = await hidEmb('proper');
+  await rec.dispose();
+  rows.push({ model: `linear probe on frozen mobileface (demo, λ ${probe.lambda}, CV ρ ${probe.cvRho.toFixed(2)})`, seed: '', 'ρ(q(x̃), teacher(x))': ci(pJit, tAl), 'ρ(q(x̃), severity)': ci(pJit, sev), 'ρ(q(x), severity)': ci(pAl, sev) });
+  raw.push({ model: 'linear probe', aligned: pAl, jittered: pJit });
+  process.stderr.write(textTable([rows.at(-1)!]) + '\n');
+}
 const evaluate = async (model: string, seed: number | string, id: string) => {
   const m = await createAikdMethod(id);
   const sJit = await scoreOn(m, 'jitter');
