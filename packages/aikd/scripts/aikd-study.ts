@@ -120,7 +120,7 @@ const CONDITIONS: Condition[] = list(a.conditions!).map((c) => {
   const procedure = name === 'landmark-jitter' ? createProcedure('landmark-jitter', { p: Number(p) }) : createProcedure(name as never);
   return { key: p ? `${name} p=${p}` : name!, procedure };
 });
-if (CONDITIONS[0]?.key !== 'proper') throw new Error('--conditions must start with proper (x, the aligned crop)');
+if (CONDITIONS[0]?.key !== 'proper' && STAGE !== 'teachers') throw new Error('--conditions must start with proper (x, the aligned crop)');
 
 await initRuntime();
 const ds = await openDataset('demo');
@@ -165,6 +165,7 @@ if (STAGE !== 'train')
     quality.set(c.key, Float64Array.from(testIds, (id) => s.quality[at.get(id)!]!));
   }
   await m.dispose();
+  if (STAGE === 'teachers') continue;
   const q = quality.get('proper')!;
   const mean = q.reduce((s, x) => s + x, 0) / q.length;
   teacherSd.set(t, Math.sqrt(q.reduce((s, x) => s + (x - mean) ** 2, 0) / (q.length - 1)));
