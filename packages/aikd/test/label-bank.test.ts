@@ -53,7 +53,7 @@ describe('label bank', () => {
     const draws = Array.from({ length: 8 }, (_, k) => variantDraw(5, 'face-a', k, LABEL_BANK_FAMILIES));
     expect(new Set(draws.map((d) => d.family)).size).toBe(8);
     const offset = (LABEL_BANK_FAMILIES as readonly string[]).indexOf(draws[0]!.family);
-    draws.forEach((d, k) => expect(d.family).toBe(LABEL_BANK_FAMILIES[(offset + k) % 8]));
+    draws.forEach((d, k) => expect<string>(d.family).toBe(LABEL_BANK_FAMILIES[(offset + k) % 8]!));
     expect(draws.every((d) => d.severity >= 0 && d.severity < 1)).toBe(true);
     expect(new Set(draws.map((d) => d.severity)).size).toBe(8); // continuous, not levels
     expect(variantDraw(5, 'face-a', 3, LABEL_BANK_FAMILIES)).toEqual(draws[3]); // a draw depends on (seed, face, k) only
