@@ -157,9 +157,10 @@ describe('aikd train (CLI)', () => {
     }
     const r = cli(['train', '--resume', id!, '--json'], { AIKD_RESULTS: res });
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ finished: true, steps: 9 });
+    // the same run as the first test's: 5 steps × 3 epochs (one person validates)
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ finished: true, steps: 15 });
     const resumed = lastCheckpoint(join(runsDir, id!)), straight = lastCheckpoint(join(results, 'runs', runId));
-    expect(resumed.step).toBe(9);
+    expect(resumed.step).toBe(15);
     expect(resumed.sha256).toBe(straight.sha256);
   }, 600_000);
 });
