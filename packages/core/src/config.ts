@@ -1,8 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Document, LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node as YamlNode, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AikdError, InputError } from './errors.ts';
 import { writeFileAtomic } from './fs.ts';
+
+// yaml is loaded when a configuration is first read, not with every command that imports core
+const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 export class ConfigError extends AikdError {
   readonly issues: string[];
@@ -21,6 +25,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** Find the YAML node at a key path, to report a line number. */
 function nodeAt(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKey[]): YamlNode | undefined {
+  const { isMap, isSeq, isScalar } = yaml();
   let node: unknown = doc.contents;
   for (const key of path) {
     if (isMap(node)) {
@@ -52,6 +57,7 @@ export function yamlLineLocator(text: string): (path: readonly PropertyKey[]) =>
  * `line L: key.path: what was expected`, prefixed by the file name.
  */
 export function parseYamlConfig<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+  const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length) {
@@ -88,6 +94,7 @@ export function readYamlText(file: string): string {
  * entries), and write it atomically. A file that does not exist yet is created, opening with `header` as a comment.
  */
 export function setYamlValue(file: string, path: readonly (string | number)[], value: unknown, header?: string): void {
+  const { Document, parseDocument } = yaml();
   let doc: Document;
   if (existsSync(file)) {
     const text = readFileSync(file, 'utf8');

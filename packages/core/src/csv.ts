@@ -9,10 +9,15 @@
  * Lines are counted here, not with csv-parse's `info` / `on_record` (each makes parsing 3–4× slower): every record
  * spans one line plus the line breaks inside its fields, and blank lines arrive as records of one empty field.
  */
+import { createRequire } from 'node:module';
 import { Readable, pipeline } from 'node:stream';
-import { parse as parseStream, CsvError, type Options } from 'csv-parse';
-import { parse as parseSync } from 'csv-parse/sync';
+import type { CsvError, Options } from 'csv-parse';
 import { InputError } from './errors.ts';
+
+// csv-parse is loaded on first use, not with every command that imports core
+const require = createRequire(import.meta.url);
+const csvParse = () => require('csv-parse') as typeof import('csv-parse');
+const csvParseSync = () => require('csv-parse/sync') as typeof import('csv-parse/sync');
 
 /** One record: its fields and the line it starts on. */
 export interface CsvRecord {
@@ -59,7 +64,7 @@ class Lines {
   }
 
   error(e: unknown): unknown {
-    if (!(e instanceof CsvError)) return e;
+    if (!(e instanceof csvParse().CsvError)) return e;
     const at = e as CsvError & { lines?: number; field?: string };
     // the unfinished record starts where the last complete one ended
     if (e.code === 'CSV_QUOTE_NOT_CLOSED') return new InputError({ file: this.file, where: `line ${this.next}`, expected: 'a closing quote before the end of the file' }, { cause: e });
@@ -76,12 +81,12 @@ export function parseCsv(text: string, opts: CsvOptions = {}): CsvRecord[] {
   const lines = new Lines(opts.file);
   let records: string[][];
   try {
-    records = parseSync(text, options(opts)) as string[][];
+    records = csvParseSync().parse(text, options(opts)) as string[][];
   } catch (e) {
     // read the records before the bad one again, to know where it starts
-    if (e instanceof CsvError && typeof (e as { records?: number }).records === 'number') {
+    if (e instanceof csvParse().CsvError && typeof (e as { records?: number }).records === 'number') {
       const n = (e as unknown as { records: number }).records;
-      if (n > 0) for (const r of parseSync(text, { ...options(opts), to: n }) as string[][]) lines.take(r);
+      if (n > 0) for (const r of csvParseSync().parse(text, { ...options(opts), to: n }) as string[][]) lines.take(r);
     }
     throw lines.error(e);
   }
@@ -100,7 +105,7 @@ export function parseCsv(text: string, opts: CsvOptions = {}): CsvRecord[] {
 export function forEachCsvRecord(source: Readable | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>, onRecord: (r: CsvRecord) => void, opts: CsvOptions = {}): Promise<void> {
   const lines = new Lines(opts.file);
   const input = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
-  const parser = parseStream(options(opts));
+  const parser = csvParse().parse(options(opts));
   return new Promise<void>((resolve, reject) => {
     let failed = false;
     const fail = (e: unknown) => {

@@ -4,9 +4,8 @@
  * one number that says how strong it was (recorded in attributes.csv). Strength ranges are for 256-px loose crops
  * whose face box is ~128 px wide.
  */
-import sharp from 'sharp';
 import type { Rng } from '@aikd/core';
-import { decodeImage, encodeJpeg } from '@aikd/datasets';
+import { decodeImage, encodeJpeg, vips } from '@aikd/datasets';
 import type { Affine, RawImage } from '../types.ts';
 import { IDENTITY, similarityAbout } from '../geometry/affine.ts';
 import { warpAffine } from '../geometry/warp.ts';
@@ -86,7 +85,7 @@ function map(img: RawImage, f: (v: number, i: number) => number): RawImage {
 }
 
 async function resize(img: RawImage, width: number, height: number, kernel: 'lanczos3' | 'cubic'): Promise<RawImage> {
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+  const { data, info } = await (await vips())(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .resize(width, height, { kernel, fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
