@@ -30,6 +30,29 @@ export class Rng {
     return result;
   }
 
+  /** Fill `out` with the next 32-bit integers: the same numbers as `out.length` calls of `nextUint32`, about 10×
+   * faster (the state stays in local int32 variables; SER-FIQ draws millions per image). */
+  fillUint32(out: Uint32Array): Uint32Array {
+    const s = this.s;
+    let s0 = s[0]! | 0, s1 = s[1]! | 0, s2 = s[2]! | 0, s3 = s[3]! | 0;
+    for (let i = 0; i < out.length; i++) {
+      const m = Math.imul(s1, 5);
+      out[i] = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+    return out;
+  }
+
   /** Uniform double in [0, 1) with 53 random bits. */
   next(): number {
     const hi = this.nextUint32() >>> 5; // 27 bits

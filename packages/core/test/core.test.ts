@@ -15,6 +15,17 @@ describe('Rng', () => {
     expect([r.nextUint32(), r.nextUint32(), r.nextUint32()]).toEqual([11520, 0, 5927040]);
   });
 
+  it('fillUint32 gives the numbers nextUint32 gives, and leaves the stream where they would', () => {
+    expect(Array.from(new Rng([1, 2, 3, 4]).fillUint32(new Uint32Array(3)))).toEqual([11520, 0, 5927040]);
+    for (const seed of [0, 7, 'x']) {
+      const a = rngFor(seed, 'fill'), b = rngFor(seed, 'fill');
+      const one = Array.from({ length: 1000 }, () => a.nextUint32());
+      expect(Array.from(b.fillUint32(new Uint32Array(600)))).toEqual(one.slice(0, 600));
+      expect(Array.from(b.fillUint32(new Uint32Array(400)))).toEqual(one.slice(600));
+      expect(b.nextUint32()).toBe(a.nextUint32());
+    }
+  });
+
   it('named streams are reproducible and independent of call order', () => {
     const a1 = rngFor(42, 'jitter', 'img-1').next();
     rngFor(42, 'jitter', 'img-2').next();
