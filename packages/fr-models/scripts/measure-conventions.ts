@@ -13,7 +13,7 @@ import { openDataset, decodeImage, type RawImage } from '@aikd/datasets';
 import { alignToTemplate, templateForSize } from '@aikd/alignment';
 import { textTable } from '@aikd/core';
 import { createRecognizer, cosine, rocAuc, frModelCatalogue, type Recognizer } from '../src/index.ts';
-import { zoomTemplate } from '../src/faceapi/faceapi-recognizer.ts';
+import { zoomTemplate } from '../src/builtin/specs.ts';
 
 type Convention = { name: string; zoom?: number; transform: (x: tf.Tensor4D) => tf.Tensor4D };
 const bgr = (x: tf.Tensor4D) => tf.reverse(x, 3) as tf.Tensor4D;
@@ -53,7 +53,9 @@ console.log(`demo: ${images.length} images, ${pairs.length} pairs; undegraded: $
 
 const rows: Record<string, unknown>[] = [];
 for (const id of frModelCatalogue.tfjsIds()) {
-  const rec: Recognizer = await createRecognizer(id);
+  // the model as it ships (tfjs): the transforms below act on its input tensor
+  const rec: Recognizer = await createRecognizer(id, { engine: 'tfjs' });
+  const t = await rec.gradients!();
   const size = rec.spec.inputSize;
   for (const c of conventions[id]!) {
     const template = c.zoom ? zoomTemplate(templateForSize(size), size, c.zoom) : rec.spec.template;
@@ -62,7 +64,7 @@ for (const id of frModelCatalogue.tfjsIds()) {
     for (let i = 0; i < ids.length; i += 16) {
       const batch = ids.slice(i, i + 16);
       const crops = batch.map((k) => alignToTemplate(decoded.get(k)!, ds.image(k)!.landmarks!, size, template).image);
-      const out = tf.tidy(() => rec.tensor!.forward(c.transform(rec.tensor!.toPixels(crops))));
+      const out = tf.tidy(() => t.forward(c.transform(t.toPixels(crops))));
       const d = out.shape[1]!, data = out.dataSync() as Float32Array;
       out.dispose();
       batch.forEach((k, j) => emb.set(k, data.slice(j * d, (j + 1) * d)));

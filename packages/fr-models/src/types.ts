@@ -7,7 +7,8 @@ export type ColourOrder = 'RGB' | 'BGR';
 export interface RecognizerSpec {
   id: string;
   description: string;
-  /** `tfjs`: runs in the tensor backend (gradients, features, training); `onnx`: onnxruntime-node (inference only). */
+  /** Where `embed` runs: `tfjs` in the tensor backend, `onnx` in onnxruntime-node (the built-in models too; their
+   * input gradients come from their tfjs form, `Recognizer.gradients()`). */
   engine: 'tfjs' | 'onnx';
   /** Square input side in pixels. */
   inputSize: number;
@@ -25,7 +26,7 @@ export interface RecognizerSpec {
   conventionNote?: string;
 }
 
-/** Tensor-level access for methods that need more than embeddings (tfjs recognisers only). */
+/** A recogniser's differentiable tfjs form (`Recognizer.gradients()`). */
 export interface TensorRecognizer {
   /** Crops (RGB, inputSize²) → float32 pixels [n, S, S, 3] in 0..255 RGB: the space FIQA perturbations live in. */
   toPixels(crops: readonly RawImage[]): tf.Tensor4D;
@@ -42,21 +43,29 @@ export interface Recognizer {
   readonly spec: RecognizerSpec;
   /** Unnormalised embeddings of aligned RGB crops (inputSize × inputSize). */
   embed(crops: readonly RawImage[]): Promise<Float32Array[]>;
-  /** Present for tfjs recognisers: input gradients, penultimate features, head. */
-  readonly tensor?: TensorRecognizer;
-  /** Present for ONNX recognisers whose graph could be split before the last linear layer (for SER-FIQ). */
-  readonly onnxHead?: OnnxHeadAccess;
+  /** The same for float pixels that are not 8-bit crops (DifFIQA's diffusion outputs): `pixels` is [n, S, S, 3]
+   * row-major, 0..255 RGB, passed on without rounding. */
+  embedPixels(pixels: Float32Array, n: number): Promise<Float32Array[]>;
+  /** The activations before the last linear layer and the layers after them (SER-FIQ; heads' `features` input).
+   * Absent for ONNX models whose graph could not be split there. */
+  readonly penultimate?: PenultimateAccess;
+  /** The differentiable tfjs form (input gradients: FaceQAN). tfjs recognisers have it at once; the built-in models,
+   * which run on ONNX Runtime, load their tfjs graph on the first call. Absent for ONNX models. */
+  gradients?(): Promise<TensorRecognizer>;
   dispose(): Promise<void> | void;
 }
 
-/** ONNX recognisers split at their last linear layer: backbone features once, then the head many times. */
-export interface OnnxHeadAccess {
-  featureShape: number[];
+/** A recogniser split before its last linear layer: the backbone's features once, then the head as often as needed. */
+export interface PenultimateAccess {
+  /** Features of crops: row-major [n, …shape]; activation maps in NHWC order on every engine. */
   features(crops: readonly RawImage[]): Promise<{ data: Float32Array; shape: number[] }>;
+  /** Embeddings [m, d] of features [m, …shape] (any m: SER-FIQ passes T masked copies of each image's features). */
   head(features: Float32Array, shape: number[]): Promise<{ data: Float32Array; shape: number[] }>;
 }
 
 export interface RecognizerOptions {
+  /** A built-in model in its tfjs form, as it ships (default: ONNX Runtime for inference, tfjs behind `gradients()`). */
+  engine?: 'tfjs';
   /** For `onnx:<path>` and presets: override the preprocessing. */
   preprocess?: Partial<OnnxPreprocess>;
   /** Path of a user's ONNX file for a preset (else models.yaml / AIKD_MODELS). */

@@ -60,9 +60,9 @@ describe('ONNX recogniser', () => {
     expect(split.featureName).toBe('f');
     expect(onnxProto.decodeModel(split.head).graph.nodes.map((n) => n.opType)).toEqual(['Gemm', 'Mul', 'Add']);
     const rec = await createRecognizer(`onnx:${modelPath}`, { preprocess: { size: S } });
-    const feats = await rec.onnxHead!.features(crops);
+    const feats = await rec.penultimate!.features(crops);
     expect(feats.shape).toEqual([3, 4 * S * S]);
-    const head = await rec.onnxHead!.head(feats.data, feats.shape);
+    const head = await rec.penultimate!.head(feats.data, feats.shape);
     const emb = await rec.embed(crops);
     for (let i = 0; i < 3; i++) for (let d = 0; d < D; d++) expect(head.data[i * D + d]).toBeCloseTo(emb[i]![d]!, 5);
     await rec.dispose();

@@ -20,7 +20,7 @@ describe('tfjs:<model> recogniser', () => {
     expect(tfjs.spec.engine).toBe('tfjs');
     const a = await tfjs.embed(crops), b = await ort.embed(crops);
     for (let i = 0; i < n; i++) expect(cosine(a[i]!, b[i]!)).toBeGreaterThan(0.9999);
-    const t = tfjs.tensor!;
+    const t = await tfjs.gradients!();
     const [full, split, g] = tf.tidy(() => {
       const x = t.toPixels(crops);
       const f = t.features(x);

@@ -42,7 +42,7 @@ describe('FaceQAN aggregation', () => {
 
 describe('FaceQAN gradient step on a small model', async () => {
   const rec = await tinyTfjsRecognizer();
-  const t = rec.tensor!;
+  const t = (await rec.gradients!())!;
   const x = randomCrop(11, TS);
   const k = 3;
   // copies at the noise scale of a real run plus a few grey levels, with some pixels on the clamp bounds

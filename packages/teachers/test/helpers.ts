@@ -9,7 +9,7 @@ import { afterAll } from 'vitest';
 import { rngFor } from '@aikd/core';
 import { tf, initRuntime } from '@aikd/runtime';
 import { templateForSize } from '@aikd/alignment';
-import { onnxProto, type Recognizer, type TensorRecognizer } from '@aikd/fr-models';
+import { onnxProto, recognizerFromTensor, type Recognizer, type RecognizerSpec, type TensorRecognizer } from '@aikd/fr-models';
 import type { RawImage } from '@aikd/datasets';
 
 export function tempDir(label: string): string {
@@ -67,33 +67,23 @@ export async function tinyTfjsRecognizer(): Promise<Recognizer> {
     head: (f) => tf.tidy(() => tf.add(tf.matMul(f as tf.Tensor2D, W2), b2) as tf.Tensor2D),
     forward: (x) => tensor.head(tensor.features(x)),
   };
-  return {
+  const spec: RecognizerSpec = {
     id: 'tiny-tfjs',
-    spec: {
-      id: 'tiny-tfjs',
-      description: 'test MLP',
-      engine: 'tfjs',
-      inputSize: TS,
-      template: templateForSize(TS),
-      colour: 'RGB',
-      normalisation: { mean: [127.5, 127.5, 127.5], std: [255, 255, 255], where: 'in-graph' },
-      embeddingSize: TD,
-      source: 'test',
-      weightsHash: 'tiny-tfjs-v1',
-    },
-    tensor,
-    async embed(crops) {
-      const e = tf.tidy(() => tensor.forward(tensor.toPixels(crops)));
-      const d = (await e.data()) as Float32Array;
-      e.dispose();
-      return crops.map((_, i) => d.slice(i * TD, (i + 1) * TD));
-    },
-    dispose() {
-      W1.dispose();
-      W2.dispose();
-      b2.dispose();
-    },
+    description: 'test MLP',
+    engine: 'tfjs',
+    inputSize: TS,
+    template: templateForSize(TS),
+    colour: 'RGB',
+    normalisation: { mean: [127.5, 127.5, 127.5], std: [255, 255, 255], where: 'in-graph' },
+    embeddingSize: TD,
+    source: 'test',
+    weightsHash: 'tiny-tfjs-v1',
   };
+  return recognizerFromTensor(spec, tensor, () => {
+    W1.dispose();
+    W2.dispose();
+    b2.dispose();
+  });
 }
 
 // ---- tiny ONNX recognisers: input [n,3,OS,OS] → Flatten → Gemm(W1,b1) → Relu → Gemm(W2,b2) ----

@@ -88,7 +88,7 @@ describe('SER-FIQ on an ONNX recogniser split before its last linear layer', asy
 
   it('matches the float64 reference (features once, head T times through onnxruntime)', async () => {
     const rec = await createRecognizer(`onnx:${tinyOnnxFile(dir)}`, { preprocess: { size: OS } });
-    expect(rec.onnxHead).toBeDefined();
+    expect(rec.penultimate).toBeDefined();
     const m = await createQualityMethod('serfiq', { frModel: rec, params: { T: 20 } });
     const q = await m.score(crops, { ids: ['p', 'q'], seed: 9 });
     const input = cropsToOnnxInput(crops, { size: OS, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW' });

@@ -11,14 +11,13 @@ import { join } from 'node:path';
 import { tf } from '@aikd/runtime';
 import { AikdError, sha256Hex } from '@aikd/core';
 import { faceapiModelDir } from '../constants.ts';
+import { FACEAPI_INPUT, FACEAPI_MEAN_RGB } from '../builtin/specs.ts';
 import { ChannelAffine, PixelNormalize, ZeroChannels } from './layers.ts';
 import { ParamList, setLayerWeights } from './params.ts';
 import type { Landmarks5 } from '@aikd/datasets';
 import type { BackboneSource } from './types.ts';
 
 const L = tf.layers;
-export const FACEAPI_MEAN_RGB = [122.782, 117.001, 104.298];
-export const FACEAPI_INPUT = 150;
 /** The blocks in forward order; `down` blocks halve the resolution. */
 const BLOCKS: [string, boolean][] = [
   ['conv32_1', false], ['conv32_2', false], ['conv32_3', false],
@@ -95,10 +94,10 @@ function buildFaceapiResnet(w: (name: string) => tf.Tensor, input: tf.SymbolicTe
   x = convLayer(x, 'conv32_down', true, true);
   x = L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'max_pool' }).apply(x) as tf.SymbolicTensor;
   for (const [name, down] of BLOCKS) x = block(x, name, down);
-  x = L.globalAveragePooling2d({ name: 'global_pooling' }).apply(x) as tf.SymbolicTensor;
+  const pooled = L.globalAveragePooling2d({ name: 'global_pooling' }).apply(x) as tf.SymbolicTensor;
   const fc = L.dense({ units: w('fc').shape[1]!, useBias: false, name: 'fc' });
-  const output = fc.apply(x) as tf.SymbolicTensor;
+  const output = fc.apply(pooled) as tf.SymbolicTensor;
   setLayerWeights(fc, [w('fc')]);
   P.add(fc, ['fc']);
-  return { output, params: P.list };
+  return { output, params: P.list, penultimate: pooled };
 }

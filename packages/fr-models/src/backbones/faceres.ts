@@ -79,7 +79,12 @@ function buildFaceres(g: GraphSource, input: tf.SymbolicTensor, reverseChannels:
   // raw 0..255 pixels; the network was trained on BGR (fr-models measured it), so reverse the channels first
   const pixels = reverseChannels ? (new PixelNormalize({ mean: [0, 0, 0], scale: [1, 1, 1], reverseChannels, name: 'to_bgr' }).apply(input) as tf.SymbolicTensor) : input;
   let x = convBias(pixels, 'conv1');
-  for (let i = 1; i <= FACERES_BLOCKS; i++) x = convBias(depthwise(x, `conv_dw_${i}`), `conv_pw_${i}`);
+  let penultimate = x;
+  for (let i = 1; i <= FACERES_BLOCKS; i++) {
+    penultimate = depthwise(x, `conv_dw_${i}`);
+    x = convBias(penultimate, `conv_pw_${i}`);
+  }
   const output = L.globalAveragePooling2d({ name: 'global_pooling' }).apply(x) as tf.SymbolicTensor;
-  return { output, params: P.list };
+  // the last 1×1 convolution (+ ReLU6, pooling) is the linear layer SER-FIQ drops out before, as in the graph's head
+  return { output, params: P.list, penultimate };
 }

@@ -5,7 +5,7 @@
  */
 import { tf, initRuntime } from '@aikd/runtime';
 import { resolveFromRoot } from '@aikd/core';
-import { createRecognizer, resolveOnnxModel } from '../registry.ts';
+import { resolveOnnxModel } from '../registry.ts';
 import type { OnnxPreprocess } from '../types.ts';
 import { registerBackboneLayers } from './layers.ts';
 import { frModelCatalogue } from '../catalogue.ts';
@@ -24,13 +24,8 @@ export { createIResNetSource, iresnetSourceFromWeights, iresnetDepths, normalisa
 export async function createBackboneSource(name: string, opts: { preprocess?: Partial<OnnxPreprocess>; expect?: string } = {}): Promise<BackboneSource> {
   await initRuntime();
   const bundled = frModelCatalogue.get(name);
-  if (bundled?.weights === 'bundled') {
-    // the frozen recogniser's measured conventions (channel order, template) are the ones the copy must use
-    const rec = await createRecognizer(name);
-    const { colour, template } = rec.spec;
-    await rec.dispose();
-    return bundled.trainable({ colour, template });
-  }
+  // the frozen recogniser's measured conventions (channel order, template) are the ones the copy must use
+  if (bundled?.weights === 'bundled') return bundled.trainable(await bundled.spec('tfjs'));
   const { createIResNetSource } = await import('./iresnet/index.ts');
   if (name.startsWith('onnx:')) {
     const preprocess: OnnxPreprocess = { size: 112, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW', ...opts.preprocess };
@@ -46,5 +41,5 @@ export function instantiate(source: BackboneSource, name = source.spec.id): Trai
   const input = tf.input({ shape: [source.spec.inputSize, source.spec.inputSize, 3], name: 'pixels' });
   const built = source.build(input);
   const model = tf.model({ inputs: input, outputs: built.output, name: name.replace(/[^A-Za-z0-9._-]/g, '_') });
-  return { spec: source.spec, model, params: built.params };
+  return { spec: source.spec, model, params: built.params, penultimate: built.penultimate?.sourceLayer.name };
 }

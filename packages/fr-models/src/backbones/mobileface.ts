@@ -75,14 +75,14 @@ function buildMobileface(g: GraphSource, input: tf.SymbolicTensor, mean: number,
     const b = prelu(conv(prelu(conv(a, p + 'conv1_df', true), p + 'prelu1_gamma'), p + 'conv2_df', true), p + 'prelu2_gamma');
     x = L.add({ name: `stage${s}_add` }).apply([b, a]) as tf.SymbolicTensor;
   }
-  x = L.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
+  const flat = L.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   const dense = L.dense({ units: g.w('dense/kernel').shape[1]!, useBias: false, name: 'dense' });
-  x = dense.apply(x) as tf.SymbolicTensor;
+  x = dense.apply(flat) as tf.SymbolicTensor;
   setLayerWeights(dense, [g.w('dense/kernel')]);
   P.add(dense, ['dense/kernel']);
   const bn = new ChannelAffine({ name: 'batchnorm0' });
   const output = bn.apply(x) as tf.SymbolicTensor;
   setLayerWeights(bn, [g.w('batchnorm0/mul'), g.w('batchnorm0/sub')]);
   P.add(bn, ['batchnorm0/mul', 'batchnorm0/sub']);
-  return { output, params: P.list };
+  return { output, params: P.list, penultimate: flat };
 }

@@ -47,6 +47,9 @@ export interface BackboneBuild {
   /** Embedding [n, embeddingSize], unnormalised. */
   output: tf.SymbolicTensor;
   params: ParamRef[];
+  /** The activations before the last linear layer (where SER-FIQ drops out), when the builder marks them; the
+   * layers from there to `output` form a chain. */
+  penultimate?: tf.SymbolicTensor;
 }
 
 /** A backbone's architecture + source weights: `build` makes an independent copy each time (student, teacher). */
@@ -63,4 +66,6 @@ export interface TrainableBackbone {
   readonly spec: BackboneSpec;
   readonly model: tf.LayersModel;
   readonly params: ParamRef[];
+  /** Name of the layer whose output is `BackboneBuild.penultimate`. */
+  readonly penultimate?: string;
 }

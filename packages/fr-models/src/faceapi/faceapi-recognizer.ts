@@ -5,26 +5,15 @@
  * scaled to 150 px: a looser, dlib-like framing verified worse on the demo set; README).
  */
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { tf } from '@aikd/runtime';
-import { fileSha256 } from '@aikd/core';
 import { templateForSize } from '@aikd/alignment';
-import type { Landmarks5, RawImage } from '@aikd/datasets';
 import { faceapiModelDir } from '../constants.ts';
-import { cropsToPixels, embedWithTensor } from '../preprocess.ts';
+import { cropsToPixels } from '../preprocess.ts';
+import { FACEAPI_INPUT, FACEAPI_TEMPLATE_ZOOM, builtinSpec, zoomTemplate } from '../builtin/specs.ts';
+import { recognizerFromTensor } from '../tfjs/tensor-recognizer.ts';
 import type { Recognizer, TensorRecognizer } from '../types.ts';
 
 const require = createRequire(import.meta.url);
-
-export const FACEAPI_INPUT = 150;
-/** ArcFace template scaled to 150 px, then scaled about the crop centre by this factor (< 1 = more context).
- * Measured on the demo set: zoom 1.0 AUC 0.911, 0.9 0.901, 0.8 0.892, 0.7 0.896, 0.6 0.893 — the plain template wins. */
-export const FACEAPI_TEMPLATE_ZOOM = 1.0;
-
-export function zoomTemplate(t: Landmarks5, size: number, zoom: number): Landmarks5 {
-  const c = size / 2;
-  return t.map(([x, y]) => [c + (x - c) * zoom, c + (y - c) * zoom]) as Landmarks5;
-}
 
 interface FaceApiModule {
   nets: { faceRecognitionNet: FaceRecognitionNet };
@@ -59,26 +48,10 @@ export async function createFaceapiRecognizer(opts: { zoom?: number } = {}): Pro
     features: (pixels) => featNet.forwardInput(toInput(pixels)),
     head: (f) => tf.matMul(f as tf.Tensor2D, fc),
   };
-  return {
-    id: 'faceapi-resnet',
-    spec: {
-      id: 'faceapi-resnet',
-      description: `face-api FaceRecognitionNet (dlib ResNet-29), 128-d, 150×150, 0..255 RGB (mean subtraction in the net), ArcFace template ×150/112 zoomed ${zoom}`,
-      engine: 'tfjs',
-      inputSize: FACEAPI_INPUT,
-      template: zoomTemplate(templateForSize(FACEAPI_INPUT), FACEAPI_INPUT, zoom),
-      colour: 'RGB',
-      normalisation: { mean: [122.782, 117.001, 104.298], std: [255, 255, 255], where: 'in-graph' },
-      embeddingSize: 128,
-      source: '@vladmandic/face-api/model/face_recognition_model.bin',
-      weightsHash: (await fileSha256(join(dir, 'face_recognition_model.bin'))).slice(0, 16),
-      conventionNote: `RGB, template zoom ${zoom}: demo-set verification AUC 0.911 (zoom 0.8: 0.892; BGR: 0.880)`,
-    },
-    tensor,
-    embed: (crops: readonly RawImage[]) => embedWithTensor(tensor, crops, 128),
-    dispose: () => {
-      eye.dispose();
-      net.dispose();
-    },
-  };
+  const spec = await builtinSpec('faceapi-resnet', 'tfjs');
+  if (zoom !== FACEAPI_TEMPLATE_ZOOM) spec.template = zoomTemplate(templateForSize(FACEAPI_INPUT), FACEAPI_INPUT, zoom);
+  return recognizerFromTensor(spec, tensor, () => {
+    eye.dispose();
+    net.dispose();
+  });
 }

@@ -8,8 +8,8 @@ import { createOnnxSession, ort, type OnnxSession } from '@aikd/runtime';
 import { InputError, fileSha256 } from '@aikd/core';
 import { templateForSize } from '@aikd/alignment';
 import type { RawImage } from '@aikd/datasets';
-import { cropsToOnnxInput } from '../preprocess.ts';
-import type { OnnxHeadAccess, OnnxPreprocess, Recognizer, RecognizerSpec } from '../types.ts';
+import { cropsToOnnxInput, pixelsToOnnxInput } from '../preprocess.ts';
+import type { OnnxPreprocess, PenultimateAccess, Recognizer, RecognizerSpec } from '../types.ts';
 import { splitBeforeLastLinear } from './split.ts';
 
 const triple = (x: number | [number, number, number]): [number, number, number] => (typeof x === 'number' ? [x, x, x] : x);
@@ -44,11 +44,17 @@ function pickOutput(session: OnnxSession, p: OnnxPreprocess, file: string): stri
   return (emb ?? session.outputs[0]!).name;
 }
 
-export async function createOnnxRecognizer(
-  path: string,
-  p: OnnxPreprocess,
-  meta: { id?: string; description?: string } = {},
-): Promise<Recognizer> {
+export interface OnnxRecognizerOptions {
+  id?: string;
+  description?: string;
+  /** Spec fields the file cannot say (the built-in models: their template, normalisation inside the graph, source). */
+  spec?: Partial<RecognizerSpec>;
+  /** Where the penultimate features are when the model gives them as an output: that output's name and a model
+   * from it to the embedding. Otherwise the graph is split before its last linear layer, if it can be. */
+  head?: { model: string | Uint8Array; featureName: string };
+}
+
+export async function createOnnxRecognizer(path: string, p: OnnxPreprocess, meta: OnnxRecognizerOptions = {}): Promise<Recognizer> {
   const session = await createOnnxSession(path);
   const inputName = checkInput(session, p, path);
   const outputName = pickOutput(session, p, path);
@@ -66,26 +72,47 @@ export async function createOnnxRecognizer(
     normalisation: { mean: triple(p.mean), std: triple(p.std), where: 'before-model' },
     embeddingSize,
     source: path,
-    weightsHash: (await fileSha256(path)).slice(0, 16),
+    weightsHash: meta.spec?.weightsHash ?? (await fileSha256(path)).slice(0, 16),
+    ...meta.spec,
   };
   const dims = (n: number) => (p.layout === 'NCHW' ? [n, 3, p.size, p.size] : [n, p.size, p.size, 3]);
-  const runEmbed = async (s: OnnxSession, crops: readonly RawImage[], outName: string) => {
-    const input = new ort.Tensor('float32', cropsToOnnxInput(crops, p), dims(crops.length));
-    const res = await s.run({ [inputName]: input }, [outName]);
+  const run = async (s: OnnxSession, input: Float32Array, n: number, outName: string) => {
+    const res = await s.run({ [inputName]: new ort.Tensor('float32', input, dims(n)) }, [outName]);
     return res[outName]!;
   };
+  const embeddings = async (input: Float32Array, n: number) => {
+    if (!n) return [];
+    const t = await run(session, input, n, outputName);
+    if (t.dims.length !== 2 || t.dims[0] !== n)
+      throw new InputError({ file: path, where: `output "${outputName}"`, expected: `embeddings of shape [${n}, d]`, got: `[${t.dims.join(', ')}]` });
+    const d = t.dims[1]!;
+    spec.embeddingSize = d;
+    const data = t.data as Float32Array;
+    return Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
+  };
 
-  let head: OnnxHeadAccess | undefined;
-  const split = splitBeforeLastLinear(new Uint8Array(readFileSync(path)), outputName);
+  let penultimate: PenultimateAccess | undefined;
+  // the feature sessions open on first use: most commands never need the features
+  let sessions: Promise<[OnnxSession, OnnxSession]> | undefined;
+  const split = meta.head
+    ? { featureName: meta.head.featureName, outputName, backbone: session, head: meta.head.model }
+    : (() => {
+        const s = splitBeforeLastLinear(new Uint8Array(readFileSync(path)), outputName);
+        return s && { featureName: s.featureName, outputName: s.outputName, backbone: s.backbone, head: s.head };
+      })();
   if (split) {
-    const [bb, hd] = await Promise.all([createOnnxSession(split.backbone, { label: `${path} (backbone)` }), createOnnxSession(split.head, { label: `${path} (head)` })]);
-    head = {
-      featureShape: [],
+    const open = () =>
+      (sessions ??= Promise.all([
+        split.backbone instanceof Uint8Array ? createOnnxSession(split.backbone, { label: `${path} (backbone)` }) : Promise.resolve(split.backbone as OnnxSession),
+        createOnnxSession(split.head, { label: `${path} (head)` }),
+      ]));
+    penultimate = {
       async features(crops) {
-        const t = await runEmbed(bb, crops, split.featureName);
+        const t = await run((await open())[0], cropsToOnnxInput(crops, p), crops.length, split.featureName);
         return { data: t.data as Float32Array, shape: [...t.dims] };
       },
       async head(features, shape) {
+        const hd = (await open())[1];
         const res = await hd.run({ [split.featureName]: new ort.Tensor('float32', features, shape) }, [split.outputName]);
         const t = res[split.outputName]!;
         return { data: t.data as Float32Array, shape: [...t.dims] };
@@ -96,17 +123,12 @@ export async function createOnnxRecognizer(
   return {
     id,
     spec,
-    onnxHead: head,
-    async embed(crops) {
-      if (!crops.length) return [];
-      const t = await runEmbed(session, crops, outputName);
-      if (t.dims.length !== 2 || t.dims[0] !== crops.length)
-        throw new InputError({ file: path, where: `output "${outputName}"`, expected: `embeddings of shape [${crops.length}, d]`, got: `[${t.dims.join(', ')}]` });
-      const d = t.dims[1]!;
-      spec.embeddingSize = d;
-      const data = t.data as Float32Array;
-      return crops.map((_, i) => data.slice(i * d, (i + 1) * d));
+    penultimate,
+    embed: async (crops) => embeddings(cropsToOnnxInput(crops, p), crops.length),
+    embedPixels: async (pixels, n) => embeddings(pixelsToOnnxInput(pixels, n, p), n),
+    async dispose() {
+      if (sessions) for (const s of await sessions) if (s !== session) await s.release();
+      await session.release();
     },
-    dispose: () => session.release(),
   };
 }

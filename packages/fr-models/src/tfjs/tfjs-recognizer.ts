@@ -5,8 +5,9 @@
  */
 import { tf, initRuntime } from '@aikd/runtime';
 import type { RawImage } from '@aikd/datasets';
-import { cropsToPixels, embedWithTensor } from '../preprocess.ts';
-import type { Recognizer, RecognizerOptions } from '../types.ts';
+import { cropsToPixels } from '../preprocess.ts';
+import type { Recognizer, RecognizerOptions, RecognizerSpec, TensorRecognizer } from '../types.ts';
+import { recognizerFromTensor } from './tensor-recognizer.ts';
 import { createBackboneSource, instantiate } from '../backbones/index.ts';
 
 export async function createTfjsRecognizer(name: string, opts: RecognizerOptions = {}): Promise<Recognizer> {
@@ -16,39 +17,36 @@ export async function createTfjsRecognizer(name: string, opts: RecognizerOptions
   source.dispose();
   const spec = bb.spec;
   const model = bb.model;
-  // split before the last Dense layer: features = its input; head = it and the layers after it (a chain: FC → BN)
+  // split where the rebuild marks the penultimate activations, else before the last Dense layer (an iResNet's
+  // FC → BN); the layers after the split form a chain
   const denseIdx = model.layers.map((l) => l.getClassName()).lastIndexOf('Dense');
-  const featureModel = denseIdx >= 0 ? tf.model({ inputs: model.inputs, outputs: model.layers[denseIdx]!.input as tf.SymbolicTensor }) : undefined;
-  const tail = denseIdx >= 0 ? model.layers.slice(denseIdx) : [];
+  const splitIdx = bb.penultimate ? model.layers.findIndex((l) => l.name === bb.penultimate) + 1 : denseIdx;
+  const featureModel = splitIdx >= 0 ? tf.model({ inputs: model.inputs, outputs: model.layers[splitIdx]!.input as tf.SymbolicTensor }) : undefined;
+  const tail = splitIdx >= 0 ? model.layers.slice(splitIdx) : [];
   const id = `tfjs:${name}`;
-  const tensor = {
+  const tensor: TensorRecognizer = {
     toPixels: (crops: readonly RawImage[]) => cropsToPixels(crops, spec.inputSize),
     forward: (pixels: tf.Tensor4D) => model.apply(pixels, { training: false }) as tf.Tensor2D,
     features: (pixels: tf.Tensor4D) => (featureModel ? (featureModel.apply(pixels, { training: false }) as tf.Tensor) : (model.apply(pixels) as tf.Tensor)),
     head: (f: tf.Tensor) => tail.reduce((x, l) => l.apply(x, { training: false }) as tf.Tensor, f) as tf.Tensor2D,
   };
-  return {
+  const recognizerSpec: RecognizerSpec = {
     id,
-    spec: {
-      id,
-      description: `${name} rebuilt in tfjs (${spec.family}, ${spec.source})`,
-      engine: 'tfjs',
-      inputSize: spec.inputSize,
-      template: spec.template,
-      colour: spec.normalisation.channels,
-      normalisation: {
-        mean: spec.normalisation.mean as [number, number, number],
-        std: (spec.normalisation.op === 'div' ? spec.normalisation.scale : spec.normalisation.scale.map((s) => 1 / s)) as [number, number, number],
-        where: 'in-graph',
-      },
-      embeddingSize: spec.embeddingSize,
-      source: spec.source,
-      weightsHash: spec.weightsHash,
+    description: `${name} rebuilt in tfjs (${spec.family}, ${spec.source})`,
+    engine: 'tfjs',
+    inputSize: spec.inputSize,
+    template: spec.template,
+    colour: spec.normalisation.channels,
+    normalisation: {
+      mean: spec.normalisation.mean as [number, number, number],
+      std: (spec.normalisation.op === 'div' ? spec.normalisation.scale : spec.normalisation.scale.map((s) => 1 / s)) as [number, number, number],
+      where: 'in-graph',
     },
-    tensor,
-    embed: (crops) => embedWithTensor(tensor, crops, spec.embeddingSize),
-    dispose: () => {
-      model.dispose();
-    },
+    embeddingSize: spec.embeddingSize,
+    source: spec.source,
+    weightsHash: spec.weightsHash,
   };
+  return recognizerFromTensor(recognizerSpec, tensor, () => {
+    model.dispose();
+  });
 }

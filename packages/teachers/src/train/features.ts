@@ -22,17 +22,9 @@ export interface FrozenFeatures {
   seconds: number;
 }
 
-/** Activations before the last layer for a batch of crops: tfjs `tensor.features`, or a split ONNX model's backbone. */
+/** Activations before the last linear layer for a batch of crops. */
 export async function featuresOf(rec: Recognizer, crops: readonly RawImage[]): Promise<{ data: Float32Array; shape: number[] }> {
-  if (rec.tensor) {
-    const { tf } = await import('@aikd/runtime');
-    const f = tf.tidy(() => rec.tensor!.features(rec.tensor!.toPixels(crops)));
-    const data = (await f.data()) as Float32Array;
-    const shape = f.shape.slice();
-    f.dispose();
-    return { data, shape };
-  }
-  if (rec.onnxHead) return rec.onnxHead.features(crops);
+  if (rec.penultimate) return rec.penultimate.features(crops);
   throw new AikdError(`head input "features" needs the activations before ${rec.id}'s last linear layer, and it exposes none; use input=embedding`);
 }
 

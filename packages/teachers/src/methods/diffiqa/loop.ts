@@ -43,29 +43,14 @@ export interface DiffiqaSettings {
 /** 0..255 RGB pixels [n, S, S, 3] (NHWC, floats) → n unnormalised embeddings. */
 export type PixelEmbedder = (pixels: Float32Array, n: number) => Promise<Float32Array[]>;
 
-/** Embeddings of float pixels: tfjs recognisers take them as they are; ONNX ones get them rounded to 8 bits. */
+/** Embeddings of float pixels, unrounded, in chunks (`Recognizer.embedPixels`). */
 export function pixelEmbedder(rec: Recognizer, chunk = 16): PixelEmbedder {
   const S = rec.spec.inputSize, per = S * S * 3;
   return async (pixels, n) => {
     const out: Float32Array[] = [];
     for (let i = 0; i < n; i += chunk) {
       const m = Math.min(chunk, n - i);
-      const part = pixels.subarray(i * per, (i + m) * per);
-      if (rec.tensor) {
-        const { tf } = await import('@aikd/runtime');
-        const e = tf.tidy(() => rec.tensor!.forward(tf.tensor4d(part, [m, S, S, 3])));
-        const d = (await e.data()) as Float32Array;
-        e.dispose();
-        const dim = d.length / m;
-        for (let k = 0; k < m; k++) out.push(d.slice(k * dim, (k + 1) * dim));
-      } else {
-        const crops: RawImage[] = Array.from({ length: m }, (_, k) => {
-          const data = new Uint8Array(per);
-          for (let q = 0; q < per; q++) data[q] = Math.min(255, Math.max(0, Math.round(part[k * per + q]!)));
-          return { data, width: S, height: S, channels: 3 };
-        });
-        out.push(...(await rec.embed(crops)));
-      }
+      out.push(...(await rec.embedPixels(pixels.subarray(i * per, (i + m) * per), m)));
     }
     return out;
   };

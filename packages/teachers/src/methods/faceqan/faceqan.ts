@@ -131,7 +131,7 @@ export async function faceqanOne(tf: Tf, t: TensorRecognizer, pixels: TF.Tensor4
 export async function createFaceqan(opts: QualityMethodOptions): Promise<QualityMethod> {
   const P = resolveParams('faceqan', faceqanParams, opts.params);
   const { rec, owned } = await openRecognizer(opts);
-  const t = rec.tensor;
+  const t = await rec.gradients?.();
   if (!t) {
     if (owned) await rec.dispose();
     throw needsTensors('faceqan', rec, 'needs input gradients');

@@ -11,7 +11,11 @@ export function dropoutMasks(rng: Rng, T: number, F: number, p: number): Float32
   const out = new Float32Array(T * F);
   const keepBelow = Math.floor((1 - p) * 4294967296);
   const scale = Math.fround(1 / (1 - p));
-  for (let i = 0; i < out.length; i++) out[i] = rng.nextUint32() < keepBelow ? scale : 0;
+  const u = new Uint32Array(Math.min(out.length, 1 << 16));
+  for (let start = 0; start < out.length; start += u.length) {
+    const draws = rng.fillUint32(start + u.length <= out.length ? u : u.subarray(0, out.length - start));
+    for (let i = 0; i < draws.length; i++) out[start + i] = draws[i]! < keepBelow ? scale : 0;
+  }
   return out;
 }
 

@@ -1,12 +1,12 @@
 /**
  * SER-FIQ (Terhörst et al., CVPR 2020), the "same model" variant: T stochastic passes with dropout on the features
  * before the FR model's last linear layer, L2-normalised; quality = 2·sigmoid(−mean pairwise distance).
- * The backbone runs once per image; only the head runs T times, as one [T, …] tensor op per image. Masks are drawn
- * in TypeScript from `rngFor(seed, 'serfiq', id)`, so an image's score does not depend on its batch.
+ * The backbone runs once per image; only the layers after the dropout point run T times, batched over images.
+ * Masks are drawn in TypeScript from `rngFor(seed, 'serfiq', id)`, so an image's score does not depend on its batch.
  */
 import { z, AikdError, rngFor } from '@aikd/core';
 import type { RawImage } from '@aikd/datasets';
-import type { OnnxHeadAccess, Recognizer, TensorRecognizer } from '@aikd/fr-models';
+import type { Recognizer } from '@aikd/fr-models';
 import { SERFIQ_DEFAULTS } from '../../constants.ts';
 import { resolveParams } from '../../params.ts';
 import type { QualityMethod, QualityMethodOptions, ScoreContext } from '../../types.ts';
@@ -22,56 +22,43 @@ export const serfiqParams = z.object({
 });
 export type SerfiqParams = z.output<typeof serfiqParams>;
 
-/** T embeddings of one image through the stochastic head: [T, d] row-major, and d. */
+/** T embeddings of each image through the stochastic head: [T, d] row-major, and d. */
 type StochasticHead = (crops: readonly RawImage[], ids: readonly string[], seed: number | string) => Promise<{ emb: Float32Array; d: number }[]>;
 
-function tensorHead(t: TensorRecognizer, P: SerfiqParams): StochasticHead {
-  return async (crops, ids, seed) => {
-    const { tf } = await import('@aikd/runtime');
-    const feats = tf.tidy(() => t.features(t.toPixels(crops)));
-    try {
-      const fshape = feats.shape.slice(1);
-      const F = fshape.reduce((a, b) => a * b, 1);
-      const out: { emb: Float32Array; d: number }[] = [];
-      for (let i = 0; i < crops.length; i++) {
-        const mask = dropoutMasks(rngFor(seed, 'serfiq', ids[i]!), P.T, F, P.p);
-        const e = tf.tidy(() => {
-          const fi = feats.slice([i, ...fshape.map(() => 0)], [1, ...fshape]);
-          return t.head(tf.mul(fi, tf.tensor(mask, [P.T, ...fshape])));
-        });
-        const d = e.shape[1];
-        out.push({ emb: (await e.data()) as Float32Array, d });
-        e.dispose();
-      }
-      return out;
-    } finally {
-      feats.dispose();
-    }
-  };
-}
+/** Largest head input per call (float32 values): T masked copies of several images' features go in at once. */
+const HEAD_BATCH_VALUES = 16 << 20;
 
-function onnxHeadPasses(h: OnnxHeadAccess, P: SerfiqParams): StochasticHead {
+/**
+ * The recogniser's features before its last linear layer once per image, then T masked copies of them through
+ * the layers after that point only, several images per head call. Masks come from `rngFor(seed, 'serfiq', id)`.
+ */
+export function stochasticHead(rec: Recognizer, P: SerfiqParams): StochasticHead {
+  const access = rec.penultimate;
+  if (!access)
+    throw new AikdError(`serfiq needs the activations before the FR model's last linear layer, and "${rec.id}" exposes none (its ONNX graph could not be split there)`);
   return async (crops, ids, seed) => {
-    const f = await h.features(crops);
+    const f = await access.features(crops);
     const fshape = f.shape.slice(1);
     const F = fshape.reduce((a, b) => a * b, 1);
+    const perCall = Math.max(1, Math.floor(HEAD_BATCH_VALUES / (P.T * F)));
     const out: { emb: Float32Array; d: number }[] = [];
-    for (let i = 0; i < crops.length; i++) {
-      const x = dropoutMasks(rngFor(seed, 'serfiq', ids[i]!), P.T, F, P.p);
-      const fi = f.data.subarray(i * F, (i + 1) * F);
-      for (let t = 0; t < P.T; t++) for (let k = 0; k < F; k++) x[t * F + k] = x[t * F + k]! * fi[k]!;
-      const r = await h.head(x, [P.T, ...fshape]);
-      if (r.shape.length !== 2 || r.shape[0] !== P.T) throw new AikdError(`SER-FIQ: the ONNX head returned shape [${r.shape.join(', ')}], expected [${P.T}, d]`);
-      out.push({ emb: r.data, d: r.shape[1]! });
+    for (let start = 0; start < crops.length; start += perCall) {
+      const m = Math.min(perCall, crops.length - start);
+      const x = new Float32Array(m * P.T * F);
+      for (let j = 0; j < m; j++) {
+        const i = start + j;
+        const mask = dropoutMasks(rngFor(seed, 'serfiq', ids[i]!), P.T, F, P.p);
+        const fi = f.data.subarray(i * F, (i + 1) * F);
+        const o = j * P.T * F;
+        for (let t = 0; t < P.T; t++) for (let k = 0; k < F; k++) x[o + t * F + k] = mask[t * F + k]! * fi[k]!;
+      }
+      const r = await access.head(x, [m * P.T, ...fshape]);
+      if (r.shape.length !== 2 || r.shape[0] !== m * P.T) throw new AikdError(`SER-FIQ: the head returned shape [${r.shape.join(', ')}], expected [${m * P.T}, d]`);
+      const d = r.shape[1]!;
+      for (let j = 0; j < m; j++) out.push({ emb: r.data.subarray(j * P.T * d, (j + 1) * P.T * d), d });
     }
     return out;
   };
-}
-
-export function stochasticHead(rec: Recognizer, P: SerfiqParams): StochasticHead {
-  if (rec.tensor) return tensorHead(rec.tensor, P);
-  if (rec.onnxHead) return onnxHeadPasses(rec.onnxHead, P);
-  throw new AikdError(`serfiq needs the activations before the FR model's last linear layer, and "${rec.id}" exposes none (its ONNX graph could not be split there)`);
 }
 
 export async function createSerfiq(opts: QualityMethodOptions): Promise<QualityMethod> {
