@@ -1,5 +1,6 @@
-/** The one CSV parser (csv-parse underneath): records with their start lines, chunking, blank lines, errors. */
+/** The one CSV parser: records with their start lines, chunking, blank lines, errors; csv-parse as the reference. */
 import { describe, expect, it } from 'vitest';
+import { parse as csvParseReference } from 'csv-parse/sync';
 import { InputError, checkUniqueColumns, duplicateColumn, forEachCsvRecord, parseCsv, rngFor, type CsvRecord } from '../src/index.ts';
 
 async function streamed(text: string, sizes: number[]): Promise<CsvRecord[]> {
@@ -77,5 +78,54 @@ describe('a header naming a column twice', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toBe('h.csv, line 1 (header): expected each column name once (got "quality" twice, columns 2 and 4)');
     expect(() => checkUniqueColumns(['a', 'b'], 'h.csv')).not.toThrow();
+  });
+});
+
+describe('parseCsv agrees with csv-parse (RFC 4180, relaxed column count) on random texts', () => {
+  /** csv-parse's records with the same options the parser implements, blank lines dropped; or 'error'. */
+  const reference = (text: string, delimiter: string): string[][] | 'error' => {
+    try {
+      const records = csvParseReference(text, { delimiter, record_delimiter: ['\r\n', '\n', '\r'], bom: true, relax_column_count: true }) as string[][];
+      return records.filter((r) => !(r.length === 1 && /^[ \t]*$/.test(r[0]!)));
+    } catch {
+      return 'error';
+    }
+  };
+  const ours = (text: string, delimiter: string): string[][] | 'error' => {
+    try {
+      return parseCsv(text, { delimiter }).map((r) => r.cells);
+    } catch (e) {
+      expect((e as Error).name).toBe('InputError');
+      return 'error';
+    }
+  };
+
+  it('the same records, or both an error, on 4,000 texts of quotes, delimiters, line breaks and spaces', async () => {
+    const r = rngFor(7, 'csv-fuzz');
+    let errors = 0;
+    for (let k = 0; k < 4000; k++) {
+      const delimiter = k % 3 === 0 ? ';' : ',';
+      const alphabet = ['a', 'b', '1', '.', ' ', '\t', delimiter, delimiter, '"', '"', '\n', '\r', '\r\n', 'é', '\ufeff'];
+      const text = (r.int(4) === 0 ? '\ufeff' : '') + Array.from({ length: r.int(24) }, () => alphabet[r.int(alphabet.length)]!).join('');
+      const want = reference(text, delimiter);
+      const got = ours(text, delimiter);
+      if (want === 'error') errors++;
+      expect(got, JSON.stringify(text)).toEqual(want);
+      // and streamed in random chunks (the helper reads with the default delimiter)
+      if (got !== 'error' && delimiter === ',' && k % 20 === 0) {
+        const cuts = Array.from({ length: 4 }, () => r.int(4));
+        expect((await streamed(text, cuts)).map((x) => x.cells), JSON.stringify(text)).toEqual(want);
+      }
+    }
+    // the alphabet makes both kinds of text common
+    expect(errors).toBeGreaterThan(400);
+    expect(errors).toBeLessThan(3600);
+  }, 60_000);
+
+  it('reads bytes split inside a multi-byte character', async () => {
+    const bytes = new TextEncoder().encode('name,ville\nx,"Zürich, é"\n');
+    const out: CsvRecord[] = [];
+    await forEachCsvRecord([bytes.subarray(0, 14), bytes.subarray(14, 15), bytes.subarray(15)], (x) => out.push(x));
+    expect(out).toEqual([{ line: 1, cells: ['name', 'ville'] }, { line: 2, cells: ['x', 'Zürich, é'] }]);
   });
 });
