@@ -50,8 +50,8 @@ export function validateEdcOptions(o: EdcOptions): void {
   }
 }
 
-/** Similarities by comparison type, with their pair qualities. */
-function splitByType(similarity: Float64Array, mated: Uint8Array, quality: Float64Array) {
+/** The number of mated comparisons, after checking every flag is 0/1 and every similarity finite. */
+function countMated(similarity: Float64Array, mated: Uint8Array): number {
   const n = similarity.length;
   let nMated = 0;
   let bad = -1;
@@ -68,6 +68,12 @@ function splitByType(similarity: Float64Array, mated: Uint8Array, quality: Float
     if (mated[bad]! > 1) throw new AikdError(`comparison ${bad}: mated must be 0 or 1 (got ${mated[bad]})`);
     throw new AikdError(`comparison ${bad}: similarity must be a finite number (got ${similarity[bad]})`);
   }
+  return nMated;
+}
+
+/** Similarities by comparison type, with their pair qualities (iso mode; recomputed mode keeps all pairs together). */
+function splitByType(similarity: Float64Array, mated: Uint8Array, quality: Float64Array, nMated: number) {
+  const n = similarity.length;
   const simM = new Float64Array(nMated);
   const qM = new Float64Array(nMated);
   const idxM = new Uint32Array(nMated);
@@ -182,9 +188,8 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   if (set.mated.length !== n) throw new AikdError(`method "${method}": ${set.mated.length} mated flags for ${n} similarities`);
 
   const quality = pairQualities(set, rule, lowerIsBetter);
-  const { simM, qM, idxM, simN, qN, idxN } = splitByType(set.similarity, set.mated, quality);
-  const nMated = simM.length;
-  const nNonmated = simN.length;
+  const nMated = countMated(set.similarity, set.mated);
+  const nNonmated = n - nMated;
   const needMated = error === 'fnmr' || mode === 'recomputed';
   const needNonmated = error === 'fmr' || op.kind === 'fmr';
   if (needMated && nMated === 0) throw new AikdError(`method "${method}": no mated comparisons (an FNM-EDC needs some)`);
@@ -199,6 +204,7 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   let nFailedToAssess: number;
   let gridStep: number | null = null;
   if (mode === 'iso') {
+    const { simM, qM, idxM, simN, qN, idxN } = splitByType(set.similarity, set.mated, quality, nMated);
     bandGrid = Float64Array.from({ length: ISO_BAND_POINTS + 1 }, (_, j) => j / ISO_BAND_POINTS);
     const curveIdx = error === 'fnmr' ? idxM : idxN;
     const sorted: IsoSorted = error === 'fnmr' ? sortForIso(simM, qM, 'fnmr') : sortForIso(simN, qN, 'fmr');

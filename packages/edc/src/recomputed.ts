@@ -21,7 +21,7 @@
  * no genuine pair left at a grid point) the point is undefined (NaN) here.
  */
 import { AikdError } from '@aikd/core';
-import { argsortStable } from './sort.ts';
+import { argsortStable, selectInPlace } from './sort.ts';
 import { GRID_EPS, MAX_GRID_POINTS } from './constants.ts';
 import type { EdcPoints } from './types.ts';
 
@@ -63,13 +63,21 @@ export interface RecomputedSorted {
   qualityOrder: Uint32Array;
   qualityMated: Uint8Array;
   genuine: ByDistance;
+  /**
+   * The impostors with the smallest distances, whole tie groups, in the order the full sort gives them: the curve
+   * reads only the first ≈ FMR · N of them at each grid point. `completeImpostors()` replaces them by all impostors
+   * (the same order continued) when a walk reaches the end; `impostorsComplete` says whether it has.
+   */
   impostor: ByDistance;
+  impostorsComplete: boolean;
+  completeImpostors(): void;
   /** The similarities (not copied): a pair's distance is computed again where one is needed. */
   similarity: Float64Array;
   nFailedToAssess: number;
 }
 
-export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, quality: Float64Array): RecomputedSorted {
+/** `impostorPrefix`: how many impostors to sort up front at least (default IMPOSTOR_PREFIX_MIN; tests make it small). */
+export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, quality: Float64Array, opts: { impostorPrefix?: number } = {}): RecomputedSorted {
   const n = similarity.length;
   if (mated.length !== n || quality.length !== n) throw new AikdError('recomputedCurve: similarity, mated and quality lengths differ');
   const q = argsortStable(quality);
@@ -80,30 +88,79 @@ export function sortForRecomputed(similarity: Float64Array, mated: Uint8Array, q
     qualityMated[p] = mated[q.order[p]!]!;
   }
   // typed arrays filled by plain loops: at 10⁷ pairs, callbacks and JS arrays cost seconds
-  const byDistance = (m: number): ByDistance => {
+  const ofType = (m: number) => {
     let count = 0;
     for (let i = 0; i < n; i++) if (mated[i] === m) count++;
     const idx = new Uint32Array(count);
     const d = new Float64Array(count);
+    let finite = true;
     for (let i = 0, k = 0; i < n; i++)
       if (mated[i] === m) {
         idx[k] = i;
-        d[k++] = angularDistance(similarity[i]!);
+        const x = angularDistance(similarity[i]!);
+        if (x !== x) finite = false;
+        d[k++] = x;
       }
+    return { idx, d, finite };
+  };
+  /** The pairs `idx` (in input order) with distances `d`, stably sorted by distance. */
+  const byDistance = (idx: Uint32Array, d: Float64Array): ByDistance => {
     const s = argsortStable(d);
-    const pair = new Uint32Array(count);
-    const position = new Uint32Array(count);
-    for (let k = 0; k < count; k++) {
+    const pair = new Uint32Array(idx.length);
+    const position = new Uint32Array(idx.length);
+    for (let k = 0; k < idx.length; k++) {
       const i = idx[s.order[k]!]!;
       pair[k] = i;
       position[k] = qualityPosition[i]!;
     }
     return { distance: s.sorted, pair, qualityPosition: position };
   };
+  const g = ofType(1);
+  const genuine = byDistance(g.idx, g.d);
+  // impostors: the smallest distances first (a selection, then a sort of those only), the rest on demand
+  let imp: { idx: Uint32Array; d: Float64Array; finite: boolean } | undefined = ofType(0);
+  const prefixSize = Math.max(opts.impostorPrefix ?? IMPOSTOR_PREFIX_MIN, imp.d.length >>> 6);
+  let impostor: ByDistance | undefined;
+  if (imp.finite && imp.d.length > prefixSize) {
+    // every impostor below the value of rank prefixSize: whole tie groups, a prefix of the full stable order
+    const v = selectInPlace(Float64Array.from(imp.d), prefixSize);
+    let p = 0;
+    for (let k = 0; k < imp.d.length; k++) if (imp.d[k]! < v) p++;
+    if (p > 0) {
+      const idx = new Uint32Array(p);
+      const d = new Float64Array(p);
+      for (let k = 0, j = 0; k < imp.d.length; k++)
+        if (imp.d[k]! < v) {
+          idx[j] = imp.idx[k]!;
+          d[j++] = imp.d[k]!;
+        }
+      impostor = byDistance(idx, d);
+    }
+  }
   let nFailedToAssess = 0;
   while (nFailedToAssess < n && q.sorted[nFailedToAssess] === -Infinity) nFailedToAssess++;
-  return { n, qualityOrder: q.order, qualityMated, genuine: byDistance(1), impostor: byDistance(0), similarity, nFailedToAssess };
+  const sorted: RecomputedSorted = {
+    n,
+    qualityOrder: q.order,
+    qualityMated,
+    genuine,
+    impostor: impostor ?? byDistance(imp.idx, imp.d),
+    impostorsComplete: !impostor,
+    completeImpostors() {
+      if (sorted.impostorsComplete) return;
+      sorted.impostor = byDistance(imp!.idx, imp!.d);
+      sorted.impostorsComplete = true;
+      imp = undefined;
+    },
+    similarity,
+    nFailedToAssess,
+  };
+  if (!impostor) imp = undefined;
+  return sorted;
 }
+
+/** Impostors sorted up front: at least this many, or 1/64 of them (FMR targets up to ~1.5 % stay inside). */
+const IMPOSTOR_PREFIX_MIN = 1 << 16;
 
 /** The number of values in `sorted` (ascending) below `x`. */
 function countBelowSorted(sorted: Float64Array, x: number): number {
@@ -129,9 +186,8 @@ function countBelowSorted(sorted: Float64Array, x: number): number {
  * the kept genuine weight below it, counted for all grid points in one pass over the genuine pairs.
  */
 export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64Array, weights?: ArrayLike<number>, total?: number): RecomputedCurve {
-  const { n, qualityOrder, qualityMated, genuine, impostor } = c;
+  const { n, qualityOrder, qualityMated, genuine } = c;
   const w = (i: number) => (weights ? weights[i]! : 1);
-  const nImp = impostor.distance.length;
   const nGen = genuine.distance.length;
   let all = total;
   if (all === undefined) {
@@ -220,8 +276,15 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
     let nextImpostor = Infinity; // i_{j*+1}
     let falseMatches = 0;
     let first = true;
-    for (let k = 0; k < nImp; ) {
+    let impostor = c.impostor;
+    for (let k = 0; ; ) {
+      if (k === impostor.distance.length) {
+        if (c.impostorsComplete) break;
+        c.completeImpostors(); // the walk went past the impostors sorted up front (a high FMR target)
+        impostor = c.impostor;
+      }
       const t = impostor.distance[k]!;
+      const nImp = impostor.distance.length;
       let gw = 0;
       do {
         const p = impostor.qualityPosition[k]!;

@@ -4,7 +4,7 @@
  * code itself: crfiqa-parity.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { computeEdc, discardGrid, paucTrapezoid, prepareEdc, type ComparisonSet } from '../src/index.ts';
+import { computeEdc, discardGrid, paucTrapezoid, prepareEdc, recomputedPoints, sortForRecomputed, type ComparisonSet } from '../src/index.ts';
 import { randomSet, f64, u8 } from './helpers.ts';
 
 const d = (s: number) => Math.acos(s) / Math.PI;
@@ -180,6 +180,34 @@ describe('recomputed mode equals a plain re-implementation of §2.3', () => {
       expect([...replicate.points.error]).toEqual(plain.fnmr);
       expect([...replicate.points.threshold]).toEqual(plain.thresholds);
       expect(replicate.pauc[0]).toBe(computeEdc(expanded, options).pauc['0.3']);
+    }
+  });
+});
+
+describe('recomputed mode with only the smallest impostor distances sorted up front', () => {
+  it("gives the plain re-implementation's curve, also when a walk goes past them (the rest sorted then)", () => {
+    for (const seed of [21, 22, 23, 24]) {
+      const set = randomSet(seed, { n: 1500, qualityLevels: 7 * seed - 140, similarityLevels: 10 * (seed - 19), failedShare: seed % 2 ? 0.03 : 0 });
+      const quality = Float64Array.from(set.pairQuality, (q) => (Number.isFinite(q) ? q : -Infinity));
+      const grid = discardGrid(0.05, 0.95);
+      for (const fmr of [1e-3, 0.02, 0.3]) {
+        const c = sortForRecomputed(set.similarity, set.mated, quality, { impostorPrefix: 8 });
+        expect(c.impostorsComplete).toBe(false);
+        const sortedUpFront = c.impostor.distance.length;
+        expect(sortedUpFront).toBeLessThan(100);
+        const r = recomputedPoints(c, fmr, grid);
+        const p = plainCrfiqa(set.similarity, set.mated, set.pairQuality, fmr, grid);
+        expect([...r.error]).toEqual(p.fnmr);
+        expect([...r.threshold]).toEqual(p.thresholds);
+        // a low target stays inside the sorted impostors; a high one needs them all
+        if (fmr === 0.3) expect(c.impostorsComplete).toBe(true);
+        // a replicate's weights on the same prefix: the same as on all impostors sorted
+        const weights = Uint32Array.from(set.similarity, (_, i) => ((i * 7 + seed) % 5) % 3);
+        const again = sortForRecomputed(set.similarity, set.mated, quality, { impostorPrefix: 8 });
+        const full = sortForRecomputed(set.similarity, set.mated, quality);
+        expect(full.impostorsComplete).toBe(true);
+        expect([...recomputedPoints(again, fmr, grid, weights).error]).toEqual([...recomputedPoints(full, fmr, grid, weights).error]);
+      }
     }
   });
 });
