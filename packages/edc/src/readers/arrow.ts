@@ -5,8 +5,10 @@ import { planColumns, parseFinite, parseMated, parseQuality, cellError, EXPECTED
 import type { InputFormat, LoadedComparisons } from '../types.ts';
 
 /**
- * Columns of an Arrow table (read from an Arrow IPC file/stream or Parquet) as typed arrays. Numeric and boolean
- * columns are copied straight from their buffers; strings and other types go through the same cell parsers as CSV.
+ * Columns of an Arrow table (read from an Arrow IPC file/stream or Parquet) as typed arrays. A float64 column in
+ * one chunk without nulls is the file's buffer itself (no copy; the readers' callers never write into columns);
+ * other numeric and boolean columns are copied straight from their buffers; strings and other types go through
+ * the same cell parsers as CSV.
  */
 
 type Cell = unknown;
@@ -31,8 +33,19 @@ function cellText(v: Cell): string {
 
 /** A numeric column: `strict` (similarity) rejects nulls and non-finite values; otherwise they become NaN (failure to assess). */
 function floatColumn(vec: arrow.Vector, file: string, column: string, strict: boolean): Float64Array {
-  const out = new Float64Array(vec.length);
   const bad = (row: number, got: unknown) => cellError(file, `row ${row + 1}`, strict ? EXPECTED.similarity : EXPECTED.quality(column), got);
+  // one chunk of float64 without nulls (what our writers and pyarrow give): the file's buffer itself, not a copy
+  const only = vec.data.length === 1 ? vec.data[0]! : undefined;
+  if (only && only.values instanceof Float64Array && only.nullCount === 0 && only.values.length >= only.length) {
+    const view = only.values.subarray(0, only.length);
+    if (strict)
+      for (let i = 0; i < view.length; i++) {
+        const x = view[i]!;
+        if (x - x !== 0) throw bad(i, x); // NaN or ±Infinity
+      }
+    return view;
+  }
+  const out = new Float64Array(vec.length);
   let start = 0;
   for (const data of vec.data) {
     const id = data.type.typeId;
