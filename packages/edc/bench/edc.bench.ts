@@ -5,15 +5,18 @@
  *
  * Generates one Arrow IPC file in a temp folder (similarity Float64, mated Bool, quality_a/quality_b Float64 with
  * continuous values, so nearly every mated comparison is its own tie group, i.e. ~5·10⁶ curve points), then runs
- * each scenario in a fresh child process (`--measure`) so its peak RSS is its own. The last row is the real CLI
- * (`aikd edc --input big.arrow`, table output), timed from outside.
+ * each scenario in a fresh child process (`--measure`) so its peak RSS is its own. Then the real CLI, built
+ * (`apps/cli/bin/aikd.mjs edc --input big.arrow --bootstrap 0 --json`: Arrow in, JSON out), timed from outside,
+ * against its anchor measured in the same run: the same iso curve in plain numpy (`edc_numpy.py`, one sort for the
+ * threshold, a stable argsort for the curve, reading raw columns), also a whole process timed from outside; skipped
+ * with a note when python3 + numpy are missing. Target (issue 21): ≤ 0.5× numpy.
  *
  *   pnpm bench edc                    (BENCH_EDC_N=1000000 for a quick run)
  *   node --import tsx packages/edc/bench/edc.bench.ts --bootstrap      (the bootstrap part only)
  */
 import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
@@ -53,6 +56,7 @@ async function measure(file: string, scenario: number): Promise<void> {
 }
 
 function generate(file: string, n: number): void {
+  const dir = dirname(file);
   const r = new Rng([2024, 4, 9, 555]);
   const similarity = new Float64Array(n);
   const mated = new Array<boolean>(n);
@@ -70,6 +74,11 @@ function generate(file: string, n: number): void {
   }
   const table = arrow.tableFromArrays({ similarity, mated, quality_a: qa, quality_b: qb });
   writeFileSync(file, arrow.tableToIPC(table, 'file'));
+  // the same columns raw, for the numpy anchor
+  writeFileSync(join(dir, 'similarity.f64'), similarity);
+  writeFileSync(join(dir, 'mated.u8'), Uint8Array.from(mated, (m) => (m ? 1 : 0)));
+  writeFileSync(join(dir, 'quality_a.f64'), qa);
+  writeFileSync(join(dir, 'quality_b.f64'), qb);
 }
 
 /** Bootstrap cost: 10⁴ comparisons over 1,000 identities (half mated), 1,000 replicates, each mode. */
@@ -115,6 +124,46 @@ function bootstrapCost(): Record<string, unknown>[] {
   return rows;
 }
 
+/** Wall clock of a whole process (median of 3), its stdout, and its peak RSS when GNU time is there. */
+function timed(cmd: string[]): { seconds: number; stdout: string; rssMb: number | null } {
+  const gnuTime = existsSync('/usr/bin/time');
+  const runs: { seconds: number; stdout: string; rssMb: number | null }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    const c = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'AIKD_TIME %M', ...cmd], { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: 1 << 28 }) : spawnSync(cmd[0]!, cmd.slice(1), { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const seconds = (performance.now() - t) / 1000;
+    if (c.status !== 0) throw new Error(`${cmd.join(' ')} failed (exit ${c.status}): ${c.stderr}`);
+    const rss = /AIKD_TIME (\d+)/.exec(c.stderr ?? '')?.[1];
+    runs.push({ seconds, stdout: c.stdout, rssMb: rss ? Math.round(Number(rss) / 1024) : null });
+  }
+  return runs.sort((a, b) => a.seconds - b.seconds)[1]!;
+}
+
+/** `aikd edc` (built CLI, Arrow in → JSON out) against the numpy implementation, both timed from outside. */
+function cliAgainstNumpy(file: string, n: number): Record<string, unknown>[] {
+  const bin = join(workspaceRoot, 'apps/cli/bin/aikd.mjs');
+  spawnSync(process.execPath, [bin, '--help'], { stdio: 'ignore' }); // builds stale packages first, untimed
+  // points thinned for printing (the areas use all ~5·10⁶): the JSON is the result, not a dump of the curve
+  const cli = timed([process.execPath, bin, 'edc', '--input', file, '--bootstrap', '0', '--json', '--max-points', '1000']);
+  const ours = (JSON.parse(cli.stdout) as { results: { pauc: Record<string, number> }[] }).results[0]!.pauc['0.3']!;
+  const row = (what: string, r: { seconds: number; rssMb: number | null }, pauc: number, ratio: number | null) => ({
+    what,
+    wall_s: +r.seconds.toFixed(2),
+    peak_rss_mb: r.rssMb,
+    'pauc@0.3': +pauc.toFixed(6),
+    'ratio to numpy': ratio === null ? 'n/a' : +ratio.toFixed(2),
+    'target ≤ 0.5×': ratio === null || ratio === 1 ? '' : ratio <= 0.5 ? 'met' : 'MISSED',
+  });
+  const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+  if (!hasNumpy) {
+    console.log('(python3 + numpy not found: no numpy anchor, so no ratio)');
+    return [row('aikd edc --json --max-points 1000 (built CLI, wall clock)', cli, ours, null)];
+  }
+  const py = timed(['python3', join(dirname(SELF), 'edc_numpy.py'), dirname(file), String(n)]);
+  const theirs = (JSON.parse(py.stdout) as { 'pauc@0.3': number })['pauc@0.3'];
+  return [row('numpy, same curve (anchor)', py, theirs, 1), row('aikd edc --json --max-points 1000 (built CLI, wall clock)', cli, ours, cli.seconds / py.seconds)];
+}
+
 if (process.argv[2] === '--bootstrap') {
   console.log(textTable(bootstrapCost()));
 } else if (process.argv[2] === '--measure') {
@@ -134,18 +183,8 @@ if (process.argv[2] === '--bootstrap') {
       if (c.status !== 0) throw new Error(`scenario ${SCENARIOS[i]!.name} failed (exit ${c.status})`);
       rows.push(JSON.parse(c.stdout.trim().split('\n').pop()!) as Record<string, unknown>);
     }
-    // the real command, from outside (includes Node + tsx start-up and printing the table)
-    const gnuTime = existsSync('/usr/bin/time');
-    const cli = [process.execPath, '--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), 'edc', '--input', file, '--bootstrap', '0'];
-    t = performance.now();
-    const c = gnuTime
-      ? spawnSync('/usr/bin/time', ['-f', 'AIKD_TIME %M', ...cli], { cwd: workspaceRoot, encoding: 'utf8' })
-      : spawnSync(cli[0]!, cli.slice(1), { cwd: workspaceRoot, encoding: 'utf8' });
-    const wall = (performance.now() - t) / 1000;
-    if (c.status !== 0) throw new Error(`aikd edc failed: ${c.stderr}`);
-    const rss = /AIKD_TIME (\d+)/.exec(c.stderr ?? '')?.[1];
-    rows.push({ scenario: 'aikd edc --input (CLI, wall clock)', read_s: null, compute_s: null, total_s: +wall.toFixed(2), peak_rss_mb: rss ? Math.round(Number(rss) / 1024) : null, points: null, 'pauc_norm@0.3': null });
     console.log(textTable(rows));
+    console.log(textTable(cliAgainstNumpy(file, n)));
     console.log(textTable(bootstrapCost()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
