@@ -48,7 +48,7 @@ export function torchModelKind(id: string): TorchModelKind & { id: TorchModelKin
 /** The network's input: size, channel order, (pixel − mean)/std on 0..255, NCHW — its FR preset's. */
 export function kindInput(kind: TorchModelKind): OnnxPreprocess {
   const preset = frModelCatalogue.get(kind.inputOf);
-  if (preset?.engine !== 'onnx') throw new AikdError(`model kind ${kind.id}: FR preset "${kind.inputOf}" is not an ONNX preset of the catalogue`);
+  if (preset?.weights !== 'user') throw new AikdError(`model kind ${kind.id}: FR preset "${kind.inputOf}" is not an ONNX preset of the catalogue`);
   return { ...preset.preprocess };
 }
 
