@@ -16,7 +16,7 @@ import {
 } from './constants.ts';
 import { pairQualities } from './quality.ts';
 import { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, countAtLeast, countBelow } from './threshold.ts';
-import { sortForIso, isoPoints, isoBuffers, type IsoSorted, type IsoBuffers } from './iso.ts';
+import { sortForIso, isoPoints, isoPointsByCounting, isoBuffers, type IsoSorted, type IsoBuffers } from './iso.ts';
 import { sortForRecomputed, recomputedPoints, discardGrid, type RecomputedSorted } from './recomputed.ts';
 import { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc } from './area.ts';
 import { argsortStable } from './sort.ts';
@@ -207,9 +207,14 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     const { simM, qM, idxM, simN, qN, idxN } = splitByType(set.similarity, set.mated, quality, nMated);
     bandGrid = Float64Array.from({ length: ISO_BAND_POINTS + 1 }, (_, j) => j / ISO_BAND_POINTS);
     const curveIdx = error === 'fnmr' ? idxM : idxN;
-    const sorted: IsoSorted = error === 'fnmr' ? sortForIso(simM, qM, 'fnmr') : sortForIso(simN, qN, 'fmr');
+    const curveSim = error === 'fnmr' ? simM : simN;
+    const curveQuality = error === 'fnmr' ? qM : qN;
+    if (curveSim.length === 0) throw new AikdError(`no ${error === 'fnmr' ? 'mated' : 'non-mated'} comparisons for an ${error === 'fnmr' ? 'FNM' : 'FM'}-EDC`);
+    // sorted with their comparison order on the first replicate only: the curve itself needs no argsort
+    let sortedForReplicates: IsoSorted | undefined;
     let sortedIdx: Uint32Array | undefined; // comparison index of each sorted position (replicates only)
-    nFailedToAssess = sorted.nFailedToAssess;
+    nFailedToAssess = 0;
+    for (let k = 0; k < curveQuality.length; k++) if (curveQuality[k] === -Infinity) nFailedToAssess++;
     // the threshold's own inputs, sorted once on first use by a replicate
     const thresholdValues = op.kind === 'fmr' ? { values: simN, idx: idxN } : op.kind === 'starting_error' ? (error === 'fnmr' ? { values: simM, idx: idxM } : { values: simN, idx: idxN }) : undefined;
     let sortedThreshold: { values: Float64Array; idx: Uint32Array } | undefined;
@@ -219,32 +224,37 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     let buffers: IsoBuffers | undefined;
     evaluate = (weights, totals) => {
       let threshold = fixed;
-      if (weights) {
-        if (!sortedIdx) {
-          sortedIdx = new Uint32Array(sorted.order.length);
-          for (let k = 0; k < sortedIdx.length; k++) sortedIdx[k] = curveIdx[sorted.order[k]!]!;
-        }
-        curveWeights ??= new Uint32Array(sortedIdx.length);
-        buffers ??= isoBuffers(sortedIdx.length);
-        for (let k = 0; k < sortedIdx.length; k++) curveWeights[k] = weights[sortedIdx[k]!]!;
-        if (thresholdValues) {
-          if (!sortedThreshold) {
-            const o = argsortStable(thresholdValues.values);
-            sortedThreshold = { values: o.sorted, idx: Uint32Array.from(o.order, (k) => thresholdValues.idx[k]!) };
-          }
-          const st = sortedThreshold;
-          if (op.kind === 'fmr') {
-            // only the top of the non-mated scores is read: no gather of all their weights
-            threshold = thresholdAtFmrSorted(st.values, op.value, (k) => weights[st.idx[k]!]!, totals?.nonmated).threshold;
-          } else threshold = quantileLinearSorted(st.values, error === 'fnmr' ? op.value : 1 - op.value, gather(weights, st.idx));
-        }
+      if (!weights) {
+        // over all comparisons of each type
+        const points = isoPointsByCounting(curveSim, curveQuality, threshold, error);
+        const errorAt0 = points.error[0]!;
+        const achievedFmr = nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
+        const fnmrAt0 = nMated ? countBelow(simM, threshold) / nMated : null;
+        return { points, threshold, achievedFmr, fnmrAt0, errorAt0, ...areas(mode, points, limits, errorAt0), auc: NaN };
       }
-      const points = isoPoints(sorted, threshold, error, weights ? curveWeights : undefined, weights ? buffers : undefined);
+      const sorted = (sortedForReplicates ??= sortForIso(curveSim, curveQuality, error));
+      if (!sortedIdx) {
+        sortedIdx = new Uint32Array(sorted.order.length);
+        for (let k = 0; k < sortedIdx.length; k++) sortedIdx[k] = curveIdx[sorted.order[k]!]!;
+      }
+      curveWeights ??= new Uint32Array(sortedIdx.length);
+      buffers ??= isoBuffers(sortedIdx.length);
+      for (let k = 0; k < sortedIdx.length; k++) curveWeights[k] = weights[sortedIdx[k]!]!;
+      if (thresholdValues) {
+        if (!sortedThreshold) {
+          const o = argsortStable(thresholdValues.values);
+          sortedThreshold = { values: o.sorted, idx: Uint32Array.from(o.order, (k) => thresholdValues.idx[k]!) };
+        }
+        const st = sortedThreshold;
+        if (op.kind === 'fmr') {
+          // only the top of the non-mated scores is read: no gather of all their weights
+          threshold = thresholdAtFmrSorted(st.values, op.value, (k) => weights[st.idx[k]!]!, totals?.nonmated).threshold;
+        } else threshold = quantileLinearSorted(st.values, error === 'fnmr' ? op.value : 1 - op.value, gather(weights, st.idx));
+      }
+      // a replicate needs only the curve
+      const points = isoPoints(sorted, threshold, error, curveWeights, buffers);
       const errorAt0 = points.error[0]!;
-      // over all comparisons of each type (a replicate needs only the curve)
-      const achievedFmr = weights ? null : nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
-      const fnmrAt0 = weights ? null : nMated ? countBelow(simM, threshold) / nMated : null;
-      return { points, threshold, achievedFmr, fnmrAt0, errorAt0, ...areas(mode, points, limits, errorAt0), auc: NaN };
+      return { points, threshold, achievedFmr: null, fnmrAt0: null, errorAt0, ...areas(mode, points, limits, errorAt0), auc: NaN };
     };
   } else {
     gridStep = options.gridStep ?? DEFAULT_GRID_STEP;

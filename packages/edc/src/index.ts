@@ -6,7 +6,7 @@ export * from './constants.ts';
 export { computeEdc, prepareEdc, curveAt, validateEdcOptions, limitKey, type PreparedEdc, type EdcEvaluation, type WeightTotals } from './compute.ts';
 export { pairQualities } from './quality.ts';
 export { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, nextUp, countAtLeast, countBelow, type FmrThreshold, type Weights } from './threshold.ts';
-export { isoCurve, isoPoints, sortForIso, type IsoCurve, type IsoSorted } from './iso.ts';
+export { isoCurve, isoPoints, isoPointsByCounting, sortForIso, type IsoCurve, type IsoSorted } from './iso.ts';
 export { recomputedCurve, recomputedPoints, sortForRecomputed, discardGrid, angularDistance, type RecomputedCurve, type RecomputedSorted } from './recomputed.ts';
 export { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
 export { argsortStable, selectInPlace, type SortedByValue } from './sort.ts';

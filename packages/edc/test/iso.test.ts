@@ -1,7 +1,7 @@
 /** Hand-computed ISO-mode cases (each number below was worked out on paper from the definitions in issue 3). */
 import { describe, expect, it } from 'vitest';
-import { computeEdc, pairQualities, pauc, theoreticalBestArea, nextUp, type ComparisonSet } from '../src/index.ts';
-import { f64, u8 } from './helpers.ts';
+import { computeEdc, pairQualities, pauc, theoreticalBestArea, nextUp, isoPoints, isoPointsByCounting, sortForIso, type ComparisonSet } from '../src/index.ts';
+import { f64, u8, randomSet } from './helpers.ts';
 
 const arr = (a: ArrayLike<number>) => Array.from(a);
 
@@ -202,5 +202,24 @@ describe('input checks', () => {
     expect(() => computeEdc(onlyMated, { discardLimits: [0] })).toThrow(/--discard-limit/);
     const badSim: ComparisonSet = { similarity: f64([NaN]), mated: u8([1]), pairQuality: f64([1]) };
     expect(() => computeEdc(badSim, { operatingPoint: { kind: 'threshold', value: 0 } })).toThrow(/similarity must be a finite number/);
+  });
+});
+
+describe('the plain curve without an argsort (isoPointsByCounting)', () => {
+  it('gives isoPoints of the stably sorted comparisons bit for bit: ties, failures to assess, both error types', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const set = randomSet(seed, { n: 300 + 97 * seed, qualityLevels: seed === 6 ? 1 : 2 + 5 * seed, similarityLevels: 4 * seed, failedShare: seed % 2 ? 0.05 : 0 });
+      const quality = Float64Array.from(set.pairQuality, (q) => (Number.isFinite(q) ? q + 0 : -Infinity));
+      for (const error of ['fnmr', 'fmr'] as const)
+        for (const t of [-1, 0.2, 0.5, 0.75, 2]) {
+          const want = isoPoints(sortForIso(set.similarity, quality, error), t, error);
+          const got = isoPointsByCounting(set.similarity, quality, t, error);
+          expect([...got.discardFraction]).toEqual([...want.discardFraction]);
+          expect([...got.error]).toEqual([...want.error]);
+          expect([...got.remaining]).toEqual([...want.remaining]);
+          expect([...got.threshold]).toEqual([...want.threshold]);
+          expect([got.nFailedToAssess, got.errors]).toEqual([want.nFailedToAssess, want.errors]);
+        }
+    }
   });
 });
