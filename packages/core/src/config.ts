@@ -44,6 +44,7 @@ function nodeAt(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKe
  * schema passed (a method id that does not exist, a parameter its method rejects). Undefined when unknown.
  */
 export function yamlLineLocator(text: string): (path: readonly PropertyKey[]) => number | undefined {
+  const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   return (path) => {

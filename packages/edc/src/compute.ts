@@ -203,12 +203,15 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   let bandGrid: Float64Array;
   let nFailedToAssess: number;
   let gridStep: number | null = null;
+  // the qualities the curve ranks (for the all-unassessed warning)
+  let ranked: Float64Array = quality;
   if (mode === 'iso') {
     const { simM, qM, idxM, simN, qN, idxN } = splitByType(set.similarity, set.mated, quality, nMated);
     bandGrid = Float64Array.from({ length: ISO_BAND_POINTS + 1 }, (_, j) => j / ISO_BAND_POINTS);
     const curveIdx = error === 'fnmr' ? idxM : idxN;
     const curveSim = error === 'fnmr' ? simM : simN;
     const curveQuality = error === 'fnmr' ? qM : qN;
+    ranked = curveQuality;
     if (curveSim.length === 0) throw new AikdError(`no ${error === 'fnmr' ? 'mated' : 'non-mated'} comparisons for an ${error === 'fnmr' ? 'FNM' : 'FM'}-EDC`);
     // sorted with their comparison order on the first replicate only: the curve itself needs no argsort
     let sortedForReplicates: IsoSorted | undefined;
@@ -277,7 +280,6 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     };
   }
   // a method that assessed none of the ranked comparisons: its curve is the input order's, not a ranking
-  const ranked = mode === 'recomputed' ? quality : error === 'fnmr' ? qM : qN;
   const unassessed =
     ranked.length && ranked.every((q) => q === -Infinity)
       ? `method "${method}": none of the ${ranked.length} ${mode === 'recomputed' ? '' : error === 'fnmr' ? 'mated ' : 'non-mated '}comparisons has an assessed quality (all NaN or missing): discarding ranks nothing, so the curve and its pAUC_norm say nothing about the method`
