@@ -1,10 +1,12 @@
 /** Whether a unit's last result may be reused, and the reason given when not (`aikd run --explain`). */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { configHash, parseYamlConfig } from '@aikd/core';
+import { cacheDir, configHash, parseYamlConfig } from '@aikd/core';
+import { openDataset } from '@aikd/datasets';
+import { createQualityMethod, scoreDataset } from '@aikd/teachers';
 import { Run } from '@aikd/results';
 import { experimentSchema, makePlan, previousResult, unitRunId, Resources, UnitKeys, type PreviousResult, type UnitKey } from '../src/index.ts';
 import { TINY_EXPERIMENT, makeFixture } from './fixture.ts';
@@ -79,6 +81,25 @@ describe('UnitKeys', () => {
     // a method given no weights has no weights part: the keys of results computed before weights: existed stay
     const plain = await scoreKey('embedding-norm');
     expect(plain.inputs.method).toBe(configHash({ id: 'embedding-norm', params: {}, fr_model: 'mobileface', fr_weights: new Resources().weightsKey('mobileface'), onnx: null, run_files: null, teacher: null, train: null }).slice(0, 12));
+    rmSync(fx.dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("a unit's key does not depend on the FR feature cache: the same before and after its crops' features are cached", async () => {
+    const fx = await makeFixture(2, 2);
+    Object.assign(process.env, fx.env);
+    const p = makePlan(parseYamlConfig(`name: f\ndatasets: [synth]\nfr_models: [mobileface]\nmethods: [embedding-norm, { id: serfiq, params: { T: 3 } }]\nconditions: [proper]\n`, 'f.yaml', experimentSchema));
+    const units = p.workUnits.flatMap((w) => w.units).filter((x) => x.kind !== 'train');
+    const keys = async () => Promise.all(units.map(async (u) => (await new UnitKeys(p, new Resources(fx.env.AIKD_RESULTS), fx.env.AIKD_RESULTS).key(u))!.hash));
+    const cold = await keys();
+    const ds = await openDataset('synth');
+    for (const [id, params] of [['embedding-norm', {}], ['serfiq', { T: 3 }]] as const) {
+      const m = await createQualityMethod(id, { frModel: 'mobileface', params });
+      await scoreDataset(ds, m, { alignment: 'proper', seed: 0, cache: false });
+      await m.dispose();
+    }
+    await ds.close();
+    expect(readdirSync(cacheDir('features')).length).toBeGreaterThan(0); // warm now
+    expect(await keys()).toEqual(cold);
     rmSync(fx.dir, { recursive: true, force: true });
   }, 120_000);
 });

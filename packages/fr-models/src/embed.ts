@@ -11,6 +11,7 @@ import { datasetFingerprint, type Dataset, type RawImage } from '@aikd/datasets'
 import { alignDatasetInBatches, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
 import type { Recognizer } from './types.ts';
 import { flipHorizontal } from './preprocess.ts';
+import { withFeatureCache } from './feature-cache.ts';
 
 declare module '@aikd/results' {
   interface ResultRows {
@@ -135,6 +136,8 @@ export async function embedDataset(ds: Dataset, rec: Recognizer, opts: EmbedData
   const cachePath = cacheFile('embeddings', { ...settings, template: rec.spec.template, colour: rec.spec.colour, normalisation: rec.spec.normalisation });
   const cached = opts.cache !== false ? readCachedTable(cachePath) : undefined;
   if (cached) return { ...tableToEmbeddings(cached.table), settings, cachePath, fromCache: true };
+  // per crop through the feature cache too: the methods that read this model's embedding of the same crops reuse it
+  if (opts.cache !== false) rec = withFeatureCache(rec);
   const images = ds.images();
   const n = images.length;
   const batchSize = opts.batchSize ?? (rec.spec.engine === 'onnx' ? 32 : 16);

@@ -4,6 +4,7 @@ export { FR_MODELS, FrModelCatalogue, frModelCatalogue, type FrModelDescriptor, 
 export { createRecognizer, listRecognizers, resolveOnnxModel, loadModelsConfig, modelsConfigFile, recordModelEntry, isBuiltin, recognizerMissing, recognizerWeightFiles, isKnownRecognizer, unknownRecognizer, type RecognizerInfo, type ModelEntry, type ImportedRecord } from './registry.ts';
 export { cropsToPixels, cropsToOnnxInput, pixelsToOnnxInput, flipHorizontal } from './preprocess.ts';
 export * from './embed.ts';
+export { withFeatureCache, frModelContentKey, featureCacheDir, cropKey, type FrFeature, type CachedRecognizer, type FeatureCacheStats } from './feature-cache.ts';
 export * from './verify.ts';
 export * from './verification.ts';
 export { FileCropper, listImageFiles, resizeCrop, type FileCrop } from './files.ts';

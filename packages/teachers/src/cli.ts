@@ -104,14 +104,14 @@ export function register(program: Command): void {
     .option('--seed <seed>', 'seed of the alignment and the method (dropout masks, noise)', '0')
     .option('--aligned', 'with --images: the files are already aligned crops (resized, no detection)')
     .option('--batch <n>', 'images per batch')
-    .option('--no-cache', 'ignore and do not write the score cache')
+    .option('--no-cache', 'ignore and do not write the score cache and the FR feature cache')
     .option('--out <file>', 'with --dataset: also write the Arrow table here; with --images: the CSV (file,quality,error) to write')
     .action(async (o: ScoreOpts) => {
       if (!o.method) throw new AikdError("aikd score: give --method (see `aikd methods list`)");
       if (!!o.dataset === !!o.images) throw new AikdError('aikd score: give exactly one of --dataset NAME or --images DIR (or use `aikd score import`)');
       if (o.images && !o.out && !outputMode().json) throw new AikdError('aikd score --images: give --out scores.csv (or --json to print the scores)');
       const { parseParamArgs } = await import('./params.ts');
-      const method = await methodCatalogue.open(o.method, { frModel: o.frModel, onnx: o.onnx, weights: o.weights, params: parseParamArgs(o.param ?? []) });
+      const method = await methodCatalogue.open(o.method, { frModel: o.frModel, onnx: o.onnx, weights: o.weights, params: parseParamArgs(o.param ?? []), featureCache: o.cache });
       const seed = seedOf(o.seed);
       const batchSize = o.batch ? Number(o.batch) : undefined;
       try {

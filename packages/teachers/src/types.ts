@@ -57,6 +57,9 @@ export interface QualityMethodOptions {
    * (converted into the cache now), or an ONNX file. The catalogue resolves it to `onnx` before opening the method.
    */
   weights?: string;
+  /** Read and write the FR model's features through the per-crop feature cache (default true; methods that need
+   * input gradients or float pixels bypass it). Off, every call runs the FR model. */
+  featureCache?: boolean;
   /** Results root the runs of `<id>:<run-id>` are in (default AIKD_RESULTS or `<workspace>/results`). */
   root?: string;
 }

@@ -2,15 +2,15 @@
  * Small real models for the tests, with float64 TypeScript references: a 2-layer tfjs recogniser (features → head)
  * that supports gradients, and tiny ONNX recognisers (one splittable before its last linear layer, one not).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { rngFor } from '@aikd/core';
 import { tf, initRuntime } from '@aikd/runtime';
-import { templateForSize } from '@aikd/alignment';
-import { onnxProto, recognizerFromTensor, type Recognizer, type RecognizerSpec, type TensorRecognizer } from '@aikd/fr-models';
-import type { RawImage } from '@aikd/datasets';
+import { alignToTemplate, sharedDetector, templateForSize } from '@aikd/alignment';
+import { faceapiModelDir, onnxProto, recognizerFromTensor, type Recognizer, type RecognizerSpec, type TensorRecognizer } from '@aikd/fr-models';
+import { decodeImage, type RawImage } from '@aikd/datasets';
 
 export function tempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `aikd-teachers-${label}-`));
@@ -169,3 +169,37 @@ export function linearOnnxFile(dir: string, size: number, d = 4): { path: string
   writeFileSync(path, bytes);
   return { path, W, b };
 }
+
+// ---- real faces and counted forward passes (the feature cache's tests) ----
+const samplePhoto = (n: number) => join(faceapiModelDir(), '..', 'demo', `sample${n}.jpg`);
+
+/** The faces of face-api's sample1..2.jpg, aligned to `rec`'s template and size. */
+export async function realFaces(rec: Recognizer): Promise<RawImage[]> {
+  const det = await sharedDetector('faceapi-ssd');
+  const out: RawImage[] = [];
+  for (const n of [1, 2]) {
+    const photo = await decodeImage(new Uint8Array(readFileSync(samplePhoto(n))));
+    for (const f of await det.detect(photo)) out.push(alignToTemplate(photo, f.landmarks, rec.spec.inputSize, rec.spec.template).image);
+  }
+  return out;
+}
+
+/** `rec` with its forward passes counted: images through `embed` and through `penultimate.features`. */
+export function counted(rec: Recognizer): { rec: Recognizer; calls: { embed: number; features: number; head: number } } {
+  const calls = { embed: 0, features: 0, head: 0 };
+  const p = rec.penultimate;
+  return {
+    calls,
+    rec: {
+      id: rec.id,
+      spec: rec.spec,
+      embed: (crops) => ((calls.embed += crops.length), rec.embed(crops)),
+      embedPixels: (px, n) => rec.embedPixels(px, n),
+      ...(p ? { penultimate: { features: (crops) => ((calls.features += crops.length), p.features(crops)), head: (f, s) => ((calls.head += 1), p.head(f, s)) } } : {}),
+      dispose: () => rec.dispose(),
+    },
+  };
+}
+
+/** A score array's bits, for bit-for-bit comparisons. */
+export const bits = (q: Float64Array) => Array.from(new Uint32Array(q.buffer, q.byteOffset, q.length * 2));

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, encodePng, openDatasetEntry, type OpenedDataset } from '@aikd/datasets';
 import { readResultTable, readRunRecord, runsDir } from '@aikd/results';
 import { createProcedure } from '@aikd/alignment';
-import { createRecognizer, type Recognizer } from '@aikd/fr-models';
+import { createRecognizer, withFeatureCache, type Recognizer } from '@aikd/fr-models';
 import { certaintyRatios, createQualityMethod, frozenFeatures, trainMethod, type TrainedMethodRun } from '../src/index.ts';
-import { randomCrop, tempDir } from './helpers.ts';
+import { bits, counted, randomCrop, realFaces, tempDir } from './helpers.ts';
 
 const root = tempDir('teacher');
 const results = join(root, 'results');
@@ -90,6 +90,32 @@ describe('trainMethod: regressors', () => {
     await expect(createQualityMethod('crfiqa:no-such-run', { root: results })).rejects.toThrow(/no run "no-such-run"/);
     await expect(trainMethod('serfiq', { dataset: ds, frModel: rec, seed: 0, root: results })).rejects.toThrow(/"serfiq" is not a learned method/);
     await expect(trainMethod('crfiqa', { dataset: ds, frModel: rec, seed: 0, root: results, params: { hiden: 3 } })).rejects.toThrow(/crfiqa: unknown parameter hiden/);
+  });
+
+  it('crfiqa:<run-id> (embedding and features heads) scores real faces bit-for-bit the same through the feature cache, reusing the forward pass of the method before it', async () => {
+    const faces = await realFaces(rec);
+    const faceIds = faces.map((_, i) => `face${i}`);
+    const crf = await trainMethod('crfiqa', { dataset: ds, frModel: rec, params: { ...fast, input: 'features' }, seed: 0, root: results });
+    for (const [run, first, feature] of [
+      [cr.methodId, 'embedding-norm', 'embed'],
+      [crf.methodId, 'serfiq', 'features'],
+    ] as const) {
+      const plain = await createQualityMethod(run, { root: results, frModel: rec, featureCache: false });
+      const q0 = await plain.score(faces, { ids: faceIds, seed: 0 });
+      await plain.dispose();
+      const c = counted(rec);
+      const dir = tempDir(`head-features-${feature}`);
+      const before = await createQualityMethod(first, { frModel: withFeatureCache(c.rec, dir), params: first === 'serfiq' ? { T: 4 } : {} });
+      await before.score(faces, { ids: faceIds, seed: 0 });
+      await before.dispose();
+      expect(c.calls[feature]).toBe(faces.length);
+      const head = await createQualityMethod(run, { root: results, frModel: withFeatureCache(c.rec, dir) });
+      const q1 = await head.score(faces, { ids: faceIds, seed: 0 });
+      await head.dispose();
+      expect(c.calls.embed + c.calls.features, run).toBe(faces.length); // the head ran no FR forward pass
+      expect(q0.every(Number.isFinite)).toBe(true);
+      expect(bits(q1), run).toEqual(bits(q0));
+    }
   });
 
   it('SDD-FIQA and FaceQnet train too; their tables carry the labels in [0, 100] and the references', async () => {

@@ -8,11 +8,12 @@ import type { Dataset } from '@aikd/datasets';
 import type { QualityMethod, QualityMethodOptions } from '../types.ts';
 
 /**
- * What a method reads from its FR model. Issue 21 lets recognisers offer exactly what methods declare here:
+ * What a method reads from its FR model (fr-models' feature cache holds each once per crop and model):
  * - `embedding`: the final (unnormalised) embedding;
  * - `penultimate`: the activations before the last linear layer (SER-FIQ's dropout input; a head's `features`).
  */
-export type FrFeature = 'embedding' | 'penultimate';
+import type { FrFeature } from '@aikd/fr-models';
+export type { FrFeature };
 
 export interface MethodNeeds {
   /** Runs on an FR model the user picks (`--fr-model`, an experiment's `fr_model`; the backbone AI-KD distils). */

@@ -11,10 +11,13 @@ export interface OpenedRecognizer {
   owned: boolean;
 }
 
+/** The method's FR model: the caller's open recogniser or a new one, its features read through the per-crop feature
+ * cache unless `opts.featureCache` is false (wrapping leaves the caller's recogniser undisposed and unchanged). */
 export async function openRecognizer(opts: QualityMethodOptions, fallback = DEFAULT_FR_MODEL): Promise<OpenedRecognizer> {
-  if (opts.frModel && typeof opts.frModel === 'object') return { rec: opts.frModel, owned: false };
-  const { createRecognizer } = await import('@aikd/fr-models');
-  return { rec: await createRecognizer(opts.frModel ?? fallback), owned: true };
+  const { createRecognizer, withFeatureCache } = await import('@aikd/fr-models');
+  const cached = (rec: Recognizer) => (opts.featureCache === false ? rec : withFeatureCache(rec));
+  if (opts.frModel && typeof opts.frModel === 'object') return { rec: cached(opts.frModel), owned: false };
+  return { rec: cached(await createRecognizer(opts.frModel ?? fallback)), owned: true };
 }
 
 export function inputOf(rec: Recognizer): { size: number; template: Recognizer['spec']['template'] } {

@@ -50,7 +50,7 @@ export async function openTrainedHead(d: LearnedMethodDescriptor, runId: string,
   const W = readWeights(join(dir, 'head', file.weights.file), file.weights, HEAD_WEIGHT_NAMES(file.state.config));
   let opened: OpenedRecognizer;
   try {
-    opened = await openRecognizer({ frModel: opts.frModel ?? file.frModel });
+    opened = await openRecognizer({ frModel: opts.frModel ?? file.frModel, featureCache: opts.featureCache });
   } catch (e) {
     const { tf } = await import('@aikd/runtime');
     tf.dispose(Object.values(W));

@@ -53,7 +53,7 @@ export async function createDiffiqa(opts: QualityMethodOptions): Promise<Quality
   const denoiser = await onnxDenoiser(opts.onnx, { size: unetSize });
   let opened: OpenedRecognizer;
   try {
-    opened = await openRecognizer(opts);
+    opened = await openRecognizer({ ...opts, featureCache: false }); // embeddings of diffused pixels: nothing to cache
   } catch (e) {
     await denoiser.dispose();
     throw e;

@@ -34,7 +34,7 @@ export async function openDiffiqaRun(d: LearnedMethodDescriptor, runId: string, 
   );
   let opened: OpenedRecognizer;
   try {
-    opened = await openRecognizer({ frModel: opts.frModel ?? params.fr_model });
+    opened = await openRecognizer({ frModel: opts.frModel ?? params.fr_model, featureCache: false }); // diffused pixels: nothing to cache
   } catch (e) {
     await denoiser.dispose();
     throw e;

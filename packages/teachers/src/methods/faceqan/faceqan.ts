@@ -130,7 +130,7 @@ export async function faceqanOne(tf: Tf, t: TensorRecognizer, pixels: TF.Tensor4
 
 export async function createFaceqan(opts: QualityMethodOptions): Promise<QualityMethod> {
   const P = resolveParams('faceqan', faceqanParams, opts.params);
-  const { rec, owned } = await openRecognizer(opts);
+  const { rec, owned } = await openRecognizer({ ...opts, featureCache: false }); // input gradients: no cached features
   const t = await rec.gradients?.();
   if (!t) {
     if (owned) await rec.dispose();
