@@ -177,7 +177,7 @@ function officialFaceqan(x255: ArrayLike<number>, id: string, seed: number, P: {
 
 describe('FaceQAN against the official algorithm (float64 re-implementation)', async () => {
   const rec = await tinyTfjsRecognizer();
-  const t = rec.tensor!;
+  const t = await rec.gradients!();
   // a crop with black and white pixels, where the clamp matters; ε large enough for the attack to move the copies
   const x = randomCrop(21, TS);
   for (let i = 0; i < N; i += 5) x.data[i] = i % 10 === 0 ? 0 : 255;
