@@ -31,7 +31,7 @@
  * study.md (the tables) and study.svg / study.png (the plot).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as arrow from 'apache-arrow';
 import { tf, initRuntime } from '@aikd/runtime';
@@ -461,7 +461,8 @@ cellRows.sort((x, y) => {
 });
 
 const settings = {
-  command: `node --import tsx packages/aikd/scripts/aikd-study.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  // paths relative to the working folder (the repository), so the record names no machine's folders
+  command: `node --import tsx packages/aikd/scripts/aikd-study.ts ${process.argv.slice(2).map((a) => (isAbsolute(a) ? relative(process.cwd(), a) : a)).join(' ')}`.trim(),
   teachers: Object.fromEntries(teacherIds),
   labels_fr_model: LABELS_FR,
   backbone: BACKBONE,
