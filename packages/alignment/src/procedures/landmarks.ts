@@ -1,6 +1,6 @@
 import { AikdError } from '@aikd/core';
 import type { AlignOptions, DetectorName, FaceDetection, ImageRecord, Landmarks5, RawImage } from '../types.ts';
-import { largestFace, sharedDetector } from '../detectors/index.ts';
+import { largestFaceCached } from '../detectors/detection-cache.ts';
 import { templateForSize } from '../geometry/template.ts';
 
 /** No face was found where a procedure needed one. `alignDataset` falls back to the whole image and records it. */
@@ -13,9 +13,9 @@ export class NoFaceError extends AikdError {
 
 export type LandmarkSource = 'side-file' | 'aligned-template' | `detector:${DetectorName}`;
 
-/** The largest face the named detector finds, or NoFaceError. */
+/** The largest face the named detector finds, or NoFaceError (detections cached by the image's pixels). */
 export async function detectLargest(img: RawImage, rec: ImageRecord, detector: DetectorName): Promise<FaceDetection> {
-  const face = largestFace(await (await sharedDetector(detector)).detect(img));
+  const face = await largestFaceCached(img, detector);
   if (!face) throw new NoFaceError(`image ${rec.id}`, detector);
   return face;
 }
