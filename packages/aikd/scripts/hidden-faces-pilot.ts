@@ -46,8 +46,11 @@ const { values: a } = parseArgs({
     'bank-epochs': { type: 'string', default: '4' },
     'per-face': { type: 'string', default: '4' },
     out: { type: 'string', default: '' },
+    /** The teacher's SER-FIQ passes: as the students' labels were made (the study and the quickstart use 30). */
+    'serfiq-T': { type: 'string', default: '100' },
   },
 });
+const serfiqParams = Number(a['serfiq-T']) === 100 ? {} : { T: Number(a['serfiq-T']) };
 if (!a.johns) throw new Error('give --johns DIR (dlib-19.24+dfsg/examples/johns from the Debian dlib source package)');
 await initRuntime();
 
@@ -99,7 +102,7 @@ const ident = hidden.images().map((r) => r.identity!);
 process.stderr.write(`hidden set: ${hidden.images().length} images, ${new Set(ident).size} people\n`);
 
 // ---- teacher on the hidden set: aligned and jittered
-const teacher = await createQualityMethod('serfiq', { frModel: 'faceres' });
+const teacher = await createQualityMethod('serfiq', { frModel: 'faceres', params: serfiqParams });
 const jitter = createProcedure('landmark-jitter', { p: 3 });
 const scoreOn = async (m: Parameters<typeof scoreDataset>[1], cond: 'proper' | 'jitter') =>
   Array.from((await scoreDataset(hidden, m, { alignment: cond === 'proper' ? 'proper' : jitter, seed: 7 })).quality);
@@ -138,6 +141,7 @@ const studentRun = async (cfg: TrainConfig) => {
   return r.run.id;
 };
 
+const estimates = new Map<string, { jitTeacher: number; jitSeverity: number }[]>();
 const ci = (q: number[], ref: number[]) => {
   const by = new Map<string, number[]>();
   ident.forEach((p, i) => by.set(p, [...(by.get(p) ?? []), i]));
@@ -152,7 +156,7 @@ const raw: Record<string, unknown>[] = [{ model: 'teacher', aligned: tAl, jitter
 // than any student saw) → the teacher's labels (seed 0, as the students'), applied to the hidden jittered crops
 {
   const rec = await createRecognizer('mobileface');
-  const m = await createQualityMethod('serfiq', { frModel: 'faceres' });
+  const m = await createQualityMethod('serfiq', { frModel: 'faceres', params: serfiqParams });
   const lab = await scoreDataset(demo, m, { alignment: 'proper', seed: 0 });
   await m.dispose();
   const de = await embedDataset(demo, rec, { alignment: 'proper', seed: 0 });
@@ -176,6 +180,8 @@ const evaluate = async (model: string, seed: number | string, id: string) => {
   const sAl = await scoreOn(m, 'proper');
   await m.dispose();
   rows.push({ model, seed, run: id, 'ρ(q(x̃), teacher(x))': ci(sJit, tAl), 'ρ(q(x̃), severity)': ci(sJit, sev), 'ρ(q(x), severity)': ci(sAl, sev) });
+  const group = model.replace(/ seed \d+$/, '');
+  estimates.set(group, [...(estimates.get(group) ?? []), { jitTeacher: spearman(sJit, tAl), jitSeverity: spearman(sJit, sev) }]);
   raw.push({ model, seed, run: id, aligned: sAl, jittered: sJit });
   process.stderr.write(textTable([rows.at(-1)!]) + '\n');
 };
@@ -189,5 +195,13 @@ else
   for (const kind of a.configs!.split(','))
     for (const seed of a.seeds!.split(',').map(Number)) await evaluate(`student ${kind}`, seed, await studentRun(config(kind, seed)));
 await demo.close();
+// students grouped by configuration (the run name without its seed): mean ± SD of the point estimates over seeds
+const msd = (xs: number[]) => {
+  const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)) : NaN;
+  return `${m.toFixed(2)} ± ${Number.isFinite(sd) ? sd.toFixed(2) : '–'}`;
+};
+const groups = [...estimates].map(([model, es]) => ({ model, seeds: es.length, 'ρ(q(x̃), teacher(x))': msd(es.map((e) => e.jitTeacher)), 'ρ(q(x̃), severity)': msd(es.map((e) => e.jitSeverity)) }));
+if (groups.length) process.stdout.write(`\nstudents by configuration (mean ± SD over seeds):\n${textTable(groups)}\n`);
 process.stdout.write(`\nhidden faces (${hidden.images().length} images of ${new Set(ident).size} people; Spearman with identity-bootstrap 95 % intervals, B 1000, seed 0):\n${textTable(rows)}\n`);
-if (a.out) writeFileSync(a.out, JSON.stringify({ ids: hidden.images().map((r) => r.id), severity: sev, identity: ident, rows, raw }, null, 1));
+if (a.out) writeFileSync(a.out, JSON.stringify({ serfiq: { T: Number(a['serfiq-T']) }, ids: hidden.images().map((r) => r.id), severity: sev, identity: ident, rows, groups, raw }, null, 1));
