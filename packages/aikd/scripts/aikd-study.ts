@@ -612,7 +612,7 @@ const table = (rs: CellRow[]) =>
     'pAUC_norm iso': `${pm(r.iso, r.iso_sd)} ${ci(r.iso_ci)}`,
     'pAUC_norm recomputed': `${pm(r.rec, r.rec_sd)} ${ci(r.rec_ci)}`,
     'ρ(q(x̃), teacher(x))': `${pm(r.rho, r.rho_sd)}`,
-    '|Δq| (teacher SD)': pm(r.dq, r.dq_sd),
+    'mean abs Δq (teacher SD)': pm(r.dq, r.dq_sd),
     'cos(e(x̃), FR(x))': pm(r.cos, r.cos_sd),
   }));
 const order = (r: CellRow) => [TEACHERS.indexOf(r.teacher), r.model === 'teacher' ? -1 : DEPTHS.indexOf(r.depth as never) + 10 * r.per_face, CONDITIONS.findIndex((c) => c.key === r.condition)];
