@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const main = join(fileURLToPath(import.meta.url), '..', '..', 'src', 'main.ts');
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 /** Run the real `aikd` command in a child process. */
 export function aikd(args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+  const r = spawnSync(process.execPath, aikdArgv(args), {
     encoding: 'utf8',
     env: { ...process.env, AIKD_BACKEND: '', ...env },
     input,

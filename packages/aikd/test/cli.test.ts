@@ -16,11 +16,12 @@ import { alignToTemplate, disposeSharedDetectors, templateForSize } from '@aikd/
 import { flipHorizontal } from '@aikd/fr-models';
 import { readResultTable } from '@aikd/results';
 import { sourceFaces } from './faces.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 let home: string, results: string, scoresFile: string;
 const env = () => ({ ...process.env, AIKD_HOME: home, AIKD_RESULTS: results, CI: '1', NO_COLOR: '1' });
 const cli = (args: string[], extra: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), ...args], { cwd: workspaceRoot, env: { ...env(), ...extra }, encoding: 'utf8', timeout: 300_000 });
+  spawnSync(process.execPath, aikdArgv(args), { cwd: workspaceRoot, env: { ...env(), ...extra }, encoding: 'utf8', timeout: 300_000 });
 const TRAIN = ['train', '--dataset', 'demo', '--method', 'hand-labels', '--epochs', '3', '--batch', '2', '--micro-batch', '1', '--lr', '0.001', '--val-every', '1', '--seed', '3'];
 
 beforeAll(async () => {
@@ -94,7 +95,7 @@ describe('aikd train (CLI)', () => {
     expect(runId).not.toBe('');
     const killedResults = mkdtempSync(join(tmpdir(), 'aikd-killed-'));
     temps.push(killedResults);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), ...TRAIN, '--scores', scoresFile], {
+    const child = spawn(process.execPath, aikdArgv([...TRAIN, '--scores', scoresFile]), {
       cwd: workspaceRoot,
       env: { ...env(), AIKD_RESULTS: killedResults },
       stdio: 'ignore',
@@ -129,7 +130,7 @@ describe('aikd train (CLI)', () => {
     temps.push(res);
     const runsDir = join(res, 'runs');
     const start = (args: string[]) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), ...args], { cwd: workspaceRoot, env: { ...env(), AIKD_RESULTS: res }, stdio: 'ignore' });
+      const child = spawn(process.execPath, aikdArgv(args), { cwd: workspaceRoot, env: { ...env(), AIKD_RESULTS: res }, stdio: 'ignore' });
       return { child, exited: new Promise<number | null>((r) => child.once('exit', (code) => r(code))) };
     };
     const step = (id: string) => (existsSync(join(runsDir, id, 'checkpoint', 'checkpoint.json')) ? lastCheckpoint(join(runsDir, id)).step : -1);

@@ -25,6 +25,7 @@ import {
   type Landmarks5,
 } from '../src/index.ts';
 import { FACE_200, sameBytes, texturedImage } from './helpers.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 const img = texturedImage(200, 200);
 const rec = (id: string, landmarks: Landmarks5 = FACE_200): ImageRecord => ({ id, landmarks });
@@ -154,7 +155,7 @@ describe('aikd align (CLI)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function run(args: string[]) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), ...args], { encoding: 'utf8', cwd: workspaceRoot });
+    const r = spawnSync(process.execPath, aikdArgv(args), { encoding: 'utf8', cwd: workspaceRoot });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 

@@ -8,11 +8,11 @@ import { workspaceRoot } from '@aikd/core';
 import { Catalogue, readResultTable } from '@aikd/results';
 import { computeEdc, readComparisons, edcResultJson } from '../src/index.ts';
 import { randomSet } from './helpers.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
-const MAIN = join(workspaceRoot, 'apps/cli/src/main.ts');
 
 function aikd(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: workspaceRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, aikdArgv(args), { cwd: workspaceRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

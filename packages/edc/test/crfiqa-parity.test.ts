@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { workspaceRoot } from '@aikd/core';
 import { evaluateFile, discardGrid } from '../src/index.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 interface Target {
   fnmr: number[];
@@ -62,7 +62,7 @@ describe("recomputed mode = CR-FIQA's ERC code", () => {
 
   it('aikd edc --mode recomputed --fmr 1e-3 --json prints the reference FNMR and AUC', () => {
     const c = ref.cases.find((x) => x.n === 3000)!;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), '--json', 'edc', '--input', csv(c), '--mode', 'recomputed', '--fmr', '1e-3', '--bootstrap', '0'], {
+    const r = spawnSync(process.execPath, aikdArgv(['--json', 'edc', '--input', csv(c), '--mode', 'recomputed', '--fmr', '1e-3', '--bootstrap', '0']), {
       cwd: workspaceRoot,
       encoding: 'utf8',
     });

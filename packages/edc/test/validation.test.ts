@@ -11,6 +11,7 @@ import { workspaceRoot } from '@aikd/core';
 import { writeResultTable } from '@aikd/results';
 import { computeEdc, discardGrid, readComparisons, validateEdcOptions, type ComparisonSet } from '../src/index.ts';
 import { tempFolder } from './helpers.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 const { dir, write } = tempFolder('aikd-edc-valid-');
 const set: ComparisonSet = {
@@ -29,7 +30,7 @@ describe('the recomputed-mode grid', () => {
 
   it('`aikd edc --grid-step 1e-9` exits 1 with that message (it crashed V8 with rc 133)', () => {
     const csv = write('g.csv', 'similarity,mated,pair_quality\n0.9,1,3\n0.1,0,2\n0.8,1,1\n0.2,0,1\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(workspaceRoot, 'apps/cli/src/main.ts'), 'edc', '--input', csv, '--mode', 'recomputed', '--fmr', '0.5', '--grid-step', '1e-9'], { encoding: 'utf8', cwd: workspaceRoot });
+    const r = spawnSync(process.execPath, aikdArgv(['edc', '--input', csv, '--mode', 'recomputed', '--fmr', '0.5', '--grid-step', '1e-9']), { encoding: 'utf8', cwd: workspaceRoot });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: grid step 1e-9: gives 9\.50e\+8 grid points/);
   });

@@ -6,11 +6,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Rng } from '@aikd/core';
 import { Catalogue, readRunRecord, runFileProblems } from '@aikd/results';
-
-export const MAIN = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'apps', 'cli', 'src', 'main.ts');
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 /** Two identity-disjoint halves of the synthetic dataset, each its own dataset entry of the grid: 6 units, 2 cells. */
 export const FAULT_EXPERIMENT = `name: faults
@@ -37,13 +35,13 @@ export interface Outcome {
 }
 
 export function aikdSync(args: string[], env: Record<string, string>): Outcome & { json: () => any } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', env: { ...process.env, AIKD_BACKEND: 'wasm', ...env }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, aikdArgv(args), { encoding: 'utf8', env: { ...process.env, AIKD_BACKEND: 'wasm', ...env }, maxBuffer: 64 << 20 });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
 /** Start `aikd` without waiting; `done` resolves when it exits; `kill()` sends SIGKILL. */
 export function aikdAsync(args: string[], env: Record<string, string>): { done: Promise<Outcome>; kill: () => void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, AIKD_BACKEND: 'wasm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, aikdArgv(args), { env: { ...process.env, AIKD_BACKEND: 'wasm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));

@@ -7,14 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { workspaceRoot } from '@aikd/core';
 import { readRunRecord } from '@aikd/results';
 import { Resources } from '../src/index.ts';
 import { makeFixture, type Fixture } from './fixture.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
-const main = join(workspaceRoot, 'apps', 'cli', 'src', 'main.ts');
 function aikd(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--json', ...args], { encoding: 'utf8', env: { ...process.env, AIKD_BACKEND: 'wasm', CI: '1', ...env }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, aikdArgv(['--json', ...args]), { encoding: 'utf8', env: { ...process.env, AIKD_BACKEND: 'wasm', CI: '1', ...env }, maxBuffer: 64 << 20 });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Record<string, any>;
 }

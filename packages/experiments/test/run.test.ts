@@ -6,13 +6,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Catalogue } from '@aikd/results';
 import { makeFixture, TINY_EXPERIMENT, type Fixture } from './fixture.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
-const main = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'apps', 'cli', 'src', 'main.ts');
 function aikd(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, AIKD_BACKEND: 'wasm', ...env }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, aikdArgv(args), { encoding: 'utf8', env: { ...process.env, AIKD_BACKEND: 'wasm', ...env }, maxBuffer: 64 << 20 });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 

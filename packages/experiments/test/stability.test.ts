@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildDemoDataset } from '@aikd/alignment';
 import { Catalogue, type Row } from '@aikd/results';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 const SOURCES = [
   '@vladmandic/face-api/demo/sample4.jpg',
@@ -47,11 +47,10 @@ edc:
   bootstrap: { replicates: 60, seed: 3 }
 `;
 
-const main = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'apps', 'cli', 'src', 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'aikd-stability-'));
 const env = { AIKD_HOME: join(dir, 'home'), AIKD_RESULTS: join(dir, 'results'), AIKD_BACKEND: 'wasm' };
 function aikd(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, aikdArgv(args), { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

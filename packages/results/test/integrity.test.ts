@@ -7,9 +7,9 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncate
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as arrow from 'apache-arrow';
 import { Run, Catalogue, runFileProblems, readRunRecord, writeCachedTable, readCachedTable } from '../src/index.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
 const scores = (ids: string[]) => arrow.tableFromArrays({ image_id: ids, quality: Float32Array.from(ids.map((_, i) => i / 10)) });
 
@@ -125,9 +125,8 @@ describe('read-only queries', () => {
   });
 
   it('--allow-write lifts the limits (through the real aikd command)', () => {
-    const main = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'apps', 'cli', 'src', 'main.ts');
     const out = join(root, 'export.csv');
-    const aikd = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', env: { ...process.env, AIKD_RESULTS: root } });
+    const aikd = (args: string[]) => spawnSync(process.execPath, aikdArgv(args), { encoding: 'utf8', env: { ...process.env, AIKD_RESULTS: root } });
     const refused = aikd(['query', `copy (select image_id from scores) to '${out}'`]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/query refused: COPY statement .*--allow-write/);

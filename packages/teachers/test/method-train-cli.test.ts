@@ -7,13 +7,13 @@ import { workspaceRoot } from '@aikd/core';
 import { encodePng } from '@aikd/datasets';
 import { readRunRecord, readResultTable } from '@aikd/results';
 import { randomCrop, tempDir } from './helpers.ts';
+import { aikdArgv } from '../../../scripts/test/aikd-command.ts';
 
-const MAIN = join(workspaceRoot, 'apps/cli/src/main.ts');
 const root = tempDir('method-train-cli');
 const env = { ...process.env, NO_COLOR: '1', CI: '1', AIKD_HOME: join(root, 'home'), AIKD_RESULTS: join(root, 'results'), AIKD_DATASETS: join(root, 'datasets.yaml') };
 
 function aikd(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: workspaceRoot, encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, aikdArgv(args), { cwd: workspaceRoot, encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
