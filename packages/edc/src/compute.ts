@@ -17,7 +17,7 @@ import {
 import { pairQualities } from './quality.ts';
 import { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSorted, countAtLeast, countBelow } from './threshold.ts';
 import { sortForIso, isoPoints, isoPointsByCounting, isoBuffers, type IsoSorted, type IsoBuffers } from './iso.ts';
-import { sortForRecomputed, recomputedPoints, discardGrid, type RecomputedSorted } from './recomputed.ts';
+import { sortForRecomputed, recomputedPoints, recomputedCurve, discardGrid, type RecomputedSorted } from './recomputed.ts';
 import { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc } from './area.ts';
 import { argsortStable } from './sort.ts';
 import type { ComparisonSet, EdcOptions, EdcPoints, EdcResult, OperatingPoint } from './types.ts';
@@ -263,10 +263,14 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
     gridStep = options.gridStep ?? DEFAULT_GRID_STEP;
     const grid = discardGrid(gridStep, options.gridMax ?? DEFAULT_GRID_MAX);
     bandGrid = grid;
-    const sorted: RecomputedSorted = sortForRecomputed(set.similarity, set.mated, quality);
-    nFailedToAssess = sorted.nFailedToAssess;
+    // the curve itself needs no sort (recomputedCurve); bootstrap replicates sort once, on the first
+    let sorted: RecomputedSorted | undefined;
+    nFailedToAssess = 0;
+    for (let i = 0; i < n; i++) if (quality[i] === -Infinity) nFailedToAssess++;
     evaluate = (weights, totals) => {
-      const points = recomputedPoints(sorted, op.value, grid, weights, totals ? totals.mated + totals.nonmated : undefined);
+      const points = weights
+        ? recomputedPoints((sorted ??= sortForRecomputed(set.similarity, set.mated, quality)), op.value, grid, weights, totals ? totals.mated + totals.nonmated : undefined)
+        : recomputedCurve(set.similarity, set.mated, quality, op.value, grid);
       const errorAt0 = points.error[0]!;
       return {
         points,

@@ -338,7 +338,299 @@ export function recomputedPoints(c: RecomputedSorted, fmr: number, grid: Float64
   return { discardFraction: Float64Array.from(grid), error, remaining, threshold, fmr: fmrAt, nFailedToAssess: c.nFailedToAssess };
 }
 
-/** `recomputedPoints` of unsorted pairs (`quality` on the higher-is-better scale, −Infinity for failures). */
-export function recomputedCurve(similarity: Float64Array, mated: Uint8Array, quality: Float64Array, fmr: number, grid: Float64Array): RecomputedCurve {
-  return recomputedPoints(sortForRecomputed(similarity, mated, quality), fmr, grid);
+/** Grids longer than this take the sorted path (`recomputedPoints`): the rank-free one keeps a table per grid point. */
+const RANK_FREE_MAX_GRID = 64;
+/** Buckets of the value histograms (pair quality; impostor distance) the rank-free path selects with. */
+const HISTOGRAM_BUCKETS = 1 << 16;
+
+/**
+ * `recomputedPoints` of unsorted pairs (`quality` on the higher-is-better scale, −Infinity for failures), the same
+ * numbers bit for bit, without sorting the pairs by quality or the genuine pairs by distance (rank-free):
+ *
+ * - a pair's fate over the grid is one number, K = #{grid points at which it is kept} (kept at u_g ⟺ g < K), since
+ *   the cuts floor(u_g · N) only grow. K needs the quality value at each cut rank, not the whole order: a histogram
+ *   of the qualities by value range finds the bucket holding each cut rank, only those buckets are sorted, and a tie
+ *   group split by a cut is split in input order (the stable sort's), by counting the tied pairs met so far;
+ * - the impostors with the smallest distances (whole buckets of a distance histogram) are sorted, as before, for the
+ *   walks (recomputedPoints); the rest only when a walk goes past them;
+ * - the genuine pairs are read once, into a table over (K, the interval between the walks' candidate distances):
+ *   count, largest distance, and how many share it; every threshold and FNMR is then read off the table. Each walk
+ *   is done both ways its start allows (with and without a kept genuine pair below the first kept impostor group),
+ *   so the table's intervals are known before the genuine pairs are read.
+ */
+export function recomputedCurve(similarity: Float64Array, mated: Uint8Array, quality: Float64Array, fmr: number, grid: Float64Array, opts: { impostorPrefix?: number } = {}): RecomputedCurve {
+  const n = similarity.length;
+  if (mated.length !== n || quality.length !== n) throw new AikdError('recomputedCurve: similarity, mated and quality lengths differ');
+  const m = grid.length;
+  let ascending = m <= RANK_FREE_MAX_GRID;
+  for (let g = 0; g < m && ascending; g++) ascending = grid[g]! >= 0 && grid[g]! < 1 && (g === 0 || grid[g]! >= grid[g - 1]!);
+  if (!ascending || n === 0) return recomputedPoints(sortForRecomputed(similarity, mated, quality, opts), fmr, grid);
+
+  const cuts = new Float64Array(m);
+  for (let g = 0; g < m; g++) cuts[g] = Math.floor(grid[g]! * n);
+  const { kept, nFailedToAssess } = keptCounts(quality, cuts);
+
+  // one pass: each type's distances and K; the impostors' distance histogram (d ∈ [0, 1])
+  let nGen = 0;
+  for (let i = 0; i < n; i++) nGen += mated[i]! ? 1 : 0;
+  const nImp = n - nGen;
+  const gD = new Float64Array(nGen);
+  const gK = new Uint8Array(nGen);
+  const iD = new Float64Array(nImp);
+  const iK = new Uint8Array(nImp);
+  const impHist = new Uint32Array(HISTOGRAM_BUCKETS);
+  const keptMated = new Float64Array(m + 1); // genuine pairs by K, then summed: kept genuine pairs at each g
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    const d = angularDistance(similarity[i]!);
+    const k = kept[i]!;
+    if (mated[i]) {
+      gD[a] = d;
+      gK[a++] = k;
+      keptMated[k]!++;
+    } else {
+      iD[b] = d;
+      iK[b++] = k;
+      impHist[distanceBucket(d)]!++;
+    }
+  }
+  for (let k = m - 1; k >= 0; k--) keptMated[k]! += keptMated[k + 1]!;
+  // kept at g ⟺ K > g: shift so keptMated[g] = #{K > g}
+  for (let g = 0; g < m; g++) keptMated[g] = keptMated[g + 1]!;
+
+  // the impostors of the smallest distances: whole buckets (so whole tie groups), in input order, then sorted
+  const prefixSize = Math.max(opts.impostorPrefix ?? IMPOSTOR_PREFIX_MIN, nImp >>> 6);
+  let last = 0;
+  for (let c = 0; last < HISTOGRAM_BUCKETS - 1; last++) if ((c += impHist[last]!) >= prefixSize) break;
+  let impD: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  let impK = new Uint8Array(0);
+  let complete = last === HISTOGRAM_BUCKETS - 1;
+  const sortImpostors = (take: (d: number) => boolean, count: number) => {
+    const d = new Float64Array(count);
+    const k = new Uint8Array(count);
+    for (let j = 0, p = 0; j < nImp; j++)
+      if (take(iD[j]!)) {
+        d[p] = iD[j]!;
+        k[p++] = iK[j]!;
+      }
+    const s = argsortStable(d);
+    impD = s.sorted;
+    impK = new Uint8Array(count);
+    for (let p = 0; p < count; p++) impK[p] = k[s.order[p]!]!;
+  };
+  if (complete) sortImpostors(() => true, nImp);
+  else {
+    let count = 0;
+    for (let b = 0; b <= last; b++) count += impHist[b]!;
+    sortImpostors((d) => distanceBucket(d) <= last, count);
+  }
+
+  // the walks (recomputedPoints): with and without a kept genuine pair below the first kept impostor group
+  interface Walk {
+    bestDistance: number;
+    bestFalseMatches: number;
+    nextImpostor: number;
+  }
+  const keptNonmated = new Float64Array(m);
+  const first = new Float64Array(m).fill(NaN); // distance of the first kept impostor group
+  const walks: [Walk, Walk][] = [];
+  const walk = (g: number, genuineBelowFirst: boolean): Walk => {
+    const kn = keptNonmated[g]!;
+    let best = Infinity;
+    let bestDistance = -Infinity;
+    let bestFalseMatches = 0;
+    let nextImpostor = Infinity;
+    let falseMatches = 0;
+    let isFirst = true;
+    for (let k = 0; ; ) {
+      if (k === impD.length) {
+        if (complete) break;
+        sortImpostors(() => true, nImp); // the walk went past the impostors sorted up front (a high FMR target)
+        complete = true;
+      }
+      const t = impD[k]!;
+      let gw = 0;
+      do {
+        if (impK[k]! > g) gw++;
+        k++;
+      } while (k < impD.length && impD[k] === t);
+      if (gw === 0) continue;
+      if (isFirst) {
+        isFirst = false;
+        first[g] = t;
+        if (genuineBelowFirst) best = Math.abs(0 / kn - fmr);
+      }
+      falseMatches += gw;
+      const diff = Math.abs(falseMatches / kn - fmr);
+      if (diff > best) {
+        nextImpostor = t;
+        break;
+      }
+      best = diff;
+      bestDistance = t;
+      bestFalseMatches = falseMatches;
+    }
+    return { bestDistance, bestFalseMatches, nextImpostor };
+  };
+  const queries: number[] = [];
+  for (let g = 0; g < m; g++) {
+    keptNonmated[g] = n - cuts[g]! - keptMated[g]!;
+    if (keptNonmated[g] === 0) continue;
+    const pair: [Walk, Walk] = [walk(g, true), walk(g, false)];
+    walks[g] = pair;
+    queries.push(first[g]!, pair[0].bestDistance, pair[0].nextImpostor, pair[1].bestDistance, pair[1].nextImpostor);
+  }
+
+  // the genuine pairs once, into cells (K, interval j): the j-th interval holds Q[j−1] ≤ d < Q[j]
+  const Q = Float64Array.from(new Set(queries.filter((x) => x === x))).sort();
+  const nq = Q.length + 1;
+  const cells = (m + 1) * nq;
+  const cellCount = new Float64Array(cells);
+  const cellMax = new Float64Array(cells).fill(-Infinity);
+  const cellAtMax = new Float64Array(cells);
+  for (let k = 0; k < nGen; k++) {
+    const d = gD[k]!;
+    let lo = 0;
+    let hi = Q.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (Q[mid]! <= d) lo = mid + 1;
+      else hi = mid;
+    }
+    const c = gK[k]! * nq + lo;
+    cellCount[c]!++;
+    if (d > cellMax[c]!) {
+      cellMax[c] = d;
+      cellAtMax[c] = 1;
+    } else if (d === cellMax[c]) cellAtMax[c]!++;
+  }
+  /** Kept genuine pairs at g with a distance below x (a query value): their count, largest distance, and how many have it. */
+  const below = (g: number, x: number) => {
+    const j = x === Infinity ? nq - 1 : countBelowSorted(Q, x);
+    let count = 0;
+    let max = -Infinity;
+    let atMax = 0;
+    for (let k = g + 1; k <= m; k++)
+      for (let i = 0, c = k * nq; i <= j; i++, c++) {
+        count += cellCount[c]!;
+        if (cellMax[c]! > max) {
+          max = cellMax[c]!;
+          atMax = cellAtMax[c]!;
+        } else if (cellMax[c] === max && max > -Infinity) atMax += cellAtMax[c]!;
+      }
+    return { count, max, atMax };
+  };
+
+  const error = new Float64Array(m);
+  const remaining = new Int32Array(m);
+  const threshold = new Float64Array(m);
+  const fmrAt = new Float64Array(m);
+  for (let g = 0; g < m; g++) {
+    remaining[g] = keptMated[g]!;
+    if (keptNonmated[g] === 0) {
+      threshold[g] = fmrAt[g] = error[g] = NaN;
+      continue;
+    }
+    const genuineBelowFirst = below(g, first[g]!).max > -Infinity;
+    const w = walks[g]![genuineBelowFirst ? 0 : 1];
+    const b = below(g, w.nextImpostor);
+    const th = Math.max(w.bestDistance, b.max);
+    threshold[g] = th;
+    fmrAt[g] = w.bestFalseMatches / keptNonmated[g]!;
+    // kept genuine pairs with a distance below the threshold: below an impostor's distance (a query value), or
+    // below the largest genuine distance under the next impostor (the pairs under it, less those at it)
+    const accepted = th === -Infinity ? 0 : th === w.bestDistance ? below(g, th).count : b.count - b.atMax;
+    error[g] = keptMated[g]! > 0 ? 1 - accepted / keptMated[g]! : NaN;
+  }
+  return { discardFraction: Float64Array.from(grid), error, remaining, threshold, fmr: fmrAt, nFailedToAssess };
+}
+
+/** Bucket of a distance in [0, 1] in the impostor histogram. */
+const distanceBucket = (d: number): number => Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(d * HISTOGRAM_BUCKETS));
+
+/**
+ * K per pair: the number of grid points whose cut (a rank in the stable ascending quality order, ascending over the
+ * grid) lies at or before the pair's rank, i.e. at which it is kept; without that order (recomputedCurve). NaN
+ * qualities rank as −Infinity, as in `argsortStable`.
+ */
+function keptCounts(quality: Float64Array, cuts: Float64Array): { kept: Uint8Array; nFailedToAssess: number } {
+  const n = quality.length;
+  const m = cuts.length;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let nFailedToAssess = 0;
+  for (let i = 0; i < n; i++) {
+    const x = quality[i]!;
+    if (x > -Infinity && x < Infinity) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    } else if (x !== Infinity) nFailedToAssess++;
+  }
+  // buckets 1 … B by value range (monotone in the value: floor of a rounded difference times a positive scale),
+  // 0 for −Infinity and NaN, B + 1 for +Infinity
+  // (values halved first when their range overflows: exact, and still monotone)
+  const B = HISTOGRAM_BUCKETS;
+  const f = Number.isFinite(hi - lo) ? 1 : 0.5;
+  const from = lo * f;
+  const scale = hi > lo && Number.isFinite((B - 1) / (hi * f - from)) ? (B - 1) / (hi * f - from) : 0;
+  const bucketOf = (x: number): number => (x > -Infinity ? (x < Infinity ? 1 + Math.min(B - 1, Math.floor((x * f - from) * scale)) : B + 1) : 0);
+  const hist = new Float64Array(B + 3);
+  for (let i = 0; i < n; i++) hist[bucketOf(quality[i]!) + 1]!++;
+  for (let b = 0; b <= B + 1; b++) hist[b + 1]! += hist[b]!; // hist[b] = pairs in buckets before b
+  // the bucket of each cut rank, and the values of those buckets
+  const cutBucket = new Int32Array(m);
+  const slot = new Int32Array(B + 2).fill(-1);
+  const members: number[] = [];
+  for (let g = 0; g < m; g++) {
+    let b = g ? cutBucket[g - 1]! : 0;
+    while (hist[b + 1]! <= cuts[g]!) b++;
+    cutBucket[g] = b;
+    if (slot[b] < 0) slot[b] = members.push(b) - 1;
+  }
+  const values = members.map((b) => new Float64Array(hist[b + 1]! - hist[b]!));
+  const filled = new Int32Array(members.length);
+  for (let i = 0; i < n; i++) {
+    const s = slot[bucketOf(quality[i]!)]!;
+    if (s >= 0) {
+      const x = quality[i]!;
+      values[s]![filled[s]!++] = x === x ? x : -Infinity;
+    }
+  }
+  for (const v of values) v.sort();
+  // the value at each cut rank, and how many of the pairs tied with it the cut discards (the first ones in input order)
+  const cutValue = new Float64Array(m);
+  const tiesDiscarded = new Float64Array(m);
+  for (let g = 0; g < m; g++) {
+    const b = cutBucket[g]!;
+    const v = values[slot[b]!]!;
+    const x = v[cuts[g]! - hist[b]!]!;
+    let less = 0;
+    while (v[less]! < x) less++;
+    cutValue[g] = x;
+    tiesDiscarded[g] = cuts[g]! - hist[b]! - less;
+  }
+  // K of a pair in a bucket holding no cut value: the cuts in buckets before it
+  const base = new Uint8Array(B + 2);
+  for (let b = 0, g = 0; b < B + 2; b++) {
+    while (g < m && cutBucket[g]! < b) g++;
+    base[b] = g;
+  }
+  // ties met so far at each cut value (in input order)
+  const tiesSeen = new Map<number, number>();
+  const kept = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const raw = quality[i]!;
+    const b = bucketOf(raw);
+    let k = base[b]!;
+    if (slot[b]! >= 0) {
+      const x = raw === raw ? raw : -Infinity;
+      while (k < m && cutBucket[k] === b && cutValue[k]! < x) k++;
+      if (k < m && cutValue[k] === x) {
+        const seen = tiesSeen.get(x) ?? 0;
+        tiesSeen.set(x, seen + 1);
+        while (k < m && cutValue[k] === x && seen >= tiesDiscarded[k]!) k++;
+      }
+    }
+    kept[i] = k;
+  }
+  return { kept, nFailedToAssess };
 }
