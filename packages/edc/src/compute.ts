@@ -94,6 +94,25 @@ function splitByType(similarity: Float64Array, mated: Uint8Array, quality: Float
   return { simM, qM, idxM, simN, qN, idxN };
 }
 
+/** The similarities of one comparison type (`mated[i] === type`), `count` of them, in input order. */
+function similaritiesOf(similarity: Float64Array, mated: Uint8Array, type: number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0, k = 0; i < similarity.length; i++) if (mated[i] === type) out[k++] = similarity[i]!;
+  return out;
+}
+
+/** The similarities and pair qualities of one comparison type, `count` of them, in input order. */
+function curveOf(similarity: Float64Array, quality: Float64Array, mated: Uint8Array, type: number, count: number) {
+  const sim = new Float64Array(count);
+  const q = new Float64Array(count);
+  for (let i = 0, k = 0; i < similarity.length; i++)
+    if (mated[i] === type) {
+      sim[k] = similarity[i]!;
+      q[k++] = quality[i]!;
+    }
+  return { sim, q };
+}
+
 function describeOp(op: OperatingPoint): string {
   return op.kind === 'fmr' ? `FMR ${op.value}` : op.kind === 'threshold' ? `threshold ${op.value}` : `starting error ${op.value}`;
 }
@@ -203,39 +222,61 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   let bandGrid: Float64Array;
   let nFailedToAssess: number;
   let gridStep: number | null = null;
-  // the qualities the curve ranks (for the all-unassessed warning)
-  let ranked: Float64Array = quality;
+  // how many comparisons the curve ranks (for the all-unassessed warning)
+  let rankedCount = n;
   if (mode === 'iso') {
-    const { simM, qM, idxM, simN, qN, idxN } = splitByType(set.similarity, set.mated, quality, nMated);
     bandGrid = Float64Array.from({ length: ISO_BAND_POINTS + 1 }, (_, j) => j / ISO_BAND_POINTS);
-    const curveIdx = error === 'fnmr' ? idxM : idxN;
-    const curveSim = error === 'fnmr' ? simM : simN;
-    const curveQuality = error === 'fnmr' ? qM : qN;
-    ranked = curveQuality;
-    if (curveSim.length === 0) throw new AikdError(`no ${error === 'fnmr' ? 'mated' : 'non-mated'} comparisons for an ${error === 'fnmr' ? 'FNM' : 'FM'}-EDC`);
+    const curveType = error === 'fnmr' ? 1 : 0;
+    rankedCount = error === 'fnmr' ? nMated : nNonmated;
+    if (rankedCount === 0) throw new AikdError(`no ${error === 'fnmr' ? 'mated' : 'non-mated'} comparisons for an ${error === 'fnmr' ? 'FNM' : 'FM'}-EDC`);
+    nFailedToAssess = 0;
+    for (let k = 0; k < n; k++) if (set.mated[k] === curveType && quality[k] === -Infinity) nFailedToAssess++;
+    // the comparisons split by type, with their indices: bootstrap replicates only (the curve reads them in place)
+    let split: ReturnType<typeof splitByType> | undefined;
+    const byType = () => (split ??= splitByType(set.similarity, set.mated, quality, nMated));
+    // the threshold's own inputs: one comparison type's similarities
+    const thresholdType = op.kind === 'fmr' ? 0 : op.kind === 'starting_error' ? curveType : -1;
+    const atFmr = op.kind === 'fmr' ? thresholdAtFmr(similaritiesOf(set.similarity, set.mated, 0, nNonmated), op.value) : undefined;
+    const fixed =
+      op.kind === 'threshold'
+        ? op.value
+        : atFmr
+          ? atFmr.threshold
+          : error === 'fnmr'
+            ? quantileLinear(similaritiesOf(set.similarity, set.mated, 1, nMated), op.value)
+            : quantileLinear(similaritiesOf(set.similarity, set.mated, 0, nNonmated), 1 - op.value);
     // sorted with their comparison order on the first replicate only: the curve itself needs no argsort
     let sortedForReplicates: IsoSorted | undefined;
     let sortedIdx: Uint32Array | undefined; // comparison index of each sorted position (replicates only)
-    nFailedToAssess = 0;
-    for (let k = 0; k < curveQuality.length; k++) if (curveQuality[k] === -Infinity) nFailedToAssess++;
-    // the threshold's own inputs, sorted once on first use by a replicate
-    const thresholdValues = op.kind === 'fmr' ? { values: simN, idx: idxN } : op.kind === 'starting_error' ? (error === 'fnmr' ? { values: simM, idx: idxM } : { values: simN, idx: idxN }) : undefined;
     let sortedThreshold: { values: Float64Array; idx: Uint32Array } | undefined;
-    const fixed = op.kind === 'threshold' ? op.value : op.kind === 'fmr' ? thresholdAtFmr(simN, op.value).threshold : error === 'fnmr' ? quantileLinear(simM, op.value) : quantileLinear(simN, 1 - op.value);
     // replicates reuse these (no allocation per replicate)
     let curveWeights: Uint32Array | undefined;
     let buffers: IsoBuffers | undefined;
     evaluate = (weights, totals) => {
       let threshold = fixed;
       if (!weights) {
-        // over all comparisons of each type
-        const points = isoPointsByCounting(curveSim, curveQuality, threshold, error);
+        // over all comparisons of the curve's type (no indices: only replicates need them)
+        const curve = curveOf(set.similarity, quality, set.mated, curveType, rankedCount);
+        const points = isoPointsByCounting(curve.sim, curve.q, threshold, error);
         const errorAt0 = points.error[0]!;
-        const achievedFmr = nNonmated ? countAtLeast(simN, threshold) / nNonmated : null;
-        const fnmrAt0 = nMated ? countBelow(simM, threshold) / nMated : null;
+        // errors of both types at the threshold: the curve counted its own, the FMR rule the false matches
+        let falseMatches = error === 'fmr' ? points.errors : atFmr ? atFmr.falseMatches : -1;
+        let falseNonMatches = error === 'fnmr' ? points.errors : -1;
+        if (falseMatches < 0 || falseNonMatches < 0) {
+          falseMatches = falseNonMatches = 0;
+          for (let i = 0; i < n; i++) {
+            const s = set.similarity[i]!;
+            if (set.mated[i]) falseNonMatches += s < threshold ? 1 : 0;
+            else falseMatches += s >= threshold ? 1 : 0;
+          }
+        }
+        const achievedFmr = nNonmated ? falseMatches / nNonmated : null;
+        const fnmrAt0 = nMated ? falseNonMatches / nMated : null;
         return { points, threshold, achievedFmr, fnmrAt0, errorAt0, ...areas(mode, points, limits, errorAt0), auc: NaN };
       }
-      const sorted = (sortedForReplicates ??= sortForIso(curveSim, curveQuality, error));
+      const { simM, qM, idxM, simN, qN, idxN } = byType();
+      const curveIdx = error === 'fnmr' ? idxM : idxN;
+      const sorted = (sortedForReplicates ??= sortForIso(error === 'fnmr' ? simM : simN, error === 'fnmr' ? qM : qN, error));
       if (!sortedIdx) {
         sortedIdx = new Uint32Array(sorted.order.length);
         for (let k = 0; k < sortedIdx.length; k++) sortedIdx[k] = curveIdx[sorted.order[k]!]!;
@@ -243,10 +284,12 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
       curveWeights ??= new Uint32Array(sortedIdx.length);
       buffers ??= isoBuffers(sortedIdx.length);
       for (let k = 0; k < sortedIdx.length; k++) curveWeights[k] = weights[sortedIdx[k]!]!;
-      if (thresholdValues) {
+      if (thresholdType >= 0) {
         if (!sortedThreshold) {
-          const o = argsortStable(thresholdValues.values);
-          sortedThreshold = { values: o.sorted, idx: Uint32Array.from(o.order, (k) => thresholdValues.idx[k]!) };
+          const values = thresholdType ? simM : simN;
+          const idx = thresholdType ? idxM : idxN;
+          const o = argsortStable(values);
+          sortedThreshold = { values: o.sorted, idx: Uint32Array.from(o.order, (k) => idx[k]!) };
         }
         const st = sortedThreshold;
         if (op.kind === 'fmr') {
@@ -285,8 +328,8 @@ export function prepareEdc(set: ComparisonSet, options: EdcOptions = {}, method 
   }
   // a method that assessed none of the ranked comparisons: its curve is the input order's, not a ranking
   const unassessed =
-    ranked.length && ranked.every((q) => q === -Infinity)
-      ? `method "${method}": none of the ${ranked.length} ${mode === 'recomputed' ? '' : error === 'fnmr' ? 'mated ' : 'non-mated '}comparisons has an assessed quality (all NaN or missing): discarding ranks nothing, so the curve and its pAUC_norm say nothing about the method`
+    rankedCount > 0 && nFailedToAssess === rankedCount
+      ? `method "${method}": none of the ${rankedCount} ${mode === 'recomputed' ? '' : error === 'fnmr' ? 'mated ' : 'non-mated '}comparisons has an assessed quality (all NaN or missing): discarding ranks nothing, so the curve and its pAUC_norm say nothing about the method`
       : undefined;
 
   const result = (): EdcResult => {

@@ -9,7 +9,7 @@ export { thresholdAtFmr, thresholdAtFmrSorted, quantileLinear, quantileLinearSor
 export { isoCurve, isoPoints, isoPointsByCounting, sortForIso, type IsoCurve, type IsoSorted } from './iso.ts';
 export { recomputedCurve, recomputedPoints, sortForRecomputed, discardGrid, angularDistance, type RecomputedCurve, type RecomputedSorted } from './recomputed.ts';
 export { pauc, paucTrapezoid, trapezoidArea, theoreticalBestArea, normalizedPauc, oracleCurve } from './area.ts';
-export { argsortStable, selectInPlace, type SortedByValue } from './sort.ts';
+export { argsortStable, selectInPlace, sortValues, valueBuckets, valueAtRank, type SortedByValue } from './sort.ts';
 export { readComparisons, formatOf, comparisonsFromTable, INPUT_COLUMNS } from './readers/index.ts';
 export { edcTables, edcPointsTable, edcSummaryTable, edcSummaryRows, edcBootstrapTable, edcBandTable, type EdcTableMeta, type EdcCurveKey, type EdcSummaryRow, type EdcPointRow } from './tables.ts';
 export { edcChartSpec, edcResultsChartSpec, curvesOfResults, methodStyles, legendSummary, hoverLayer, curveLabels, thinPoints, EDC_CHART_MARKS, METHOD_PALETTE, METHOD_DASHES, type EdcChartOptions, type EdcChartCurve, type MethodStyle } from './chart.ts';

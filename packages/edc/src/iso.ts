@@ -1,5 +1,5 @@
 import { AikdError } from '@aikd/core';
-import { argsortStable } from './sort.ts';
+import { argsortStable, sortValues } from './sort.ts';
 import type { EdcPoints, ErrorType } from './types.ts';
 
 export interface IsoCurve extends EdcPoints {
@@ -98,52 +98,44 @@ export function isoPoints(c: IsoSorted, threshold: number, error: ErrorType, sor
 /**
  * `isoPoints` of unsorted comparisons without weights, the same numbers bit for bit, without an argsort: within a
  * tie group the order does not matter (the group is discarded whole), so the qualities of the comparisons that are
- * errors at `threshold` and of those that are not are sorted apart (the native numeric sort of a Float64Array, no
- * index), and the groups are read off both at once. `quality` as in `isoCurve` (−Infinity = not assessed).
+ * errors at `threshold` and of those that are not are sorted apart (by value, no index: `sortValues`), and the
+ * groups are read off both at once. `quality` as in `isoCurve` (−Infinity = not assessed).
  */
 export function isoPointsByCounting(similarity: Float64Array, quality: Float64Array, threshold: number, error: ErrorType): IsoCurve {
   const n = similarity.length;
   const fnmr = error === 'fnmr';
   if (n === 0) throw new AikdError(`no ${fnmr ? 'mated' : 'non-mated'} comparisons for an ${fnmr ? 'FNM' : 'FM'}-EDC`);
   if (quality.length !== n) throw new AikdError(`isoCurve: ${quality.length} qualities for ${n} comparisons`);
+  // one pass: the qualities of errors from the front of one buffer, of the others from its back
+  const split = new Float64Array(n);
   let errors = 0;
-  for (let k = 0; k < n; k++) {
-    const s = similarity[k]!;
-    if (fnmr ? s < threshold : s >= threshold) errors++;
-  }
-  const bad = new Float64Array(errors);
-  const good = new Float64Array(n - errors);
+  let others = n;
   let nFailedToAssess = 0;
-  for (let k = 0, b = 0, g = 0; k < n; k++) {
+  for (let k = 0; k < n; k++) {
     const s = similarity[k]!;
     const q = quality[k]!;
     if (q === -Infinity) nFailedToAssess++;
-    if (fnmr ? s < threshold : s >= threshold) bad[b++] = q;
-    else good[g++] = q;
+    if (fnmr ? s < threshold : s >= threshold) split[errors++] = q;
+    else split[--others] = q;
   }
-  bad.sort();
-  good.sort();
-  // groups: distinct qualities of both lists in ascending order
-  let groups = 0;
-  for (let b = 0, g = 0; b < bad.length || g < good.length; groups++) {
-    const q = b < bad.length && (g >= good.length || bad[b]! <= good[g]!) ? bad[b]! : good[g]!;
-    while (b < bad.length && bad[b] === q) b++;
-    while (g < good.length && good[g] === q) g++;
-  }
-  const m = groups + 1;
-  const discardFraction = new Float64Array(m);
-  const err = new Float64Array(m);
-  const remaining = new Int32Array(m);
+  const bad = sortValues(split.subarray(0, errors));
+  const good = sortValues(split.subarray(errors));
+  // groups: distinct qualities of both lists in ascending order, one point each (written up to the most possible,
+  // then copied to size)
+  const discardFraction = new Float64Array(n + 1);
+  const err = new Float64Array(n + 1);
+  const remaining = new Int32Array(n + 1);
   let p = 0;
   let left = errors;
   let discarded = 0;
-  for (let b = 0, g = 0; b < bad.length || g < good.length; p++) {
-    const q = b < bad.length && (g >= good.length || bad[b]! <= good[g]!) ? bad[b]! : good[g]!;
+  const nb = bad.length;
+  const ng = good.length;
+  for (let b = 0, g = 0; b < nb || g < ng; p++) {
+    const q = b < nb && (g >= ng || bad[b]! <= good[g]!) ? bad[b]! : good[g]!;
     let ge = 0;
-    let gw = 0;
-    for (; b < bad.length && bad[b] === q; b++) ge++;
-    gw = ge;
-    for (; g < good.length && good[g] === q; g++) gw++;
+    for (; b < nb && bad[b] === q; b++) ge++;
+    let gw = ge;
+    for (; g < ng && good[g] === q; g++) gw++;
     discardFraction[p] = discarded / n;
     err[p] = left / (n - discarded);
     remaining[p] = n - discarded;
@@ -153,7 +145,8 @@ export function isoPointsByCounting(similarity: Float64Array, quality: Float64Ar
   discardFraction[p] = 1;
   err[p] = 0;
   remaining[p] = 0;
-  return { discardFraction, error: err, remaining, threshold: new Float64Array(m).fill(threshold), nFailedToAssess, errors };
+  const m = p + 1;
+  return { discardFraction: discardFraction.slice(0, m), error: err.slice(0, m), remaining: remaining.slice(0, m), threshold: new Float64Array(m).fill(threshold), nFailedToAssess, errors };
 }
 
 /** Output arrays reused from one bootstrap replicate to the next (capacity: comparisons + 1). */

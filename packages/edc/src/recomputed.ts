@@ -21,7 +21,7 @@
  * no genuine pair left at a grid point) the point is undefined (NaN) here.
  */
 import { AikdError } from '@aikd/core';
-import { argsortStable, selectInPlace } from './sort.ts';
+import { argsortStable, selectInPlace, valueBuckets } from './sort.ts';
 import { GRID_EPS, MAX_GRID_POINTS } from './constants.ts';
 import type { EdcPoints } from './types.ts';
 
@@ -555,24 +555,10 @@ const distanceBucket = (d: number): number => Math.min(HISTOGRAM_BUCKETS - 1, Ma
 function keptCounts(quality: Float64Array, cuts: Float64Array): { kept: Uint8Array; nFailedToAssess: number } {
   const n = quality.length;
   const m = cuts.length;
-  let lo = Infinity;
-  let hi = -Infinity;
   let nFailedToAssess = 0;
-  for (let i = 0; i < n; i++) {
-    const x = quality[i]!;
-    if (x > -Infinity && x < Infinity) {
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    } else if (x !== Infinity) nFailedToAssess++;
-  }
-  // buckets 1 … B by value range (monotone in the value: floor of a rounded difference times a positive scale),
-  // 0 for −Infinity and NaN, B + 1 for +Infinity
-  // (values halved first when their range overflows: exact, and still monotone)
+  for (let i = 0; i < n; i++) if (!(quality[i]! > -Infinity)) nFailedToAssess++;
   const B = HISTOGRAM_BUCKETS;
-  const f = Number.isFinite(hi - lo) ? 1 : 0.5;
-  const from = lo * f;
-  const scale = hi > lo && Number.isFinite((B - 1) / (hi * f - from)) ? (B - 1) / (hi * f - from) : 0;
-  const bucketOf = (x: number): number => (x > -Infinity ? (x < Infinity ? 1 + Math.min(B - 1, Math.floor((x * f - from) * scale)) : B + 1) : 0);
+  const { bucketOf } = valueBuckets(quality, B);
   const hist = new Float64Array(B + 3);
   for (let i = 0; i < n; i++) hist[bucketOf(quality[i]!) + 1]!++;
   for (let b = 0; b <= B + 1; b++) hist[b + 1]! += hist[b]!; // hist[b] = pairs in buckets before b

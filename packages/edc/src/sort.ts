@@ -148,3 +148,94 @@ export function minFrom(a: Float64Array, from: number): number {
   for (let i = from; i < a.length; i++) if (a[i]! < m) m = a[i]!;
   return m;
 }
+
+/**
+ * An order-preserving bucket index of float64 values by value range (`bucketOf(x) ≤ bucketOf(y)` whenever x ≤ y):
+ * bucket 0 holds −Infinity and NaN (NaN ranks as −Infinity, as in `argsortStable`), buckets 1 … `buckets` split
+ * [min, max] of the finite values evenly (the floor of a rounded difference times a positive scale: monotone),
+ * bucket `buckets` + 1 holds +Infinity. Values are halved first when their range overflows (exact, still monotone).
+ */
+export function valueBuckets(values: Float64Array, buckets: number): { bucketOf: (x: number) => number; count: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (x > -Infinity && x < Infinity) {
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+  }
+  const f = Number.isFinite(hi - lo) ? 1 : 0.5;
+  const from = lo * f;
+  const scale = hi > lo && Number.isFinite((buckets - 1) / (hi * f - from)) ? (buckets - 1) / (hi * f - from) : 0;
+  const last = buckets - 1;
+  return {
+    bucketOf: (x) => (x > -Infinity ? (x < Infinity ? 1 + Math.min(last, Math.floor((x * f - from) * scale)) : buckets + 1) : 0),
+    count: buckets + 2,
+  };
+}
+
+/** Buckets of `sortValues`' first pass: few enough that the scatter stays in cache, each then sorted natively. */
+const SORT_BUCKETS = 2048;
+
+/**
+ * The values ascending, as a new array (NaN written as −Infinity): one pass scatters them into buckets by value
+ * range (`valueBuckets`), then each bucket is sorted by the native `Float64Array.prototype.sort`, in cache. About
+ * 1.5× as fast as the native sort of the whole array on 4.5·10⁶ continuous values here; skewed values only make
+ * some buckets bigger (no worse than one native sort).
+ */
+export function sortValues(values: Float64Array): Float64Array<ArrayBuffer> {
+  const n = values.length;
+  if (n < 1 << 14) return Float64Array.from(values, (x) => (x === x ? x : -Infinity)).sort();
+  const { bucketOf, count } = valueBuckets(values, SORT_BUCKETS);
+  const end = new Uint32Array(count + 1);
+  for (let i = 0; i < n; i++) end[bucketOf(values[i]!) + 1]!++;
+  for (let b = 0; b < count; b++) end[b + 1]! += end[b]!;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    out[end[bucketOf(x)]!++] = x === x ? x : -Infinity;
+  }
+  // end[b] is now where bucket b ends
+  for (let b = 0, start = 0; b < count; start = end[b++]!) if (end[b]! - start > 1) out.subarray(start, end[b]!).sort();
+  return out;
+}
+
+/**
+ * The value of ascending rank `rank` in `values` (0-based; NaN ranks as −Infinity) and the smallest value above it
+ * (Infinity when none), without copying or reordering `values`: a histogram by value range (`valueBuckets`) finds
+ * the bucket holding the rank and the next non-empty one, and only those are sorted.
+ */
+export function valueAtRank(values: Float64Array, rank: number): { value: number; above: number } {
+  const n = values.length;
+  if (!(rank >= 0 && rank < n)) throw new RangeError(`valueAtRank: rank ${rank} outside [0, ${n - 1}]`);
+  const { bucketOf, count } = valueBuckets(values, RANK_BUCKETS);
+  const hist = new Uint32Array(count);
+  for (let i = 0; i < n; i++) hist[bucketOf(values[i]!)]!++;
+  let b = 0;
+  let before = 0;
+  while (before + hist[b]! <= rank) before += hist[b++]!;
+  let next = b + 1;
+  while (next < count && hist[next] === 0) next++;
+  const inB = new Float64Array(hist[b]!);
+  const inNext = new Float64Array(next < count ? hist[next]! : 0);
+  for (let i = 0, j = 0, k = 0; i < n; i++) {
+    const x = values[i]!;
+    const c = bucketOf(x);
+    if (c === b) inB[j++] = x === x ? x : -Infinity;
+    else if (c === next) inNext[k++] = x;
+  }
+  inB.sort();
+  const value = inB[rank - before]!;
+  let above = Infinity;
+  for (let j = rank - before + 1; j < inB.length; j++)
+    if (inB[j]! > value) {
+      above = inB[j]!;
+      break;
+    }
+  if (above === Infinity) for (let k = 0; k < inNext.length; k++) if (inNext[k]! < above) above = inNext[k]!;
+  return { value, above };
+}
+
+/** Buckets of the histogram `valueAtRank` selects with. */
+const RANK_BUCKETS = 1 << 16;

@@ -1,14 +1,14 @@
 /**
  * Comparison-score thresholds at a target FMR and at a starting error (numpy's default linear quantile): the one
  * place the workbench turns an FMR into a threshold (the EDC's iso mode, `fr-models`' TAR@FAR). On raw scores they
- * are O(n) by selection; the `…Sorted` forms take values sorted once and integer multiplicities (a bootstrap
+ * are O(n) by selection (a value histogram for the FMR rule, quickselect for quantiles); the `…Sorted` forms take values sorted once and integer multiplicities (a bootstrap
  * replicate) and give what the plain forms give on the values repeated that many times.
  *
  * CR-FIQA's own rule (closest FMR, candidates from both comparison types, on distances) is a different definition
  * and lives with its curve in recomputed.ts.
  */
 import { AikdError } from '@aikd/core';
-import { selectInPlace, minFrom } from './sort.ts';
+import { selectInPlace, minFrom, valueAtRank } from './sort.ts';
 
 /** The smallest double greater than `x` (x finite). */
 export function nextUp(x: number): number {
@@ -48,16 +48,12 @@ export function thresholdAtFmr(nonmated: Float64Array, fmr: number): FmrThreshol
   if (n === 0) throw new AikdError('thresholdAtFmr: no non-mated comparisons to set a threshold on');
   if (!(fmr >= 0 && fmr <= 1)) throw new AikdError(`thresholdAtFmr: expected an FMR in [0, 1] (got ${fmr})`);
   const allowed = maxCountAtRate(n, fmr);
-  const a = Float64Array.from(nonmated);
   let threshold: number;
-  if (allowed >= n) threshold = minFrom(a, 0);
+  if (allowed >= n) threshold = minFrom(nonmated, 0);
   else {
     // v = the (allowed+1)-th largest value: every candidate ≤ v has more than `allowed` values at or above it,
     // so t is the smallest value above v (or the next double above v when v is the largest).
-    const rank = n - allowed - 1;
-    const v = selectInPlace(a, rank);
-    let above = Infinity;
-    for (let i = rank + 1; i < n; i++) if (a[i]! > v && a[i]! < above) above = a[i]!;
+    const { value: v, above } = valueAtRank(nonmated, n - allowed - 1);
     threshold = above === Infinity ? nextUp(v) : above;
   }
   const falseMatches = countAtLeast(nonmated, threshold);

@@ -94,8 +94,9 @@ function matedColumn(vec: arrow.Vector, file: string): Uint8Array {
     const id = data.type.typeId;
     if (id === arrow.Type.Bool && data.values) {
       const bits = data.values as Uint8Array;
+      if (data.nullCount > 0)
+        for (let i = 0; i < data.length; i++) if (isNull(data, i)) throw bad(start + i, null);
       for (let i = 0; i < data.length; i++) {
-        if (isNull(data, i)) throw bad(start + i, null);
         const b = data.offset + i;
         out[start + i] = (bits[b >> 3]! >> (b & 7)) & 1;
       }
