@@ -9,7 +9,8 @@
  * (`apps/cli/bin/aikd.mjs edc --input big.arrow --bootstrap 0 --json`: Arrow in, JSON out), timed from outside,
  * against its anchor measured in the same run: the same iso curve in plain numpy (`edc_numpy.py`, one sort for the
  * threshold, a stable argsort for the curve, reading raw columns), also a whole process timed from outside; skipped
- * with a note when python3 + numpy are missing. Target (issue 21): ≤ 0.5× numpy.
+ * with a note when python3 + numpy are missing; both modes (the recomputed one against `edc_numpy.py … recomputed`).
+ * Wall clock and CPU time (GNU time) of both. Target (issue 21): ≤ 0.5× numpy.
  *
  *   pnpm bench edc                    (BENCH_EDC_N=1000000 for a quick run)
  *   node --import tsx packages/edc/bench/edc.bench.ts --bootstrap      (the bootstrap part only)
@@ -124,44 +125,57 @@ function bootstrapCost(): Record<string, unknown>[] {
   return rows;
 }
 
-/** Wall clock of a whole process (median of 3), its stdout, and its peak RSS when GNU time is there. */
-function timed(cmd: string[]): { seconds: number; stdout: string; rssMb: number | null } {
+/** Wall clock of a whole process (median of 3), its stdout, and its CPU time and peak RSS when GNU time is there. */
+function timed(cmd: string[]): { seconds: number; stdout: string; cpu: number | null; rssMb: number | null } {
   const gnuTime = existsSync('/usr/bin/time');
-  const runs: { seconds: number; stdout: string; rssMb: number | null }[] = [];
+  const runs: { seconds: number; stdout: string; cpu: number | null; rssMb: number | null }[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    const c = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'AIKD_TIME %M', ...cmd], { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: 1 << 28 }) : spawnSync(cmd[0]!, cmd.slice(1), { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const c = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'AIKD_TIME %M %U %S', ...cmd], { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: 1 << 28 }) : spawnSync(cmd[0]!, cmd.slice(1), { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: 1 << 28 });
     const seconds = (performance.now() - t) / 1000;
     if (c.status !== 0) throw new Error(`${cmd.join(' ')} failed (exit ${c.status}): ${c.stderr}`);
-    const rss = /AIKD_TIME (\d+)/.exec(c.stderr ?? '')?.[1];
-    runs.push({ seconds, stdout: c.stdout, rssMb: rss ? Math.round(Number(rss) / 1024) : null });
+    const m = /AIKD_TIME (\d+) ([\d.]+) ([\d.]+)/.exec(c.stderr ?? '');
+    runs.push({ seconds, stdout: c.stdout, cpu: m ? Number(m[2]) + Number(m[3]) : null, rssMb: m ? Math.round(Number(m[1]) / 1024) : null });
   }
   return runs.sort((a, b) => a.seconds - b.seconds)[1]!;
 }
 
-/** `aikd edc` (built CLI, Arrow in → JSON out) against the numpy implementation, both timed from outside. */
+/**
+ * `aikd edc` (built CLI, Arrow in → JSON out) against the numpy implementation of the same curve, both timed from
+ * outside, in each mode. The CLI is started as its `#!` line starts it (node --conditions=aikd-dist), as `aikd` runs.
+ */
 function cliAgainstNumpy(file: string, n: number): Record<string, unknown>[] {
   const bin = join(workspaceRoot, 'apps/cli/bin/aikd.mjs');
   spawnSync(process.execPath, [bin, '--help'], { stdio: 'ignore' }); // builds stale packages first, untimed
-  // points thinned for printing (the areas use all ~5·10⁶): the JSON is the result, not a dump of the curve
-  const cli = timed([process.execPath, bin, 'edc', '--input', file, '--bootstrap', '0', '--json', '--max-points', '1000']);
-  const ours = (JSON.parse(cli.stdout) as { results: { pauc: Record<string, number> }[] }).results[0]!.pauc['0.3']!;
-  const row = (what: string, r: { seconds: number; rssMb: number | null }, pauc: number, ratio: number | null) => ({
-    what,
-    wall_s: +r.seconds.toFixed(2),
-    peak_rss_mb: r.rssMb,
-    'pauc@0.3': +pauc.toFixed(6),
-    'ratio to numpy': ratio === null ? 'n/a' : +ratio.toFixed(2),
-    'target ≤ 0.5×': ratio === null || ratio === 1 ? '' : ratio <= 0.5 ? 'met' : 'MISSED',
-  });
   const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
-  if (!hasNumpy) {
-    console.log('(python3 + numpy not found: no numpy anchor, so no ratio)');
-    return [row('aikd edc --json --max-points 1000 (built CLI, wall clock)', cli, ours, null)];
+  if (!hasNumpy) console.log('(python3 + numpy not found: no numpy anchor, so no ratio)');
+  const rows: Record<string, unknown>[] = [];
+  for (const mode of ['iso', 'recomputed'] as const) {
+    // points thinned for printing (the areas use all of them): the JSON is the result, not a dump of the curve
+    const cli = timed([process.execPath, '--conditions=aikd-dist', bin, 'edc', '--mode', mode, '--input', file, '--bootstrap', '0', '--json', '--max-points', '1000']);
+    const ours = (JSON.parse(cli.stdout) as { results: { pauc: Record<string, number> }[] }).results[0]!.pauc['0.3']!;
+    const row = (what: string, r: { seconds: number; cpu: number | null; rssMb: number | null }, pauc: number, anchor?: { seconds: number; cpu: number | null }) => {
+      const ratio = anchor ? r.seconds / anchor.seconds : null;
+      return {
+        what,
+        wall_s: +r.seconds.toFixed(2),
+        cpu_s: r.cpu === null ? 'n/a' : +r.cpu.toFixed(2),
+        peak_rss_mb: r.rssMb,
+        'pauc@0.3': +pauc.toFixed(6),
+        'ratio to numpy (wall)': ratio === null ? '' : +ratio.toFixed(2),
+        'ratio (CPU)': anchor && r.cpu !== null && anchor.cpu ? +(r.cpu / anchor.cpu).toFixed(2) : '',
+        'target ≤ 0.5×': ratio === null ? '' : ratio <= 0.5 ? 'met' : 'MISSED',
+      };
+    };
+    if (!hasNumpy) {
+      rows.push(row(`${mode}: aikd edc --json --max-points 1000 (built CLI)`, cli, ours));
+      continue;
+    }
+    const py = timed(['python3', join(dirname(SELF), 'edc_numpy.py'), dirname(file), String(n), ...(mode === 'recomputed' ? ['recomputed'] : [])]);
+    const theirs = (JSON.parse(py.stdout) as { 'pauc@0.3': number })['pauc@0.3'];
+    rows.push(row(`${mode}: numpy, same curve (anchor)`, py, theirs), row(`${mode}: aikd edc --json --max-points 1000 (built CLI)`, cli, ours, py));
   }
-  const py = timed(['python3', join(dirname(SELF), 'edc_numpy.py'), dirname(file), String(n)]);
-  const theirs = (JSON.parse(py.stdout) as { 'pauc@0.3': number })['pauc@0.3'];
-  return [row('numpy, same curve (anchor)', py, theirs, 1), row('aikd edc --json --max-points 1000 (built CLI, wall clock)', cli, ours, cli.seconds / py.seconds)];
+  return rows;
 }
 
 if (process.argv[2] === '--bootstrap') {
