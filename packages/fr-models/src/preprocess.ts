@@ -21,23 +21,33 @@ export function cropsToPixels(crops: readonly RawImage[], size: number): tf.Tens
 
 type OnnxInputSpec = { size: number; colour: ColourOrder; mean: number | [number, number, number]; std: number | [number, number, number]; layout: 'NCHW' | 'NHWC' };
 
-/** n images of S×S interleaved RGB values (image i's from `pixelsOf(i)`) → the model's input layout and scaling. */
-function toOnnxInput(n: number, pixelsOf: (i: number) => ArrayLike<number>, p: OnnxInputSpec): Float32Array {
+/** n images of S×S interleaved RGB values (image i's from `pixelsOf(i)`) → the model's input layout and scaling.
+ * One pass over each image's pixels (the three channels of a pixel together): this runs on every batch. */
+function toOnnxInput(n: number, pixelsOf: (i: number) => Uint8Array | Float32Array, p: OnnxInputSpec): Float32Array {
   const { size } = p;
   const mean = typeof p.mean === 'number' ? [p.mean, p.mean, p.mean] : p.mean;
   const std = typeof p.std === 'number' ? [p.std, p.std, p.std] : p.std;
   const hw = size * size;
   const out = new Float32Array(n * hw * 3);
-  const src = p.colour === 'BGR' ? [2, 1, 0] : [0, 1, 2]; // network channel c takes RGB channel src[c]
+  // network channel c takes RGB channel src[c]
+  const src = p.colour === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const [s0, s1, s2] = src as [number, number, number];
+  const [m0, m1, m2] = [mean[0]!, mean[1]!, mean[2]!];
+  const [i0, i1, i2] = [1 / std[0]!, 1 / std[1]!, 1 / std[2]!];
+  // where channel c of pixel k goes: base + c·cStride + k·kStride
+  const [cStride, kStride] = p.layout === 'NCHW' ? [hw, 1] : [1, 3];
+  const asIs = p.layout === 'NHWC' && src[0] === 0 && mean.every((m) => m === 0) && std.every((s) => s === 1);
   for (let i = 0; i < n; i++) {
     const px = pixelsOf(i);
     const base = i * hw * 3;
-    for (let ch = 0; ch < 3; ch++) {
-      const s = src[ch]!, m = mean[ch]!, inv = 1 / std[ch]!;
-      if (p.layout === 'NCHW') {
-        const o = base + ch * hw;
-        for (let k = 0; k < hw; k++) out[o + k] = (px[k * 3 + s]! - m) * inv;
-      } else for (let k = 0; k < hw; k++) out[base + k * 3 + ch] = (px[k * 3 + s]! - m) * inv;
+    if (asIs) {
+      out.set(px, base); // the values as they are (the built-in models normalise inside their graphs)
+      continue;
+    }
+    for (let k = 0, j = 0, o = base; k < hw; k++, j += 3, o += kStride) {
+      out[o] = (px[j + s0]! - m0) * i0;
+      out[o + cStride] = (px[j + s1]! - m1) * i1;
+      out[o + 2 * cStride] = (px[j + s2]! - m2) * i2;
     }
   }
   return out;

@@ -86,8 +86,10 @@ describe.each(frModelCatalogue.tfjsIds())('%s', (id) => {
       conversionDir(m, { ...spec, weightsHash: '0000000000000000' }),
       conversionDir(m, { ...spec, colour: spec.colour === 'RGB' ? 'BGR' : 'RGB' }),
       conversionDir(m, { ...spec, template: spec.template.map(([x, y]) => [x + 1, y]) as typeof spec.template }),
+      // and so is a conversion written by other converter code (an older aikd)
+      conversionDir(m, spec, '0123456789abcdef'),
     ]);
-    expect(dirs.size).toBe(4);
+    expect(dirs.size).toBe(5);
   }, 120_000);
 
   it('its tfjs form gives the same embedding on the cpu backend (cos > 0.9999)', async () => {

@@ -6,6 +6,7 @@ import { rngFor } from '@aikd/core';
 import type { RawImage } from '@aikd/datasets';
 import { createRecognizer, cropsToOnnxInput, onnxProto, splitBeforeLastLinear, recognizerMissing, recognizerWeightFiles } from '../src/index.ts';
 import { D, S, tinyRecognizerOnnx, tinyReference } from './onnx-model.ts';
+import { ONNX_CHUNK } from '../src/onnx/onnx-recognizer.ts';
 
 let dir: string;
 let modelPath: string;
@@ -43,6 +44,29 @@ describe('ONNX recogniser', () => {
       const ref = tinyReference(input.subarray(i * 3 * S * S, (i + 1) * 3 * S * S)).embedding;
       for (let d = 0; d < D; d++) expect(got[i]![d]).toBeCloseTo(ref[d]!, 4);
     });
+    await rec.dispose();
+  });
+
+  it('a batch larger than one ONNX Runtime call runs in parts, each image giving its own embedding and features', async () => {
+    const many: RawImage[] = Array.from({ length: 2 * ONNX_CHUNK + 3 }, (_, k) => {
+      const r = rngFor('many', k);
+      return { width: S, height: S, channels: 3, data: Uint8Array.from({ length: S * S * 3 }, () => r.int(256)) };
+    });
+    const rec = await createRecognizer(`onnx:${modelPath}`, { preprocess: { size: S } });
+    const got = await rec.embed(many);
+    const feats = await rec.penultimate!.features(many);
+    expect(got).toHaveLength(many.length);
+    expect(feats.shape).toEqual([many.length, 4 * S * S]);
+    const input = cropsToOnnxInput(many, { size: S, colour: 'RGB', mean: 127.5, std: 127.5, layout: 'NCHW' });
+    const F = 4 * S * S;
+    many.forEach((_, i) => {
+      const ref = tinyReference(input.subarray(i * 3 * S * S, (i + 1) * 3 * S * S));
+      for (let d = 0; d < D; d++) expect(got[i]![d]).toBeCloseTo(ref.embedding[d]!, 4);
+      for (let f = 0; f < F; f += 37) expect(feats.data[i * F + f]).toBeCloseTo(ref.features[f]!, 4);
+    });
+    // the same image alone gives the same values as inside the batch
+    const alone = await rec.embed([many[2 * ONNX_CHUNK + 1]!]);
+    for (let d = 0; d < D; d++) expect(alone[0]![d]).toBeCloseTo(got[2 * ONNX_CHUNK + 1]![d]!, 5);
     await rec.dispose();
   });
 

@@ -23,8 +23,13 @@ export interface ConvertedModel {
   converted: boolean;
 }
 
-/** Names inside the converted graphs. */
-export const CONVERTED = { input: 'pixels', embedding: 'embedding', penultimate: 'penultimate' } as const;
+/** Names inside the converted graphs, and what their pixel input takes: the crops' RGB values as they are, NHWC. */
+export const CONVERTED = {
+  input: 'pixels',
+  embedding: 'embedding',
+  penultimate: 'penultimate',
+  preprocess: { colour: 'RGB', mean: 0, std: 1, layout: 'NHWC' },
+} as const;
 
 let codeHash: string | undefined;
 /** A hash of the code that writes the conversion (the ONNX writer and the rebuilds), from wherever it runs
@@ -39,9 +44,10 @@ function conversionCodeHash(): string {
   return (codeHash = h.digest('hex').slice(0, 16));
 }
 
-/** Where a built-in model's conversion is cached: a key of everything the conversion is made from. */
-export function conversionDir(m: Pick<BundledFrModel, 'id'>, spec: Pick<RecognizerSpec, 'weightsHash' | 'colour' | 'template'>): string {
-  const key = configHash({ kind: 'onnx-conversion', id: m.id, weights: spec.weightsHash, colour: spec.colour, template: spec.template, code: conversionCodeHash() });
+/** Where a built-in model's conversion is cached: a key of everything the conversion is made from, the converting
+ * code (`code`, default: the hash of this code) included, so a conversion written by older code is never reused. */
+export function conversionDir(m: Pick<BundledFrModel, 'id'>, spec: Pick<RecognizerSpec, 'weightsHash' | 'colour' | 'template'>, code = conversionCodeHash()): string {
+  const key = configHash({ kind: 'onnx-conversion', id: m.id, weights: spec.weightsHash, colour: spec.colour, template: spec.template, code });
   return cacheDir('onnx', `${m.id}-${key}`);
 }
 
@@ -75,9 +81,7 @@ export async function convertedModel(m: BundledFrModel, spec: RecognizerSpec): P
     const ref = tf.tidy(() => bb.model.predict(tf.tensor4d(nhwc, [n, S, S, 3])) as TF.Tensor).dataSync() as Float32Array;
     const { createOnnxSession, ort } = await import('@aikd/runtime');
     const session = await createOnnxSession(model, { label: `${m.id} (ONNX conversion)`, threads: 1 });
-    const nchw = new Float32Array(n * per);
-    for (let i = 0; i < n; i++) for (let k = 0; k < S * S; k++) for (let c = 0; c < 3; c++) nchw[i * per + c * S * S + k] = nhwc[i * per + k * 3 + c]!;
-    const got = (await session.run({ [CONVERTED.input]: new ort.Tensor('float32', nchw, [n, 3, S, S]) }, [CONVERTED.embedding]))[CONVERTED.embedding]!.data as Float32Array;
+    const got = (await session.run({ [CONVERTED.input]: new ort.Tensor('float32', nhwc, [n, S, S, 3]) }, [CONVERTED.embedding]))[CONVERTED.embedding]!.data as Float32Array;
     await session.release();
     const d = ref.length / n;
     for (let i = 0; i < n; i++) {
@@ -100,7 +104,7 @@ export async function openOnOnnxRuntime(m: BundledFrModel): Promise<Recognizer> 
   const { createOnnxRecognizer } = await import('../onnx/onnx-recognizer.ts');
   const rec = await createOnnxRecognizer(
     files.model,
-    { size: spec.inputSize, colour: 'RGB', mean: 0, std: 1, layout: 'NCHW', input: CONVERTED.input, output: CONVERTED.embedding },
+    { size: spec.inputSize, ...CONVERTED.preprocess, input: CONVERTED.input, output: CONVERTED.embedding },
     { id: m.id, spec, head: { model: files.head, featureName: CONVERTED.penultimate } },
   );
   let tfjs: Promise<Recognizer> | undefined;

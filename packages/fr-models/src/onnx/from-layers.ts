@@ -1,9 +1,10 @@
 /**
  * A tf.layers model (the trainable rebuilds in backbones/) written as an ONNX graph, so ONNX Runtime can run the
  * built-in FR models for inference (≈ 4–7× tfjs-wasm here). The ONNX graph computes in NCHW, ONNX Runtime's fast
- * layout; its pixel input is NCHW too, and 4-D tensors it exposes (outputs, or the input of a head) are NHWC like
- * tfjs', so feature values come out in the same order on both engines. Only the layers the rebuilds use are
- * written; any other is an error naming it.
+ * layout, with the weights transposed once here; its pixel input is NHWC like tfjs' (interleaved RGB: the crops'
+ * own layout, so feeding it is a copy, and one Transpose inside the graph, in ONNX Runtime's native code, makes it
+ * NCHW), and 4-D tensors it exposes (outputs, or the input of a head) are NHWC too, so feature values come out in
+ * the same order on both engines. Only the layers the rebuilds use are written; any other is an error naming it.
  */
 import type { tf } from '@aikd/runtime';
 import { AikdError } from '@aikd/core';
@@ -15,7 +16,7 @@ export interface LayersToOnnxOptions {
   outputs: { layer: string; name: string }[];
   /** Start at this layer's output (a graph input of that name, NHWC when 4-D) instead of the model's input: a head. */
   from?: { layer: string; name: string };
-  /** Name of the pixel input (default `pixels`): [batch, 3, S, S], the model input's values (0..255 RGB). */
+  /** Name of the pixel input (default `pixels`): [batch, S, S, 3], the model input's values (0..255 RGB). */
   input?: string;
   producer?: string;
 }
@@ -99,8 +100,8 @@ export function layersToOnnx(model: tf.LayersModel, opts: LayersToOnnxOptions): 
     if (cls === 'InputLayer') {
       const [h, w, c] = (cfg.batchInputShape as number[]).slice(1) as [number, number, number];
       const name = opts.input ?? 'pixels';
-      graphInputs.push({ name, elemType: DataType.FLOAT, shape: ['batch', c, h, w] });
-      values.set(l.name, { name, rank: 4 });
+      graphInputs.push({ name, elemType: DataType.FLOAT, shape: ['batch', h, w, c] });
+      values.set(l.name, { name: transpose(name, NHWC_TO_NCHW), rank: 4 });
       continue;
     }
     const inLayers = inputsOf(l);

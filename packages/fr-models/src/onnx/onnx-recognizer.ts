@@ -44,6 +44,14 @@ function pickOutput(session: OnnxSession, p: OnnxPreprocess, file: string): stri
   return (emb ?? session.outputs[0]!).name;
 }
 
+/**
+ * Images per ONNX Runtime call. A batch runs in parts this big so that a layer's activations stay in the CPU's
+ * caches: batch 32 as four runs of 8 took mobileface from 0.80 to 0.50 CPU ms/img (1 thread) and faceapi-resnet
+ * from 8.3 to 6.8 (2 cores, AVX2). An image's values do not depend on the images run beside it (up to float
+ * rounding where a kernel is chosen by batch size).
+ */
+export const ONNX_CHUNK = 8;
+
 export interface OnnxRecognizerOptions {
   id?: string;
   description?: string;
@@ -76,9 +84,23 @@ export async function createOnnxRecognizer(path: string, p: OnnxPreprocess, meta
     ...meta.spec,
   };
   const dims = (n: number) => (p.layout === 'NCHW' ? [n, 3, p.size, p.size] : [n, p.size, p.size, 3]);
-  const run = async (s: OnnxSession, input: Float32Array, n: number, outName: string) => {
-    const res = await s.run({ [inputName]: new ort.Tensor('float32', input, dims(n)) }, [outName]);
-    return res[outName]!;
+  /** `outName` for n images, run ONNX_CHUNK images at a time; the parts joined along the batch axis. */
+  const run = async (s: OnnxSession, input: Float32Array, n: number, outName: string): Promise<{ data: Float32Array; dims: number[] }> => {
+    const per = input.length / n;
+    const parts: ort.Tensor[] = [];
+    for (let i = 0; i < n; i += ONNX_CHUNK) {
+      const m = Math.min(ONNX_CHUNK, n - i);
+      parts.push((await s.run({ [inputName]: new ort.Tensor('float32', input.subarray(i * per, (i + m) * per), dims(m)) }, [outName]))[outName]!);
+    }
+    const first = parts[0]!;
+    if (parts.length === 1) return { data: first.data as Float32Array, dims: [...first.dims] };
+    const data = new Float32Array(parts.reduce((a, t) => a + t.data.length, 0));
+    let at = 0;
+    for (const t of parts) {
+      data.set(t.data as Float32Array, at);
+      at += t.data.length;
+    }
+    return { data, dims: [parts.reduce((a, t) => a + t.dims[0]!, 0), ...first.dims.slice(1)] };
   };
   const embeddings = async (input: Float32Array, n: number) => {
     if (!n) return [];
@@ -87,7 +109,7 @@ export async function createOnnxRecognizer(path: string, p: OnnxPreprocess, meta
       throw new InputError({ file: path, where: `output "${outputName}"`, expected: `embeddings of shape [${n}, d]`, got: `[${t.dims.join(', ')}]` });
     const d = t.dims[1]!;
     spec.embeddingSize = d;
-    const data = t.data as Float32Array;
+    const data = t.data;
     return Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
   };
 
@@ -109,7 +131,7 @@ export async function createOnnxRecognizer(path: string, p: OnnxPreprocess, meta
     penultimate = {
       async features(crops) {
         const t = await run((await open())[0], cropsToOnnxInput(crops, p), crops.length, split.featureName);
-        return { data: t.data as Float32Array, shape: [...t.dims] };
+        return { data: t.data, shape: t.dims };
       },
       async head(features, shape) {
         const hd = (await open())[1];
