@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aikd } from './helpers.ts';
@@ -53,5 +53,29 @@ describe('aikd', () => {
     const r = aikd(['env'], { AIKD_BACKEND: 'gpu' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/AIKD_BACKEND: expected one of auto, tensorflow, wasm, cpu \(got "gpu"\)/);
+  });
+
+  it('cache prune: a dry run lists a stale conversion and keeps it, the real run removes it and says what it freed', () => {
+    const home = mkdtempSync(join(tmpdir(), 'aikd-cli-cache-'));
+    const stale = join(home, 'cache', 'onnx', 'faceres-0000000000000000');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'head.onnx'), new Uint8Array(1000));
+    writeFileSync(join(stale, 'model.onnx'), new Uint8Array(4000));
+    const dry = aikd(['cache', 'prune', '--dry-run'], { AIKD_HOME: home });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`would remove ${stale} (stale ONNX conversion, 5.00 kB)`);
+    expect(dry.stdout).toMatch(/would free 5\.00 kB; kept 0 current conversions and 0 feature files \(0 B of 2\.00 GB allowed\)/);
+    expect(existsSync(join(stale, 'model.onnx'))).toBe(true);
+    const r = JSON.parse(aikd(['cache', 'prune', '--json', '--max-features', '1GB'], { AIKD_HOME: home }).stdout);
+    expect(r).toMatchObject({ dryRun: false, freedBytes: 5000, limitBytes: 1e9, removed: [{ path: stale, bytes: 5000, reason: 'stale conversion' }] });
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it('cache prune: a size limit that is not a size is a clear error', () => {
+    const r = aikd(['cache', 'prune', '--max-features', 'lots']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--max-features: expected a size such as 2GB, 500MB or 1\.5GiB \(got "lots"\)/);
+    const env = aikd(['cache', 'prune'], { AIKD_FEATURE_CACHE_MAX: '2 bananas' });
+    expect(env.stderr).toMatch(/AIKD_FEATURE_CACHE_MAX: expected a size/);
   });
 });

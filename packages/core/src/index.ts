@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './fs.ts';
+export * from './bytes.ts';
 export * from './hash.ts';
 export * from './float16.ts';
 export * from './file-hash.ts';

@@ -236,6 +236,34 @@ export function register(program: Command): void {
         await rec.dispose();
       }
     });
+
+  program
+    .command('cache')
+    .description('the caches under $AIKD_HOME/cache')
+    .command('prune')
+    .description('remove ONNX conversions of the built-in models that no current model maps to, and cut the FR feature cache to a size limit, least recently used first')
+    .option('--max-features <size>', 'size limit of the feature cache, e.g. 2GB, 500MB (default: AIKD_FEATURE_CACHE_MAX, else 2GB)')
+    .option('--dry-run', 'list what would be removed, remove nothing')
+    .action(async (o: { maxFeatures?: string; dryRun?: boolean }) => {
+      const { parseBytes, formatBytes, InputError } = await import('@aikd/core');
+      const { pruneCaches, DEFAULT_FEATURE_CACHE_LIMIT } = await import('./cache-prune.ts');
+      const given = o.maxFeatures ?? process.env.AIKD_FEATURE_CACHE_MAX;
+      const limit = given === undefined || given === '' ? DEFAULT_FEATURE_CACHE_LIMIT : parseBytes(given);
+      if (limit === undefined)
+        throw new InputError({ where: o.maxFeatures !== undefined ? '--max-features' : 'AIKD_FEATURE_CACHE_MAX', expected: 'a size such as 2GB, 500MB or 1.5GiB', got: `"${given}"` });
+      const r = await pruneCaches({ maxFeatureBytes: limit, dryRun: o.dryRun });
+      emit(r, () => {
+        const verb = r.dryRun ? 'would remove' : 'removed';
+        const stale = r.removed.filter((e) => e.reason === 'stale conversion');
+        const lru = r.removed.filter((e) => e.reason !== 'stale conversion');
+        return [
+          ...stale.map((e) => `${verb} ${e.path} (stale ONNX conversion, ${formatBytes(e.bytes)})`),
+          ...(lru.length ? [`${verb} ${lru.length} feature files, the least recently used (${formatBytes(lru.reduce((a, e) => a + e.bytes, 0))})`] : []),
+          ...r.skipped.map((e) => `left ${e.path} (${e.why})`),
+          `${r.dryRun ? 'would free' : 'freed'} ${formatBytes(r.freedBytes)}; kept ${r.kept.conversions.length} current conversions and ${r.kept.featureFiles} feature files (${formatBytes(r.kept.featureBytes)} of ${formatBytes(r.limitBytes)} allowed)`,
+        ].join('\n');
+      });
+    });
 }
 
 async function loadResults() {

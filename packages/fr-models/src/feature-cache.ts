@@ -5,10 +5,11 @@
  * crop's pixels; its folder is the FR model's content key (id, engine, weights hash, input conventions and the
  * code of this package, which holds the ONNX conversion) and the feature's name. `embed` and every method that
  * reads features through a recogniser share it, so the second method on the same crops runs no FR model.
- * Input gradients (`gradients()`) and float pixels (`embedPixels`) pass through uncached.
+ * Input gradients (`gradients()`) and float pixels (`embedPixels`) pass through uncached. Reading an item marks it
+ * used (its modification time), so `aikd cache prune` keeps the features in use under its size limit.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, configHash, packageCodeVersion, writeFileAtomic } from '@aikd/core';
 import type { RawImage } from '@aikd/datasets';
@@ -63,6 +64,14 @@ export function isCached(rec: Recognizer): rec is CachedRecognizer {
   return 'featureCache' in rec;
 }
 
+function touch(file: string, when: Date): void {
+  try {
+    utimesSync(file, when, when);
+  } catch {
+    // a read-only or shared cache: its items are still read, only their age is not updated
+  }
+}
+
 // item file: a uint32 count of dims, the dims (uint32), the float32 values (little-endian, as written)
 function encodeItem(shape: readonly number[], values: Float32Array): Uint8Array {
   const head = new Uint32Array([shape.length, ...shape]);
@@ -107,6 +116,11 @@ export function withFeatureCache(rec: Recognizer, dir?: string): CachedRecognize
     const files = crops.map((c) => fileOf(feature, cropKey(c)));
     const found = files.map(readItem);
     const missing = found.flatMap((f, i) => (f ? [] : [i]));
+    // an item's modification time is its last use: `aikd cache prune` evicts the least recently used first
+    const now = new Date();
+    found.forEach((f, i) => {
+      if (f) touch(files[i]!, now);
+    });
     stats[feature].hits += crops.length - missing.length;
     stats[feature].misses += missing.length;
     if (missing.length) {
