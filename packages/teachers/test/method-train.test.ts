@@ -34,7 +34,7 @@ beforeAll(async () => {
     }
   ds = await openDatasetEntry({ name: 'tiny-ids', format: 'folder', paths: { images: join(root, 'crops') }, aligned: true, crop_size: 112 }, { dataRoot: root });
   rec = await createRecognizer('mobileface');
-});
+}, 120_000); // the first use converts mobileface to ONNX in this fresh AIKD_HOME: over the default 10 s on a busy machine
 afterAll(async () => {
   await rec.dispose();
   await ds.close();

@@ -26,7 +26,7 @@ beforeAll(async () => {
   ds = await openDatasetEntry({ name: 'tiny', format: 'folder', paths: { images: join(root, 'crops') }, aligned: true, crop_size: 112 }, { dataRoot: root });
   norm = await createQualityMethod('embedding-norm', { frModel: 'mobileface' });
   serfiq = await createQualityMethod('serfiq', { frModel: 'mobileface', params: { T: 20 } });
-});
+}, 120_000); // the first use converts mobileface to ONNX in this fresh AIKD_HOME: over the default 10 s on a busy machine
 afterAll(async () => {
   await norm.dispose();
   await serfiq.dispose();
