@@ -650,7 +650,7 @@ const curveTable = curveRows.map((r) => ({
 
 const settings = {
   // paths relative to the working folder (the repository), so the record names no machine's folders
-  command: `node --import tsx packages/aikd/scripts/aikd-study.ts ${process.argv.slice(2).map((a) => (isAbsolute(a) ? relative(process.cwd(), a) : a)).join(' ')}`.trim(),
+  command: `node --import tsx packages/aikd/scripts/aikd-study.ts ${process.argv.slice(2).map((a) => (isAbsolute(a) ? (relative(process.cwd(), a).startsWith('..') ? '<a folder outside the repository>' : relative(process.cwd(), a)) : a)).join(' ')}`.trim(),
   teachers: Object.fromEntries(teacherIds),
   labels_fr_model: LABELS_FR,
   backbone: BACKBONE,
