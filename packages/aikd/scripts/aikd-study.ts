@@ -45,10 +45,10 @@ import { isAbsolute, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as arrow from 'apache-arrow';
 import { tf, initRuntime } from '@aikd/runtime';
-import { cacheDir, configHash, fileSha256, log, textTable, writeJsonAtomic } from '@aikd/core';
+import { cacheDir, configHash, fileSha256, log, markdownTable, textTable, writeJsonAtomic } from '@aikd/core';
 import { openDataset, registerDatasetBuilder, splitByIdentity, type RawImage } from '@aikd/datasets';
 import { alignDatasetInBatches, buildDemoDataset, createProcedure, type AlignmentProcedure } from '@aikd/alignment';
-import { createRecognizer, cropsToPixels, embedDataset } from '@aikd/fr-models';
+import { cosine, createRecognizer, cropsToPixels, embedDataset } from '@aikd/fr-models';
 import { createQualityMethod, scoreDataset, spearman, trainMethod, METHOD_TRAIN_RUN_KIND } from '@aikd/teachers';
 import { bootstrapEdc, percentileInterval, prepareEdc, writeChart, type ComparisonSet, type PreparedEdc } from '@aikd/edc';
 import { Run, listRuns, runsDir } from '@aikd/results';
@@ -281,20 +281,28 @@ async function conditionCrops(c: Condition, template: unknown): Promise<RawImage
 // seed): workers fill it right after training, the evaluation reads it
 const studentCacheKey = (run: string, weights: string, c: Condition) =>
   configHash({ kind: 'aikd-study-student', run, weights, dataset: test.name, images: testIds, procedure: c.procedure.id, params: c.procedure.params, seed: EVAL_SEED });
-function cosine(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  let d = 0, nx = 0, ny = 0;
-  for (let k = 0; k < x.length; k++) {
-    d += x[k]! * y[k]!;
-    nx += x[k]! ** 2;
-    ny += y[k]! ** 2;
-  }
-  return d / Math.sqrt(nx * ny);
-}
 // A head-only student's backbone is the frozen FR model: its embedding of a crop is the frozen model's, which ONNX
 // Runtime computes ~6× faster than tfjs (cos ≥ 0.99999, fr-models' parity tests); only the quality head runs in
 // tfjs. The first such student of a process is checked against its own full tfjs forward on the aligned crops.
 let frozenRec: Awaited<ReturnType<typeof createRecognizer>> | undefined;
 const headPathCheck: { run?: string; condition?: string; max_abs_dq_label_scale?: number; min_cos?: number } = {};
+/** A student's own tfjs graph over crops: normalised qualities (label scale 0..1) and embeddings, in crop order. */
+function tfjsForward(model: tf.LayersModel, crops: RawImage[]): { q: Float32Array; e: Float32Array[] } {
+  const q = new Float32Array(crops.length);
+  const e: Float32Array[] = new Array(crops.length);
+  for (let i = 0; i < crops.length; i += 32) {
+    const part = crops.slice(i, i + 32);
+    const [es, qs] = tf.tidy(() => studentForward(model, cropsToPixels(part, studentSize)));
+    const qv = qs.dataSync(), ev = es.dataSync() as Float32Array;
+    tf.dispose([es, qs]);
+    const d = ev.length / part.length;
+    part.forEach((_, j) => {
+      q[i + j] = qv[j]!;
+      e[i + j] = ev.slice(j * d, (j + 1) * d);
+    });
+  }
+  return { q, e };
+}
 /** The first head-only student's cached scores (ONNX path) against its own full tfjs graph on the aligned crops. */
 async function checkHeadPath(run: string, scores: { quality: Map<string, Float64Array>; embedding: Map<string, Float32Array[]> }) {
   const dir = join(runsDir(), run);
@@ -304,19 +312,13 @@ async function checkHeadPath(run: string, scores: { quality: Map<string, Float64
   const crops = await conditionCrops(c, info.backbone.template);
   const q = scores.quality.get(c.key)!, e = scores.embedding.get(c.key)!;
   const range = info.labels.max - info.labels.min;
-  let maxDq = 0, minCos = 1;
-  for (let i = 0; i < crops.length; i += 32) {
-    const part = crops.slice(i, i + 32);
-    const [es, qs] = tf.tidy(() => studentForward(model, cropsToPixels(part, studentSize)));
-    const qt = qs.dataSync(), et = es.dataSync() as Float32Array;
-    tf.dispose([es, qs]);
-    const d = et.length / part.length;
-    part.forEach((_, j) => {
-      maxDq = Math.max(maxDq, Math.abs(info.labels.min + qt[j]! * range - q[i + j]!) / range);
-      minCos = Math.min(minCos, cosine(et.subarray(j * d, (j + 1) * d), e[i + j]!));
-    });
-  }
+  const own = tfjsForward(model, crops);
   model.dispose();
+  let maxDq = 0, minCos = 1;
+  own.q.forEach((qt, i) => {
+    maxDq = Math.max(maxDq, Math.abs(info.labels.min + qt * range - q[i]!) / range);
+    minCos = Math.min(minCos, cosine(own.e[i]!, e[i]!));
+  });
   Object.assign(headPathCheck, { run, condition: c.key, max_abs_dq_label_scale: maxDq, min_cos: minCos });
   log.info(`head-only student ${run}: ONNX-embedding path vs its own tfjs graph on ${c.key}: max |Δq| ${maxDq.toExponential(2)} of the label range, min cos ${minCos.toFixed(7)}`);
   if (!(maxDq < 1e-3 && minCos > 0.9999)) throw new Error(`the head-only evaluation path disagrees with the student's own graph (max |Δq| ${maxDq}, min cos ${minCos})`);
@@ -349,30 +351,15 @@ async function studentScores(run: string, depth: string): Promise<{ quality: Map
     }
     model ??= await loadModel(join(dir, 'student'));
     const crops = await conditionCrops(c, info.backbone.template);
-    const q = new Float64Array(testIds.length);
-    const e: Float32Array[] = new Array(testIds.length);
+    let out: { q: Float32Array; e: Float32Array[] };
     if (depth === 'head') {
       frozenRec ??= await createRecognizer(BACKBONE);
       const emb = await frozenRec.embed(crops);
-      const qv = headQuality(model, emb);
-      emb.forEach((x, i) => {
-        q[i] = info.labels.min + qv[i]! * (info.labels.max - info.labels.min);
-        e[i] = x;
-      });
-    } else
-    for (let i = 0; i < crops.length; i += 32) {
-      const part = crops.slice(i, i + 32);
-      const [es, qs] = tf.tidy(() => studentForward(model!, cropsToPixels(part, studentSize)));
-      const qv = qs.dataSync(), ev = es.dataSync() as Float32Array;
-      es.dispose();
-      qs.dispose();
-      const d = ev.length / part.length;
-      // back on the teacher's scale: labels were min-max normalised on the training split
-      part.forEach((_, j) => {
-        q[i + j] = info.labels.min + qv[j]! * (info.labels.max - info.labels.min);
-        e[i + j] = ev.slice(j * d, (j + 1) * d);
-      });
-    }
+      out = { q: headQuality(model, emb), e: emb };
+    } else out = tfjsForward(model, crops);
+    // back on the teacher's scale: labels were min-max normalised on the training split
+    const q = Float64Array.from(out.q, (v) => info.labels.min + v * (info.labels.max - info.labels.min));
+    const e = out.e;
     writeJsonAtomic(file, { q: Array.from(q), e: e.map((x) => Array.from(x)) });
     quality.set(c.key, q);
     embedding.set(c.key, e);
@@ -670,7 +657,7 @@ const settings = {
   eval_seed: EVAL_SEED,
   edc: { fmr: 1e-3, pair_quality: 'min', discard_limit: LIMIT, bootstrap: { replicates: B, seed: 0, unit: 'identity', level: 0.95 } },
   conditions: CONDITIONS.map((c) => c.key),
-  time: { wall_s: Math.round(wall), cpu_s: Math.round(cpuSeconds), train_wall_s: Math.round(trainSeconds), cores: (await import('node:os')).availableParallelism(), load_average_at_end: (await import('node:os')).loadavg().map((x) => Number(x.toFixed(2))) },
+  time: { wall_s: Math.round(wall), cpu_s: Math.round(cpuSeconds), train_wall_s: Math.round(trainSeconds), cores: availableParallelism(), load_average_at_end: loadavg().map((x) => Number(x.toFixed(2))) },
   trained,
   linear_probe: probe,
   missing_cells: missing,
@@ -705,7 +692,7 @@ if (a.out) {
   writeFileSync(join(a.out, 'study.txt'), text + '\n');
   const mdTable = (rows: Record<string, unknown>[], left: number) => {
     const head = Object.keys(rows[0] ?? {});
-    return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < left ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${head.map((h) => String(r[h])).join(' | ')} |`)].join('\n') + '\n';
+    return markdownTable(head, rows.map((r) => head.map((h) => String(r[h]))), left).join('\n') + '\n';
   };
   writeFileSync(join(a.out, 'study.md'), mdTable(table(designRows), 4) + (curveTable.length ? `\n${mdTable(curveTable, 0)}` : ''));
   // the plot: per teacher, ρ(q(x̃), teacher(x)) by condition, the teacher beside each student configuration

@@ -105,6 +105,11 @@ export function progress(label: string, total?: number, opts: { stream?: NodeJS.
   };
 }
 
+/** A markdown table: a head row, the alignment row (the first `left` columns left-aligned, the rest right), the body. */
+export function markdownTable(head: string[], body: string[][], left = 1): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < left ? '---' : '---:')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)];
+}
+
 /** Render rows as an aligned text table (numbers right-aligned). */
 export function textTable(rows: Record<string, unknown>[], columns?: string[]): string {
   if (!rows.length) return '(no rows)';

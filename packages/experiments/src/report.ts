@@ -5,7 +5,7 @@
  * published table: first checked (identical rows, implausible values, printed means), then ours − paper with our
  * interval. The paper checks need no results of ours, so they run for an experiment that has not run here.
  */
-import { AikdError, log, resolveFromRoot } from '@aikd/core';
+import { AikdError, log, markdownTable, resolveFromRoot } from '@aikd/core';
 import { TEACHER_BESIDE_STUDENT_ORDER, type AlignmentStabilityRow, type Catalogue, type Row } from '@aikd/results';
 import {
   agreementAcrossFrModels,
@@ -253,7 +253,7 @@ function vsPaperText(c: PaucCell): string {
 
 /** A table as text or markdown; the first `left` columns are left-aligned, the rest right-aligned. */
 function grid(head: string[], body: string[][], markdown: boolean, left = 2): string[] {
-  if (markdown) return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < left ? '---' : '---:')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)];
+  if (markdown) return markdownTable(head, body, left);
   const w = head.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((v, i) => (i < left ? v.padEnd(w[i]!) : v.padStart(w[i]!))).join('  ');
   return [line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)];
