@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `pnpm test [vitest filters…]`: type-checks every package (turbo), runs every test project (vitest), and ends
- * with the plain line `N passed, N failed` that CI reads. Exit code 0 only when both succeed.
+ * `pnpm test [vitest filters…]`: type-checks the workspace (one `tsc` program: tsconfig.json), runs every test
+ * (vitest), and ends with the plain line `N passed, N failed` that CI reads. Exit code 0 only when both succeed.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, mkdirSync } from 'node:fs';
@@ -15,7 +15,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 let typecheckFailed = 0;
 if (!process.env.SKIP_TYPECHECK) {
-  const tc = spawnSync(bin('turbo'), ['run', 'typecheck', '--output-logs=errors-only'], { stdio: 'inherit', cwd: root, env });
+  const tc = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { stdio: 'inherit', cwd: root, env });
   if (tc.status !== 0) {
     typecheckFailed = 1;
     console.error('typecheck failed');

@@ -2,7 +2,7 @@
  * The composition root: the one place that puts the workbench together. Packages describe their parts (method
  * descriptors) and register nothing themselves; `composeWorkbench()` adds those of other packages to the
  * workbench's catalogues, and the commands, the experiment runner and the dashboard read those catalogues.
- * Importing any package leaves every catalogue as it was (test/registries.test.ts).
+ * Importing any package leaves every catalogue as it was (test/registries.isolated.test.ts).
  */
 import { methodCatalogue, type MethodCatalogue } from '@aikd/teachers/catalogue';
 import { frModelCatalogue, type FrModelCatalogue } from '@aikd/fr-models/catalogue';

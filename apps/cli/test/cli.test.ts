@@ -6,17 +6,6 @@ import { aikd } from './helpers.ts';
 
 const results = mkdtempSync(join(tmpdir(), 'aikd-cli-'));
 
-describe('the composition root', () => {
-  it('registers a builder for every built-in dataset, so any command that opens one builds it first', async () => {
-    const { composeWorkbench } = await import('../src/workbench.ts');
-    composeWorkbench();
-    const { datasetBuilders, loadDatasetsConfig } = await import('@aikd/datasets');
-    const builtin = loadDatasetsConfig().datasets.filter((d) => d.builtin).map((d) => d.name);
-    expect(builtin).toContain('demo');
-    for (const name of builtin) expect(datasetBuilders()).toContain(name);
-  });
-});
-
 describe('aikd', () => {
   it('--help lists the commands', () => {
     const r = aikd(['--help']);

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { tf } from '@aikd/runtime';
 import { encodePng } from '@aikd/datasets';
 import { createDetector, squareToCropMatrix, warpAffine } from '../src/index.ts';
@@ -46,7 +46,7 @@ for (const source of listDemoSources()) {
 const cols = 8, tile = 150, label = 34, perSheet = 48;
 for (let s = 0; s * perSheet < rows.length; s++) {
   const page = rows.slice(s * perSheet, (s + 1) * perSheet);
-  const comps: sharp.OverlayOptions[] = [];
+  const comps: OverlayOptions[] = [];
   page.forEach((r, i) => {
     const x = (i % cols) * tile, y = Math.floor(i / cols) * (tile + label);
     const name = r.key.split('/').pop()!.replace(/\.\w+$/, '').replace(/&/g, '');

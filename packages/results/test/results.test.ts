@@ -6,11 +6,11 @@ import * as arrow from 'apache-arrow';
 import { createHash } from 'node:crypto';
 import { Run, listRuns, readResultTable, readParquetTable, Catalogue, writeResultTable, withRun, readRunRecord } from '../src/index.ts';
 
-// the kinds these tests write (the real ones are declared by the edc package, which results does not know)
-declare module '../src/kinds.ts' {
+// the kinds these tests write (test-only names: the edc package declares the real `edc_points` / `edc_summary`, and one type check sees both)
+declare module '@aikd/results' {
   interface ResultRows {
-    edc_points: { method: string; discard_fraction: number; fnmr: number; remaining: number };
-    edc_summary: { method: string; pauc_norm: number };
+    test_points: { method: string; discard_fraction: number; fnmr: number; remaining: number };
+    test_summary: { method: string; pauc_norm: number };
   }
 }
 
@@ -35,13 +35,13 @@ describe('run registry', () => {
     const run = Run.create({ kind: 'edc', params: { fmr: 1e-3, method: 'serfiq' }, root, backend: 'wasm' });
     run.logMetrics({ loss: 0.5, lr: 0.01 }, 1);
     run.logMetrics({ loss: 0.25 }, 2);
-    run.writeTable('edc_points', edcTable('serfiq', 10), { method: 'serfiq', dataset: 'demo', fr_model: 'mobileface', alignment: 'proper', seed: 1 });
+    run.writeTable('test_points', edcTable('serfiq', 10), { method: 'serfiq', dataset: 'demo', fr_model: 'mobileface', alignment: 'proper', seed: 1 });
     run.finish({ pauc: 0.8 });
     const rec = JSON.parse(readFileSync(join(run.dir, 'run.json'), 'utf8'));
     expect(rec.status).toBe('completed');
     expect(rec.params).toEqual({ fmr: 1e-3, method: 'serfiq' });
     expect(rec.config_hash).toMatch(/^[0-9a-f]{16}$/);
-    expect(rec.artifacts).toEqual([{ name: 'edc_points', kind: 'edc_points', path: 'edc_points.arrow', rows: 10, sha256: sha(join(run.dir, 'edc_points.arrow')), parquet_sha256: sha(join(run.dir, 'edc_points.parquet')) }]);
+    expect(rec.artifacts).toEqual([{ name: 'test_points', kind: 'test_points', path: 'test_points.arrow', rows: 10, sha256: sha(join(run.dir, 'test_points.arrow')), parquet_sha256: sha(join(run.dir, 'test_points.parquet')) }]);
     expect(rec.summary).toEqual({ pauc: 0.8 });
     expect(rec.duration_s).toBeGreaterThanOrEqual(0);
     expect(readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
@@ -118,15 +118,15 @@ describe('DuckDB catalogue', () => {
   let cat: Catalogue;
   beforeAll(async () => {
     const r2 = Run.create({ kind: 'edc', params: { fmr: 1e-4 }, root });
-    r2.writeTable('edc_points', edcTable('faceqan', 5), { method: 'faceqan' });
-    r2.writeTable('edc_summary', arrow.tableFromArrays({ method: ['faceqan'], pauc_norm: Float64Array.from([0.7]) }), { method: 'faceqan' });
+    r2.writeTable('test_points', edcTable('faceqan', 5), { method: 'faceqan' });
+    r2.writeTable('test_summary', arrow.tableFromArrays({ method: ['faceqan'], pauc_norm: Float64Array.from([0.7]) }), { method: 'faceqan' });
     r2.finish();
     cat = await Catalogue.open(root);
   });
   afterAll(() => cat.close());
 
   it('exposes runs, metrics, artifacts and one view per result kind', async () => {
-    expect(cat.resultKinds).toEqual(['edc_points', 'edc_summary']);
+    expect(cat.resultKinds).toEqual(['test_points', 'test_summary']);
     const runs = await cat.query(`select kind, status, count(*) as n from runs group by all order by kind, status`);
     expect(runs).toEqual([
       { kind: 'edc', status: 'completed', n: 2 },
@@ -138,18 +138,18 @@ describe('DuckDB catalogue', () => {
       { name: 'lr', step: 1, value: 0.01 },
       { name: 'loss', step: 2, value: 0.25 },
     ]);
-    const pts = await cat.query(`select method, count(*) as n, min(remaining) as lo from edc_points group by 1 order by 1`);
+    const pts = await cat.query(`select method, count(*) as n, min(remaining) as lo from test_points group by 1 order by 1`);
     expect(pts).toEqual([
       { method: 'faceqan', n: 5, lo: 1 },
       { method: 'serfiq', n: 10, lo: 1 },
     ]);
-    const joined = await cat.query(`select r.params->>'fmr' as fmr, s.pauc_norm from edc_summary s join runs r on r.id = s.run_id`);
+    const joined = await cat.query(`select r.params->>'fmr' as fmr, s.pauc_norm from test_summary s join runs r on r.id = s.run_id`);
     expect(joined).toEqual([{ fmr: '0.0001', pauc_norm: 0.7 }]);
     const arts = await cat.query(`select kind, rows from artifacts order by kind, rows`);
     expect(arts).toEqual([
-      { kind: 'edc_points', rows: 5 },
-      { kind: 'edc_points', rows: 10 },
-      { kind: 'edc_summary', rows: 1 },
+      { kind: 'test_points', rows: 5 },
+      { kind: 'test_points', rows: 10 },
+      { kind: 'test_summary', rows: 1 },
     ]);
   });
 

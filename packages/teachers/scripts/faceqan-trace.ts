@@ -21,7 +21,7 @@ const faces = [...new Set(ds0.images().map((r) => faceOf(r.id)))].sort();
 const keep = new Set(faces.filter((_, i) => i % stride === 0));
 const ds = subsetDataset(ds0, (r) => keep.has(faceOf(r.id)), `every ${stride}th face`);
 const rec = await createRecognizer(fr);
-const t = rec.tensor!;
+const t = await rec.gradients!();
 const crops = new Map<string, import('@aikd/datasets').RawImage>();
 for await (const it of alignDataset(ds, createProcedure('proper'), { size: rec.spec.inputSize, template: rec.spec.template, seed })) crops.set(it.id, it.image);
 const P = { ...FACEQAN_DEFAULTS };

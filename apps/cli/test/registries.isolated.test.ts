@@ -2,6 +2,7 @@
  * Importing a package never changes global state: the workbench's catalogues (methods and their families of runs,
  * FR models, builders of built-in datasets) are the same before and after importing every package's public surface
  * and command module; only the composition root (src/workbench.ts) registers the parts of other packages.
+ * (A fresh module graph per file, `*.isolated.test.ts`: the catalogues are process-wide and these tests change them.)
  */
 import { describe, expect, it } from 'vitest';
 import { methodCatalogue } from '@aikd/teachers/catalogue';
@@ -37,4 +38,15 @@ describe('registries', () => {
     composeWorkbench();
     expect(snapshot()).toEqual({ ...before, methods: [...before.methods, 'aikd'], runFamilies: [...before.runFamilies, 'aikd'], datasetBuilders: [...before.datasetBuilders, 'demo'] });
   }, 120_000);
+});
+
+describe('the composition root', () => {
+  it('registers a builder for every built-in dataset, so any command that opens one builds it first', async () => {
+    const { composeWorkbench } = await import('../src/workbench.ts');
+    composeWorkbench();
+    const { datasetBuilders, loadDatasetsConfig } = await import('@aikd/datasets');
+    const builtin = loadDatasetsConfig().datasets.filter((d) => d.builtin).map((d) => d.name);
+    expect(builtin).toContain('demo');
+    for (const name of builtin) expect(datasetBuilders()).toContain(name);
+  });
 });

@@ -1,2 +1,0 @@
-import { defineProject } from 'vitest/config';
-export default defineProject({ test: { name: 'results', include: ['test/**/*.test.ts'], testTimeout: 60_000 } });
