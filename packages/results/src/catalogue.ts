@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { AikdError, resultsDir, log } from '@aikd/core';
 import { runsDir, runRecordProblem } from './runs.ts';
 
@@ -54,8 +54,14 @@ export interface CatalogueOptions {
   allowWrite?: boolean;
 }
 
-/** Statement types a read-only catalogue runs. */
-const READ_ONLY_STATEMENTS = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+/**
+ * DuckDB, loaded when the first catalogue opens rather than when the package is imported: most commands that
+ * import @aikd/results never query (loading the native module and its API costs about 0.15 s of every start).
+ */
+let duckdb: typeof import('@duckdb/node-api') | undefined;
+async function loadDuckDb(): Promise<typeof import('@duckdb/node-api')> {
+  return (duckdb ??= await import('@duckdb/node-api'));
+}
 
 /** A run.json the catalogue left out, with the stat it was judged at (re-read only when the file changes). */
 type RunFileVerdict = { size: number; mtimeMs: number; problem?: string };
@@ -82,6 +88,7 @@ export class Catalogue {
 
   static async open(root = resultsDir(), opts: CatalogueOptions = {}): Promise<Catalogue> {
     root = resolve(root);
+    const { DuckDBInstance } = await loadDuckDb();
     const instance = await DuckDBInstance.create(':memory:');
     const con = await instance.connect();
     if (!opts.allowWrite) {
@@ -227,10 +234,12 @@ export class Catalogue {
 
   /** Refuse anything but reading (every statement of a multi-statement text is checked before any runs). */
   private async checkReadOnly(sql: string): Promise<void> {
+    // statement types a read-only catalogue runs (DuckDB is loaded: this catalogue is open)
+    const { StatementType } = duckdb!;
     const statements = await this.con.extractStatements(sql);
     for (let i = 0; i < statements.count; i++) {
       const type = (await statements.prepare(i)).statementType;
-      if (!READ_ONLY_STATEMENTS.has(type))
+      if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN)
         throw new AikdError(
           `query refused: ${StatementType[type] ?? 'this'} statement${statements.count > 1 ? ` (statement ${i + 1})` : ''} — the results catalogue is read-only (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); use \`aikd query --allow-write\` to write, attach or install`,
           'QUERY_REFUSED',
