@@ -6,7 +6,8 @@ import * as arrow from 'apache-arrow';
 import { createHash } from 'node:crypto';
 import { Run, listRuns, readResultTable, readParquetTable, Catalogue, writeResultTable, withRun, readRunRecord } from '../src/index.ts';
 
-// the kinds these tests write (test-only names: the edc package declares the real `edc_points` / `edc_summary`, and one type check sees both)
+// the kinds these tests write: test-only names, since the edc package declares the real `edc_points` and
+// `edc_summary` and the workspace's one type check sees both declarations
 declare module '@aikd/results' {
   interface ResultRows {
     test_points: { method: string; discard_fraction: number; fnmr: number; remaining: number };
